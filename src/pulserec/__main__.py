@@ -1,0 +1,5 @@
+"""``python -m pulserec`` runs the CLI."""
+
+from pulserec.cli import main
+
+main()

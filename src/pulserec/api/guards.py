@@ -1,0 +1,95 @@
+"""ASGI middleware that refuses a request before any route runs: API keys and body size."""
+
+from __future__ import annotations
+
+import hmac
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pulserec.api.errors import error_response
+
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_READ_LIKE_POSTS = frozenset({"/v1/recommend/session", "/v1/chat"})
+
+
+def _key_matches(given: str | None, expected: str | None) -> bool:
+    return given is not None and expected is not None and hmac.compare_digest(given, expected)
+
+
+class ApiKeyMiddleware:
+    """The API key guards writes under /v1 and grants reads; the read key guards reads."""
+
+    def __init__(self, app: ASGIApp, api_key: str | None, read_key: str | None) -> None:
+        self.app = app
+        self.api_key = api_key
+        self.read_key = read_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
+            message = self._refusal(scope)
+            if message:
+                await error_response(401, message)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> str | None:
+        headers = dict(scope["headers"])
+        raw = headers.get(b"x-api-key")
+        given = raw.decode("latin-1") if raw is not None else None
+        is_write = scope["method"] in _WRITE_METHODS and scope["path"] not in _READ_LIKE_POSTS
+        if is_write:
+            if self.api_key is None or _key_matches(given, self.api_key):
+                return None
+            return "this route needs the X-API-Key header with the API key"
+        if self.read_key is None:
+            return None
+        if _key_matches(given, self.read_key) or _key_matches(given, self.api_key):
+            return None
+        return "this route needs the X-API-Key header with the read key or the API key"
+
+
+class BodyLimitMiddleware:
+    """Reads a body up to ``max_bytes``; a larger one gets 413 before any route parses it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in _WRITE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit_mib = self.max_bytes / (1024 * 1024)
+        message = f"the request body exceeds the limit of {limit_mib:g} MiB; send smaller batches"
+        await error_response(413, message)(scope, receive, send)

@@ -1,0 +1,81 @@
+"""Items and users: upsert, read, list, delete."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from pulserec.api.errors import ApiError
+from pulserec.api.schemas import ItemsBody, UsersBody, event_json, item_json, user_json
+from pulserec.api.services import Services
+
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+
+
+def catalog_router(services: Services) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["catalog"])
+    store, ingestor = services.store, services.ingestor
+
+    @router.post("/items")
+    async def upsert_items(body: ItemsBody) -> dict[str, int]:
+        now = time.time()
+        items = [item.to_domain(now) for item in body.items]
+        return {"upserted": await run_in_threadpool(ingestor.add_items, items)}
+
+    @router.get("/items")
+    async def list_items(offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
+        items, total = await run_in_threadpool(store.list_items, offset, limit)
+        return {"items": [item_json(i) for i in items], "total": total}
+
+    @router.get("/items/{item_id:path}")
+    async def get_item(item_id: str) -> dict[str, Any]:
+        item = await run_in_threadpool(store.get_item, item_id)
+        if item is None:
+            raise ApiError(404, f"no item with id {item_id!r}")
+        return item_json(item)
+
+    @router.delete("/items/{item_id:path}")
+    async def delete_item(item_id: str) -> dict[str, str]:
+        if not await run_in_threadpool(ingestor.delete_item, item_id):
+            raise ApiError(404, f"no item with id {item_id!r}")
+        return {"deleted": item_id}
+
+    @router.post("/users")
+    async def upsert_users(body: UsersBody) -> dict[str, int]:
+        users = [user.to_domain() for user in body.users]
+        return {"upserted": await run_in_threadpool(ingestor.add_users, users)}
+
+    @router.get("/users")
+    async def list_users(offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
+        users, total = await run_in_threadpool(store.list_users, offset, limit)
+        counts = [await run_in_threadpool(store.count_user_events, u.id) for u in users]
+        return {
+            "users": [user_json(u, n) for u, n in zip(users, counts, strict=True)],
+            "total": total,
+        }
+
+    @router.get("/users/{user_id:path}/events")
+    async def user_events(user_id: str, limit: Limit = 100) -> dict[str, Any]:
+        if await run_in_threadpool(store.get_user, user_id) is None:
+            raise ApiError(404, f"no user with id {user_id!r}")
+        events = await run_in_threadpool(store.user_events, user_id, limit)
+        return {"events": [event_json(e) for e in events]}
+
+    @router.get("/users/{user_id:path}")
+    async def get_user(user_id: str) -> dict[str, Any]:
+        user = await run_in_threadpool(store.get_user, user_id)
+        if user is None:
+            raise ApiError(404, f"no user with id {user_id!r}")
+        return user_json(user, await run_in_threadpool(store.count_user_events, user_id))
+
+    @router.delete("/users/{user_id:path}")
+    async def delete_user(user_id: str) -> dict[str, str]:
+        if not await run_in_threadpool(ingestor.delete_user, user_id):
+            raise ApiError(404, f"no user with id {user_id!r}")
+        return {"deleted": user_id}
+
+    return router

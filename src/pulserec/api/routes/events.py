@@ -1,0 +1,27 @@
+"""Event ingestion: one atomic, idempotent batch per request."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+
+from pulserec.api.schemas import EventsBody
+from pulserec.api.services import Services
+
+
+def events_router(services: Services) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["events"])
+
+    @router.post("/events")
+    async def ingest_events(body: EventsBody) -> dict[str, int]:
+        """Validate the whole batch, store it durably, then reply."""
+        now = time.time()
+        events = [event.to_domain(now) for event in body.events]
+        result = await run_in_threadpool(services.ingestor.add_events, events)
+        services.metrics.events_ingested.inc(result.accepted)
+        services.metrics.events_duplicate.inc(result.duplicates)
+        return {"accepted": result.accepted, "duplicates": result.duplicates}
+
+    return router

@@ -1,0 +1,61 @@
+"""Request bodies of the API and the JSON shapes of the records it returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pulserec.schemas import EventIn, ItemIn, UserIn, format_timestamp
+from pulserec.types import Event, Item, User
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ItemsBody(_Body):
+    items: list[ItemIn] = Field(min_length=1)
+
+
+class UsersBody(_Body):
+    users: list[UserIn] = Field(min_length=1)
+
+
+class EventsBody(_Body):
+    events: list[EventIn] = Field(min_length=1)
+
+
+def item_json(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "title": item.title,
+        "description": item.description,
+        "tags": list(item.tags),
+        "categories": list(item.categories),
+        "attributes": item.attributes,
+        "hidden": item.hidden,
+        "placeholder": item.placeholder,
+        "timestamp": format_timestamp(item.timestamp) if item.timestamp is not None else None,
+    }
+
+
+def user_json(user: User, events: int) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "attributes": user.attributes,
+        "preferences": user.preferences,
+        "events": events,
+    }
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    return {
+        "event_id": event.event_id,
+        "user_id": event.user_id,
+        "item_id": event.item_id,
+        "type": event.type.value,
+        "value": event.value,
+        "timestamp": format_timestamp(event.timestamp),
+        "query": event.query,
+    }

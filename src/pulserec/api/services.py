@@ -1,0 +1,18 @@
+"""What the routes share: the store, the write path, metrics and settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pulserec.api.metrics import ApiMetrics
+from pulserec.config import ServerSettings
+from pulserec.ingest import Ingestor
+from pulserec.storage import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    store: Store
+    ingestor: Ingestor
+    metrics: ApiMetrics
+    settings: ServerSettings

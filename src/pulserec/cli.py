@@ -1,0 +1,114 @@
+"""The ``pulserec`` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from tqdm import tqdm
+
+from pulserec.config import DEFAULT_DATA_DIR
+
+app = typer.Typer(
+    no_args_is_help=True, add_completion=False, help="pulserec: real-time recommendations."
+)
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print their figures.")
+app.add_typer(bench_app, name="bench")
+console = Console(stderr=True)
+
+DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the store lives.")]
+
+
+def fail(message: str) -> None:
+    """Exit non-zero with a one-line reason on stderr."""
+    print(f"pulserec: {message}", file=sys.stderr)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    dataset: Annotated[
+        str | None, typer.Option(help="Load this data set first if D is empty.")
+    ] = None,
+) -> None:
+    """Serve the HTTP API from a data dir."""
+    from pulserec.server import serve as run_server
+
+    try:
+        run_server(data_dir, host, port, dataset)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def demo(data_dir: DataDir = DEFAULT_DATA_DIR, port: int = 8000) -> None:
+    """Serve MovieLens-100k (``serve --dataset movielens-100k``)."""
+    serve(data_dir=data_dir, host="127.0.0.1", port=port, dataset="movielens-100k")
+
+
+@app.command("import")
+def import_files(
+    files: Annotated[list[Path], typer.Argument(help="CSV, JSONL or Parquet files.")],
+    kind: Annotated[
+        str | None, typer.Option(help="items, users or events (default: detect).")
+    ] = None,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+) -> None:
+    """Bulk-load items, users or events; rejected rows are summarised with reasons."""
+    from pulserec.cli_import import run_import
+
+    if kind is not None and kind not in ("items", "users", "events"):
+        fail(f"--kind must be items, users or events, not {kind!r}")
+    stored, unreadable = run_import(files, kind, data_dir, console)
+    if unreadable:
+        fail(f"{unreadable} file(s) could not be imported (see above)")
+    if stored == 0:
+        fail("nothing was imported")
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option("--out", help="Output directory.")],
+    domain: Annotated[str, typer.Option(help="ecommerce, news or music.")] = "ecommerce",
+    items: Annotated[int, typer.Option(help="Number of items.")] = 10_000,
+    users: Annotated[int, typer.Option(help="Number of users.")] = 2_000,
+    events: Annotated[int, typer.Option(help="Number of events.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Write a synthetic catalog, users and sessions (items/users/events.jsonl)."""
+    from pulserec.data.synthetic import write_synthetic
+
+    try:
+        summary = write_synthetic(out, domain, items, users, events, seed=seed)
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    counts = f"{summary.items:,} items, {summary.users:,} users, {summary.events:,} events"
+    console.print(f"wrote {counts} to {out}")
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    events: Annotated[int, typer.Option(help="Events to import.")] = 1_000_000,
+    http_events: Annotated[int, typer.Option(help="Events to post over HTTP.")] = 200_000,
+    batch: Annotated[int, typer.Option(help="Events per HTTP batch.")] = 1_000,
+    connections: Annotated[int, typer.Option(help="Concurrent HTTP clients.")] = 2,
+) -> None:
+    """Import rate (JSONL and CSV) and HTTP ingestion throughput, on fresh data dirs."""
+    from pulserec.bench.ingest import run
+
+    run(events, http_events, batch, connections)
+
+
+def main() -> None:
+    """Console entry point."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    tqdm.monitor_interval = 0
+    app()

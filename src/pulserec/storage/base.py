@@ -1,0 +1,85 @@
+"""The Store contract: durable items, users and events, shared by every backend.
+
+Semantics every backend keeps (checked by ``tests/contracts/test_store_contract.py``):
+- items and users upsert (replace the stored record, keep its place in listings);
+- ``append_events`` is atomic: all of a batch or nothing;
+- an ``event_id`` already stored, or repeated inside the batch, is a duplicate: counted, not stored;
+- an event's unknown user is created, its unknown item becomes a placeholder item;
+- deleting a user removes their events; deleting an item keeps the events that name it;
+- ``user_events`` is newest first (by timestamp, then arrival).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from pulserec.types import Event, Item, User
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """What ``append_events`` did with a batch."""
+
+    accepted: int
+    duplicates: int
+    new_users: tuple[str, ...] = ()
+    new_items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCounts:
+    """How much the store holds (placeholders included in ``items``)."""
+
+    items: int
+    users: int
+    events: int
+
+
+class Store(Protocol):
+    """Where accepted data lives. Writes are durable when they return."""
+
+    def upsert_items(self, items: Sequence[Item]) -> int: ...
+    def get_item(self, item_id: str) -> Item | None: ...
+    def list_items(self, offset: int, limit: int) -> tuple[list[Item], int]: ...
+    def delete_item(self, item_id: str) -> bool: ...
+
+    def upsert_users(self, users: Sequence[User]) -> int: ...
+    def get_user(self, user_id: str) -> User | None: ...
+    def list_users(self, offset: int, limit: int) -> tuple[list[User], int]: ...
+    def delete_user(self, user_id: str) -> bool: ...
+
+    def append_events(self, events: Sequence[Event]) -> AppendResult: ...
+    def user_events(self, user_id: str, limit: int) -> list[Event]: ...
+    def count_user_events(self, user_id: str) -> int: ...
+    def iter_events(self, batch_size: int = 10_000) -> Iterator[list[Event]]: ...
+
+    def counts(self) -> StoreCounts: ...
+    def close(self) -> None: ...
+
+
+def dedupe_batch(events: Sequence[Event], known: set[str]) -> tuple[list[Event], int]:
+    """Drop events whose ``event_id`` is in ``known`` or repeats within the batch.
+
+    Returns the events to store and how many were duplicates. Events without an id are kept.
+    """
+    fresh: list[Event] = []
+    seen: set[str] = set()
+    duplicates = 0
+    for event in events:
+        event_id = event.event_id
+        if event_id is not None:
+            if event_id in known or event_id in seen:
+                duplicates += 1
+                continue
+            seen.add(event_id)
+        fresh.append(event)
+    return fresh, duplicates
+
+
+def referenced_ids(events: Sequence[Event]) -> tuple[list[str], list[str]]:
+    """Distinct user ids and item ids named by ``events``, in order of first appearance."""
+    users = list(dict.fromkeys(e.user_id for e in events))
+    items = list(dict.fromkeys(e.item_id for e in events if e.item_id is not None))
+    return users, items

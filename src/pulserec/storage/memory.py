@@ -1,0 +1,110 @@
+"""An in-memory Store for tests and throw-away runs: same contract, no durability."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from itertools import islice
+
+from pulserec.storage.base import AppendResult, StoreCounts, dedupe_batch, referenced_ids
+from pulserec.types import Event, Item, User
+
+
+class MemoryStore:
+    """Dicts keep insertion order, which gives listings a stable order as SQLite's rowid does."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Item] = {}
+        self._users: dict[str, User] = {}
+        self._events: list[Event | None] = []
+        self._event_ids: set[str] = set()
+        self._by_user: dict[str, list[int]] = {}
+        self._live_events = 0
+        self._lock = threading.RLock()
+
+    def upsert_items(self, items: Sequence[Item]) -> int:
+        with self._lock:
+            for item in items:
+                self._items[item.id] = item
+            return len(items)
+
+    def get_item(self, item_id: str) -> Item | None:
+        return self._items.get(item_id)
+
+    def list_items(self, offset: int, limit: int) -> tuple[list[Item], int]:
+        with self._lock:
+            return list(islice(self._items.values(), offset, offset + limit)), len(self._items)
+
+    def delete_item(self, item_id: str) -> bool:
+        with self._lock:
+            return self._items.pop(item_id, None) is not None
+
+    def upsert_users(self, users: Sequence[User]) -> int:
+        with self._lock:
+            for user in users:
+                self._users[user.id] = user
+            return len(users)
+
+    def get_user(self, user_id: str) -> User | None:
+        return self._users.get(user_id)
+
+    def list_users(self, offset: int, limit: int) -> tuple[list[User], int]:
+        with self._lock:
+            return list(islice(self._users.values(), offset, offset + limit)), len(self._users)
+
+    def delete_user(self, user_id: str) -> bool:
+        with self._lock:
+            if self._users.pop(user_id, None) is None:
+                return False
+            for position in self._by_user.pop(user_id, []):
+                event = self._events[position]
+                if event is not None and event.event_id is not None:
+                    self._event_ids.discard(event.event_id)
+                self._events[position] = None
+                self._live_events -= 1
+            return True
+
+    def append_events(self, events: Sequence[Event]) -> AppendResult:
+        with self._lock:
+            fresh, duplicates = dedupe_batch(events, self._event_ids)
+            user_ids, item_ids = referenced_ids(fresh)
+            new_users = tuple(u for u in user_ids if u not in self._users)
+            new_items = tuple(i for i in item_ids if i not in self._items)
+            for user_id in new_users:
+                self._users[user_id] = User(id=user_id)
+            for event in fresh:
+                if event.item_id in new_items and event.item_id not in self._items:
+                    self._items[event.item_id] = Item.placeholder_for(
+                        event.item_id, event.timestamp
+                    )
+                self._by_user.setdefault(event.user_id, []).append(len(self._events))
+                self._events.append(event)
+                if event.event_id is not None:
+                    self._event_ids.add(event.event_id)
+            self._live_events += len(fresh)
+            return AppendResult(len(fresh), duplicates, new_users, new_items)
+
+    def user_events(self, user_id: str, limit: int) -> list[Event]:
+        with self._lock:
+            positions = self._by_user.get(user_id, [])
+            ordered = sorted(positions, key=lambda p: (self._timestamp(p), p), reverse=True)
+            return [e for e in (self._events[p] for p in ordered[:limit]) if e is not None]
+
+    def _timestamp(self, position: int) -> float:
+        event = self._events[position]
+        return event.timestamp if event is not None else 0.0
+
+    def count_user_events(self, user_id: str) -> int:
+        return len(self._by_user.get(user_id, ()))
+
+    def iter_events(self, batch_size: int = 10_000) -> Iterator[list[Event]]:
+        with self._lock:
+            live = [e for e in self._events if e is not None]
+        for start in range(0, len(live), batch_size):
+            yield live[start : start + batch_size]
+
+    def counts(self) -> StoreCounts:
+        return StoreCounts(len(self._items), len(self._users), self._live_events)
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,221 @@
+"""The embedded default Store: one SQLite file in WAL mode under the data dir.
+
+Durability: each write is one transaction committed before the call returns, with
+``synchronous=FULL`` by default, so an acknowledged write survives a ``kill -9`` of the process
+and an OS crash. Writers are serialised by a lock on one connection; readers use one connection
+per thread and, thanks to WAL, never wait for a writer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pulserec.storage import sqlite_schema as sql
+from pulserec.storage.base import AppendResult, StoreCounts, dedupe_batch, referenced_ids
+from pulserec.types import Event, Item, User
+
+_PARAMS_PER_QUERY = 900
+SYNC_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+class SqliteStore:
+    """Store backed by ``path`` (created with its schema when missing)."""
+
+    def __init__(self, path: Path | str, synchronous: str = "FULL") -> None:
+        if synchronous.upper() not in SYNC_MODES:
+            raise ValueError(f"synchronous must be one of {', '.join(SYNC_MODES)}")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._synchronous = synchronous.upper()
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._writer = self._connect()
+        with self._write_lock:
+            self._writer.executescript(sql.SCHEMA)
+            self._writer.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                (str(sql.SCHEMA_VERSION),),
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self._synchronous}")
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        self._connections.append(conn)
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def _write(self, statements: Sequence[tuple[str, Any]]) -> None:
+        """Run ``(sql, rows)`` pairs in one transaction; rows is a list (executemany) or a tuple."""
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for statement, rows in statements:
+                    if isinstance(rows, list):
+                        conn.executemany(statement, rows)
+                    else:
+                        conn.execute(statement, rows)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def upsert_items(self, items: Sequence[Item]) -> int:
+        self._write([(sql.UPSERT_ITEM, [sql.item_row(i) for i in items])])
+        return len(items)
+
+    def get_item(self, item_id: str) -> Item | None:
+        row = (
+            self._reader()
+            .execute(f"SELECT {sql.ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
+            .fetchone()
+        )
+        return sql.item_from_row(row) if row else None
+
+    def list_items(self, offset: int, limit: int) -> tuple[list[Item], int]:
+        conn = self._reader()
+        rows = conn.execute(
+            f"SELECT {sql.ITEM_COLUMNS} FROM items ORDER BY seq LIMIT ? OFFSET ?", (limit, offset)
+        ).fetchall()
+        total = conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
+        return [sql.item_from_row(r) for r in rows], int(total)
+
+    def delete_item(self, item_id: str) -> bool:
+        with self._write_lock:
+            cursor = self._writer.execute("DELETE FROM items WHERE id = ?", (item_id,))
+            return cursor.rowcount > 0
+
+    def upsert_users(self, users: Sequence[User]) -> int:
+        self._write([(sql.UPSERT_USER, [sql.user_row(u) for u in users])])
+        return len(users)
+
+    def get_user(self, user_id: str) -> User | None:
+        row = (
+            self._reader()
+            .execute(f"SELECT {sql.USER_COLUMNS} FROM users WHERE id = ?", (user_id,))
+            .fetchone()
+        )
+        return sql.user_from_row(row) if row else None
+
+    def list_users(self, offset: int, limit: int) -> tuple[list[User], int]:
+        conn = self._reader()
+        rows = conn.execute(
+            f"SELECT {sql.USER_COLUMNS} FROM users ORDER BY seq LIMIT ? OFFSET ?", (limit, offset)
+        ).fetchall()
+        total = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
+        return [sql.user_from_row(r) for r in rows], int(total)
+
+    def delete_user(self, user_id: str) -> bool:
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                deleted = conn.execute("DELETE FROM users WHERE id = ?", (user_id,)).rowcount
+                conn.execute("DELETE FROM events WHERE user_id = ?", (user_id,))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return deleted > 0
+
+    def append_events(self, events: Sequence[Event]) -> AppendResult:
+        with self._write_lock:
+            conn = self._writer
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = self._append_in_transaction(conn, events)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return result
+
+    def _append_in_transaction(
+        self, conn: sqlite3.Connection, events: Sequence[Event]
+    ) -> AppendResult:
+        ids = [e.event_id for e in events if e.event_id is not None]
+        known = _existing(conn, "SELECT event_id FROM events WHERE event_id IN ({})", ids)
+        fresh, duplicates = dedupe_batch(events, known)
+        user_ids, item_ids = referenced_ids(fresh)
+        old_users = _existing(conn, "SELECT id FROM users WHERE id IN ({})", user_ids)
+        old_items = _existing(conn, "SELECT id FROM items WHERE id IN ({})", item_ids)
+        new_users = tuple(u for u in user_ids if u not in old_users)
+        new_items = tuple(i for i in item_ids if i not in old_items)
+        first_seen = {e.item_id: e.timestamp for e in reversed(fresh) if e.item_id is not None}
+        conn.executemany(sql.INSERT_BARE_USER, [(u,) for u in new_users])
+        conn.executemany(sql.INSERT_PLACEHOLDER, [(i, first_seen[i]) for i in new_items])
+        conn.executemany(sql.INSERT_EVENT, [sql.event_row(e) for e in fresh])
+        return AppendResult(len(fresh), duplicates, new_users, new_items)
+
+    def user_events(self, user_id: str, limit: int) -> list[Event]:
+        rows = (
+            self._reader()
+            .execute(
+                f"SELECT {sql.EVENT_COLUMNS} FROM events WHERE user_id = ?"
+                " ORDER BY timestamp DESC, seq DESC LIMIT ?",
+                (user_id, limit),
+            )
+            .fetchall()
+        )
+        return [sql.event_from_row(r) for r in rows]
+
+    def count_user_events(self, user_id: str) -> int:
+        row = (
+            self._reader()
+            .execute("SELECT COUNT(*) FROM events WHERE user_id = ?", (user_id,))
+            .fetchone()
+        )
+        return int(row[0])
+
+    def iter_events(self, batch_size: int = 10_000) -> Iterator[list[Event]]:
+        """All events in arrival order, paged by ``seq`` so memory stays bounded."""
+        conn = self._reader()
+        last = 0
+        while True:
+            rows = conn.execute(
+                f"SELECT seq, {sql.EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                (last, batch_size),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [sql.event_from_row(r[1:]) for r in rows]
+
+    def counts(self) -> StoreCounts:
+        conn = self._reader()
+        items, users, events = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM users),"
+            " (SELECT COUNT(*) FROM events)"
+        ).fetchone()
+        return StoreCounts(int(items), int(users), int(events))
+
+    def close(self) -> None:
+        with self._write_lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+
+
+def _existing(conn: sqlite3.Connection, query: str, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` the query (with one ``IN ({})`` placeholder) finds, in chunks."""
+    found: set[str] = set()
+    unique = list(dict.fromkeys(keys))
+    for start in range(0, len(unique), _PARAMS_PER_QUERY):
+        chunk = unique[start : start + _PARAMS_PER_QUERY]
+        marks = ",".join("?" * len(chunk))
+        found.update(r[0] for r in conn.execute(query.format(marks), chunk))
+    return found

@@ -1,0 +1,72 @@
+"""Domain types: items, users and events as immutable records.
+
+These are the shapes every layer speaks (store, importers, API, models). They are plain frozen
+dataclasses with slots; validation of untrusted input happens at the edge (``pulserec.schemas``)
+before one of these is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class EventType(StrEnum):
+    """What a user did with an item (or, for ``search``, with the catalog)."""
+
+    VIEW = "view"
+    CLICK = "click"
+    CART = "cart"
+    PURCHASE = "purchase"
+    RATING = "rating"
+    LIKE = "like"
+    DISLIKE = "dislike"
+    SKIP = "skip"
+    SEARCH = "search"
+
+
+EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
+MAX_RATING = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A catalog entry. ``placeholder`` items were created by an event before their text arrived."""
+
+    id: str
+    title: str | None = None
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    attributes: dict[str, Any] = field(default_factory=dict)
+    hidden: bool = False
+    placeholder: bool = False
+    timestamp: float | None = None
+
+    @classmethod
+    def placeholder_for(cls, item_id: str, timestamp: float | None = None) -> Item:
+        """An item known only by its id, created when an event names an unknown item."""
+        return cls(id=item_id, placeholder=True, timestamp=timestamp)
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person (or client) who receives recommendations."""
+
+    id: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+    preferences: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One interaction; ``item_id`` is None only for ``search``; ``timestamp`` in Unix seconds."""
+
+    user_id: str
+    item_id: str | None
+    type: EventType
+    timestamp: float
+    value: float | None = None
+    query: str | None = None
+    event_id: str | None = None

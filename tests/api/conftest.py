@@ -1,0 +1,35 @@
+"""An app over a fresh store per test, through Starlette's in-process client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pulserec.api.app import create_app
+from pulserec.config import ServerSettings
+from pulserec.storage import SqliteStore
+
+MakeClient = Callable[..., TestClient]
+
+
+@pytest.fixture
+def make_client(tmp_path: Path) -> Iterator[MakeClient]:
+    """Build a client over a SQLite store in tmp_path; keyword args become ServerSettings."""
+    stores: list[SqliteStore] = []
+
+    def build(**settings: object) -> TestClient:
+        store = SqliteStore(tmp_path / "api.db")
+        stores.append(store)
+        return TestClient(create_app(store, ServerSettings(**settings)))  # type: ignore[arg-type]
+
+    yield build
+    for store in stores:
+        store.close()
+
+
+@pytest.fixture
+def client(make_client: MakeClient) -> TestClient:
+    return make_client()

@@ -1,0 +1,115 @@
+"""The contract every Store backend passes (memory, SQLite; Redis joins later)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pulserec.storage import Store
+from pulserec.types import Event, EventType, Item, User
+
+
+def _event(
+    user: str, item: str | None, ts: float, event_id: str | None = None, **kw: object
+) -> Event:
+    kind = kw.pop("type", EventType.VIEW)
+    return Event(user_id=user, item_id=item, type=kind, timestamp=ts, event_id=event_id, **kw)  # type: ignore[arg-type]
+
+
+def test_items_upsert_replace_and_keep_their_place(store: Store) -> None:
+    store.upsert_items([Item("a", "Alpha", tags=("x",)), Item("b", "Beta")])
+    store.upsert_items([Item("a", "Alpha 2", categories=("c",), attributes={"year": 1999})])
+    item = store.get_item("a")
+    assert item == Item("a", "Alpha 2", categories=("c",), attributes={"year": 1999})
+    listed, total = store.list_items(0, 10)
+    assert [i.id for i in listed] == ["a", "b"] and total == 2
+    assert [i.id for i in store.list_items(1, 10)[0]] == ["b"]
+
+
+def test_unknown_and_deleted_items_are_gone(store: Store) -> None:
+    assert store.get_item("nope") is None
+    store.upsert_items([Item("a", "Alpha")])
+    assert store.delete_item("a") is True
+    assert store.delete_item("a") is False
+    assert store.get_item("a") is None
+    assert store.list_items(0, 10) == ([], 0)
+
+
+def test_users_upsert_and_delete_removes_their_events(store: Store) -> None:
+    store.upsert_users([User("u1", {"age": 3}, "likes jazz"), User("u2")])
+    store.append_events([_event("u1", "i1", 1.0), _event("u2", "i1", 2.0, "e2")])
+    assert store.get_user("u1") == User("u1", {"age": 3}, "likes jazz")
+    assert store.delete_user("u1") is True
+    assert store.get_user("u1") is None
+    assert store.user_events("u1", 10) == [] and store.count_user_events("u1") == 0
+    assert store.counts().events == 1
+    assert store.delete_user("u1") is False
+
+
+def test_events_create_unknown_users_and_placeholder_items(store: Store) -> None:
+    store.upsert_items([Item("known", "Known")])
+    result = store.append_events([_event("u", "known", 5.0), _event("u", "new", 6.0)])
+    assert result.accepted == 2 and result.duplicates == 0
+    assert result.new_users == ("u",) and result.new_items == ("new",)
+    placeholder = store.get_item("new")
+    assert placeholder is not None and placeholder.placeholder and placeholder.title is None
+    assert store.get_user("u") == User("u")
+    store.upsert_items([Item("new", "Now titled")])
+    now = store.get_item("new")
+    assert now is not None and not now.placeholder and now.title == "Now titled"
+
+
+def test_event_ids_deduplicate_across_and_within_batches(store: Store) -> None:
+    first = store.append_events([_event("u", "i", 1.0, "e1"), _event("u", "i", 2.0, "e1")])
+    assert (first.accepted, first.duplicates) == (1, 1)
+    retry = store.append_events([_event("u", "other", 9.0, "e1"), _event("u", "i", 3.0, "e3")])
+    assert (retry.accepted, retry.duplicates) == (1, 1)
+    anonymous = store.append_events([_event("u", "i", 4.0), _event("u", "i", 4.0)])
+    assert (anonymous.accepted, anonymous.duplicates) == (2, 0)
+    assert store.counts().events == 4
+    assert store.count_user_events("u") == 4
+
+
+def test_user_events_newest_first_with_arrival_breaking_ties(store: Store) -> None:
+    store.append_events(
+        [
+            _event("u", "old", 1.0, "a"),
+            _event("u", "tie1", 5.0, "b"),
+            _event("u", "tie2", 5.0, "c"),
+            _event("u", "mid", 3.0, "d"),
+            _event("v", "x", 9.0, "e"),
+        ]
+    )
+    assert [e.event_id for e in store.user_events("u", 10)] == ["c", "b", "d", "a"]
+    assert [e.event_id for e in store.user_events("u", 2)] == ["c", "b"]
+
+
+def test_events_round_trip_every_field(store: Store) -> None:
+    rating = _event("u", "i", 7.5, "r", type=EventType.RATING, value=4.5)
+    search = _event("u", None, 8.0, "s", type=EventType.SEARCH, query="space opera")
+    store.append_events([rating, search])
+    assert store.user_events("u", 10) == [search, rating]
+
+
+def test_iter_events_pages_in_arrival_order(store: Store) -> None:
+    events = [_event(f"u{i % 7}", f"i{i}", float(100 - i), f"e{i}") for i in range(25)]
+    store.append_events(events)
+    pages = list(store.iter_events(batch_size=10))
+    assert [len(p) for p in pages] == [10, 10, 5]
+    assert [e for page in pages for e in page] == events
+
+
+def test_failed_batch_stores_nothing(store: Store) -> None:
+    store.append_events([_event("u", "i", 1.0, "e1")])
+    broken = [_event("u", "j", 2.0, "e2"), "not an event"]
+    with pytest.raises(Exception):  # noqa: B017 - any failure must roll the whole batch back
+        store.append_events(broken)  # type: ignore[list-item]
+    assert store.counts().events == 1
+    assert store.get_item("j") is None
+
+
+def test_counts(store: Store) -> None:
+    store.upsert_items([Item("a", "A")])
+    store.upsert_users([User("u")])
+    store.append_events([_event("u", "a", 1.0), _event("w", "b", 2.0)])
+    counts = store.counts()
+    assert (counts.items, counts.users, counts.events) == (2, 2, 2)
