@@ -25,14 +25,14 @@ def run_import(
     unreadable = 0
     try:
         for path in files:
-            with tqdm(desc=path.name, unit=" rows", unit_scale=True) as bar:
+            with tqdm(desc=path.name, unit=" rows") as bar:
                 try:
                     reports.append(
                         import_file(path, ingestor, cast(Kind | None, kind), on_rows=bar.update)
                     )
                 except (UnreadableFileError, ValueError) as exc:
                     unreadable += 1
-                    console.print(f"[red]cannot import {path}:[/red] {exc}")
+                    console.print(f"[red]cannot import {path}:[/red] {exc}", soft_wrap=True)
     finally:
         store.close()
     _print_summary(reports, console)
@@ -57,10 +57,14 @@ def _print_summary(reports: list[ImportReport], console: Console) -> None:
     console.print(table)
     for r in reports:
         if r.ignored_columns:
-            console.print(f"{r.path}: ignored columns {', '.join(r.ignored_columns)}")
+            console.print(
+                f"{r.path}: ignored columns {', '.join(r.ignored_columns)}", soft_wrap=True
+            )
         if r.rejected:
-            console.print(f"[yellow]{r.path}: {r.rejected:,} rows rejected[/yellow]")
+            console.print(
+                f"[yellow]{r.path}: {r.rejected:,} rows rejected[/yellow]", soft_wrap=True
+            )
             for reason, count in r.reasons.most_common(5):
-                console.print(f"  {count:,} × {reason}")
+                console.print(f"  {count:,} × {reason}", soft_wrap=True)
             for sample in r.samples[:5]:
-                console.print(f"  e.g. {sample}")
+                console.print(f"  e.g. {sample}", soft_wrap=True)

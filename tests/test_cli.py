@@ -1,0 +1,39 @@
+"""The command line: import exit codes and summaries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pulserec", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_import_succeeds_and_summarises_rejections(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    rows = [{"user_id": "u", "item_id": "i", "type": "view"}, {"user_id": "u", "type": "view"}]
+    events.write_bytes(b"\n".join(orjson.dumps(r) for r in rows))
+    result = _run("import", str(events), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode == 0, result.stderr
+    assert "1 rows rejected" in result.stderr and "item_id" in result.stderr
+
+
+def test_import_fails_when_nothing_is_imported_or_a_file_is_unreadable(tmp_path: Path) -> None:
+    bad = tmp_path / "events.csv"
+    bad.write_text("user_id,type\nu,rating\n")
+    result = _run("import", str(bad), "--data-dir", str(tmp_path / "d"))
+    assert result.returncode != 0 and "nothing was imported" in result.stderr
+    missing = _run("import", str(tmp_path / "nope.csv"), "--data-dir", str(tmp_path / "d"))
+    assert missing.returncode != 0 and "could not be imported" in missing.stderr
+    kind = _run("import", str(bad), "--kind", "things")
+    assert kind.returncode != 0 and "--kind" in kind.stderr

@@ -1,0 +1,59 @@
+"""Edge validation rules shared by the API and the importers."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from pulserec.schemas import EventIn, ItemIn, format_timestamp, parse_timestamp
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (881250949, 881250949.0),
+        (1.5, 1.5),
+        ("881250949", 881250949.0),
+        ("1997-12-04T15:55:49Z", 881250949.0),
+        ("1997-12-04T15:55:49", 881250949.0),
+        ("1997-12-04T16:55:49+01:00", 881250949.0),
+        (None, None),
+    ],
+)
+def test_timestamps_accept_unix_seconds_and_rfc3339(given: object, expected: float | None) -> None:
+    assert parse_timestamp(given) == expected
+
+
+@pytest.mark.parametrize("bad", [True, "soon", -5, float("inf"), [1]])
+def test_bad_timestamps_are_refused(bad: object) -> None:
+    with pytest.raises(ValueError):
+        parse_timestamp(bad)
+
+
+def test_format_timestamp_is_rfc3339_utc() -> None:
+    assert format_timestamp(881250949) == "1997-12-04T15:55:49Z"
+    assert format_timestamp(0.25) == "1970-01-01T00:00:00.250Z"
+
+
+def test_absent_timestamp_becomes_now() -> None:
+    event = EventIn.model_validate({"user_id": "u", "item_id": "i", "type": "view"})
+    assert event.to_domain(now=123.0).timestamp == 123.0
+    item = ItemIn.model_validate({"id": "i", "title": "T", "timestamp": 5})
+    assert item.to_domain(now=123.0).timestamp == 5.0
+
+
+def test_rating_bounds_are_inclusive() -> None:
+    for value in (0, 5, 2.5):
+        EventIn.model_validate({"user_id": "u", "item_id": "i", "type": "rating", "value": value})
+    for value in (-0.1, 5.01, None):
+        with pytest.raises(ValidationError):
+            EventIn.model_validate(
+                {"user_id": "u", "item_id": "i", "type": "rating", "value": value}
+            )
+
+
+def test_search_may_omit_item_but_needs_query() -> None:
+    event = EventIn.model_validate({"user_id": "u", "type": "search", "query": "jazz"})
+    assert event.item_id is None
+    with pytest.raises(ValidationError):
+        EventIn.model_validate({"user_id": "u", "type": "search", "query": "   "})
