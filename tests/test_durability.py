@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pulserec.storage import DB_FILENAME
-from tests.server_process import ServerProcess
+from pulserec.testing import ServerProcess
 
 pytestmark = pytest.mark.slow
 

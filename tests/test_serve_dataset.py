@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server_process import ServerProcess
+from pulserec.testing import ServerProcess
 
 pytestmark = pytest.mark.slow
 

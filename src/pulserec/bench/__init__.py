@@ -1,0 +1,1 @@
+"""Benchmarks behind ``pulserec bench``: each prints its figures, none is a test."""

@@ -1,4 +1,4 @@
-"""A real ``pulserec serve`` process on loopback, for tests that need one (restart, SIGKILL)."""
+"""A real ``pulserec serve`` child process on loopback, for tests and benchmarks."""
 
 from __future__ import annotations
 
