@@ -37,3 +37,16 @@ def test_import_fails_when_nothing_is_imported_or_a_file_is_unreadable(tmp_path:
     assert missing.returncode != 0 and "could not be imported" in missing.stderr
     kind = _run("import", str(bad), "--kind", "things")
     assert kind.returncode != 0 and "--kind" in kind.stderr
+
+
+def test_synth_output_imports_as_is(tmp_path: Path) -> None:
+    out = tmp_path / "synth"
+    made = _run("synth", "--domain", "music", "--items", "200", "--users", "30", "--events",
+                "1500", "--seed", "3", "--out", str(out))
+    assert made.returncode == 0, made.stderr
+    files = [str(out / f"{kind}.jsonl") for kind in ("items", "users", "events")]
+    loaded = _run("import", *files, "--data-dir", str(tmp_path / "d"))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "rows rejected" not in loaded.stderr
+    bad = _run("synth", "--domain", "cars", "--out", str(tmp_path / "x"))
+    assert bad.returncode != 0 and "domain" in bad.stderr
