@@ -107,6 +107,17 @@ def bench_ingest(
     run(events, http_events, batch, connections)
 
 
+@bench_app.command("encoders")
+def bench_encoders(
+    items: Annotated[int, typer.Option(help="Item texts in the corpus.")] = 5_000,
+    queries: Annotated[int, typer.Option(help="Held-out queries.")] = 2_000,
+) -> None:
+    """Speed, memory and fidelity of every encoder against full all-MiniLM-L6-v2."""
+    from pulserec.bench.encoders_run import run
+
+    run(n_items=items, n_queries=queries)
+
+
 def main() -> None:
     """Console entry point."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

@@ -100,7 +100,9 @@ def run(n_events: int, http_events: int, batch: int, connections: int) -> None:
     with tempfile.TemporaryDirectory(prefix="pulserec-bench-") as tmp:
         work = Path(tmp)
         n_items = max(1000, n_events // 10)
-        write_synthetic(work / "synth", "ecommerce", n_items, max(100, n_events // 20), n_events)
+        write_synthetic(
+            work / "synth", "ecommerce", n_items, max(100, n_events // 20), n_events, progress=False
+        )
         events = work / "synth" / "events.jsonl"
         csv_path, parquet_path = _convert(events)
         print(f"import of {n_events:,} synthetic e-commerce events (validate + durable SQLite):")
