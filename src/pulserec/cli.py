@@ -94,6 +94,39 @@ def synth(
     console.print(f"wrote {counts} to {out}")
 
 
+@app.command()
+def embed(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    encoder: Annotated[
+        str, typer.Option(help="Encoder name (see docs/encoders.md).")
+    ] = "minilm-onnx",
+    domain: Annotated[
+        str, typer.Option(help="movie, ecommerce, news, music or generic.")
+    ] = "generic",
+) -> None:
+    """Encode every item's text into the data dir's embedding cache (unchanged text is skipped)."""
+    import time
+
+    from pulserec.embedding import embed_catalog
+    from pulserec.encoders import load_encoder
+    from pulserec.encoders.cache import CACHE_FILENAME, EmbeddingCache
+    from pulserec.storage import open_store
+
+    store = open_store(data_dir)
+    cache = EmbeddingCache(data_dir / CACHE_FILENAME)
+    try:
+        started = time.perf_counter()
+        result = embed_catalog(store, load_encoder(encoder), cache, domain)
+        elapsed = time.perf_counter() - started
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    finally:
+        cache.close()
+        store.close()
+    console.print(f"{len(result.ids):,} item vectors ready in {elapsed:.1f} s ({encoder})")
+
+
 @bench_app.command("ingest")
 def bench_ingest(
     events: Annotated[int, typer.Option(help="Events to import.")] = 1_000_000,
