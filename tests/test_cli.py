@@ -41,8 +41,21 @@ def test_import_fails_when_nothing_is_imported_or_a_file_is_unreadable(tmp_path:
 
 def test_synth_output_imports_as_is(tmp_path: Path) -> None:
     out = tmp_path / "synth"
-    made = _run("synth", "--domain", "music", "--items", "200", "--users", "30", "--events",
-                "1500", "--seed", "3", "--out", str(out))
+    made = _run(
+        "synth",
+        "--domain",
+        "music",
+        "--items",
+        "200",
+        "--users",
+        "30",
+        "--events",
+        "1500",
+        "--seed",
+        "3",
+        "--out",
+        str(out),
+    )
     assert made.returncode == 0, made.stderr
     files = [str(out / f"{kind}.jsonl") for kind in ("items", "users", "events")]
     loaded = _run("import", *files, "--data-dir", str(tmp_path / "d"))
