@@ -1,0 +1,1 @@
+"""Ranking: top-k selection, fusion, filters, diversity."""

@@ -1,0 +1,1 @@
+"""Candidate sources: each a Retriever (fit / update / score / retrieve)."""
