@@ -1,0 +1,50 @@
+"""Held-out labels for learning to rank, and the NDCG used to compare rankers on them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from pulserec.interactions import Interactions
+
+Float32s = Any
+
+
+def holdout_split(data: Interactions, how: str, seed: int) -> tuple[Interactions, Interactions]:
+    """Split off each user's latest event (``last``) or a random 10% per user (``random``).
+
+    Users with fewer than 3 events keep them all in the first part.
+    """
+    if how not in ("last", "random"):
+        raise ValueError("holdout must be 'last' or 'random'")
+    order = np.lexsort((np.arange(len(data)), data.timestamp, data.user_idx))
+    users = data.user_idx[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(users)) + 1]
+    sizes = np.diff(np.r_[starts, len(users)])
+    held = np.zeros(len(data), dtype=bool)
+    rng = np.random.default_rng(seed)
+    for start, size in zip(starts.tolist(), sizes.tolist(), strict=True):
+        if size < 3:
+            continue
+        rows = order[start : start + size]
+        if how == "last":
+            held[rows[-1]] = True
+        else:
+            held[rng.choice(rows, size=max(1, size // 10), replace=False)] = True
+    return data.select(~held), data.select(held)
+
+
+def ndcg_at(scores: Float32s, labels: Any, k: int) -> float:
+    """Mean NDCG@k of score rows against binary label rows (rows without labels skipped)."""
+    labels = np.asarray(labels)
+    keep = labels.sum(axis=1) > 0
+    scores, labels = np.asarray(scores)[keep], labels[keep]
+    if not len(labels):
+        return 0.0
+    top = np.argsort(-np.nan_to_num(scores, nan=-np.inf), axis=1, kind="stable")[:, :k]
+    gains = np.take_along_axis(labels, top, axis=1) > 0
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = (gains * discounts).sum(axis=1)
+    ideal = np.cumsum(discounts)[np.minimum(labels.sum(axis=1), k) - 1]
+    return float(np.mean(dcg / ideal))

@@ -1,0 +1,173 @@
+"""The hybrid: every source proposes, a LightGBM LambdaRank model orders the pool.
+
+``fit(data)`` holds out part of ``data`` (each user's latest item, or a random 10% per user),
+fits the sources on the rest, learns the ranker on the held-out labels, then folds the held-out
+events into the sources with ``update``. The ranker must beat its best source on a held-out half
+of the ranking users; when it does not, the hybrid serves that source instead (``fallback_``).
+A source missing at request time leaves NaN features, which LightGBM routes by learned defaults.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Self
+
+import numpy as np
+import numpy.typing as npt
+
+from pulserec.interactions import Interactions
+from pulserec.ranking.candidates import candidate_pool
+from pulserec.ranking.features import ItemStats, build_features
+from pulserec.ranking.holdout import holdout_split, ndcg_at
+from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, Retriever
+
+logger = logging.getLogger(__name__)
+
+
+class HybridRanker:
+    """LambdaRank over a reciprocal-rank-fused candidate pool."""
+
+    def __init__(
+        self,
+        sources: dict[str, Retriever],
+        item_text: Any = None,
+        holdout: str = "random",
+        per_source: int = 100,
+        pool: int = 200,
+        trees: int = 300,
+        learning_rate: float = 0.05,
+        leaves: int = 31,
+        recent: int = 5,
+        seed: int = 0,
+        name: str = "hybrid",
+    ) -> None:
+        if not sources:
+            raise ValueError("the hybrid needs at least one source")
+        self.sources = sources
+        self.item_text = item_text
+        self.holdout, self.per_source, self.pool = holdout, per_source, pool
+        self.lgbm_params: dict[str, Any] = {
+            "n_estimators": trees,
+            "learning_rate": learning_rate,
+            "num_leaves": leaves,
+            "random_state": seed,
+            "verbose": -1,
+            "n_jobs": 1,
+            "min_child_samples": 20,
+        }
+        self.recent, self.seed, self.name = recent, seed, name
+
+    # -- training -------------------------------------------------------------------------
+    def fit(self, data: Interactions) -> Self:
+        rest, held = holdout_split(data, self.holdout, self.seed)
+        for source in self.sources.values():
+            source.fit(rest)
+        self._context(rest)
+        users = np.unique(held.user_idx).astype(np.int32)
+        features, labels, _ = self._training_rows(users, held)
+        self.ranker_, self.fallback_ = self._learn(users, features, labels, held)
+        for source in self.sources.values():
+            source.update(held)
+        self._context(Interactions.concat([rest, held]))
+        return self
+
+    def _context(self, data: Interactions) -> None:
+        self.seen_ = data.matrix()
+        self.stats_ = ItemStats.from_interactions(data)
+        self.data_ = data
+        if self.item_text is not None:
+            self.text_, _ = self.item_text.aligned(data.items)
+
+    def _training_rows(self, users: Int32s, held: Interactions) -> tuple[Float32s, Any, Int32s]:
+        features, candidates, _ = self._features(users)
+        truth = held.matrix()[users]
+        labels = np.asarray(truth[np.arange(len(users))[:, None], candidates].todense())
+        return features, labels.astype(np.int32), candidates
+
+    def _learn(
+        self, users: Int32s, features: Float32s, labels: Any, held: Interactions
+    ) -> tuple[Any, str | None]:
+        import lightgbm
+
+        half = np.random.default_rng(self.seed).random(len(users)) < 0.5
+        probe = lightgbm.LGBMRanker(objective="lambdarank", **self.lgbm_params)
+        self._train(probe, features[half], labels[half])
+        probe_scores = self._predict(probe, features[~half])
+        ranker_ndcg = ndcg_at(probe_scores, labels[~half], 10)
+        best_name, best_ndcg = self._best_source(features[~half], labels[~half])
+        logger.info("hybrid ndcg@10 %.4f vs best source %s %.4f", ranker_ndcg, best_name, best_ndcg)
+        self.validation_ = {
+            "ranker_ndcg@10": ranker_ndcg,
+            "best_source": best_name,
+            "best_source_ndcg@10": best_ndcg,
+        }
+        ranker = lightgbm.LGBMRanker(objective="lambdarank", **self.lgbm_params)
+        self._train(ranker, features, labels)
+        return ranker, (best_name if ranker_ndcg < best_ndcg else None)
+
+    def _train(self, ranker: Any, features: Float32s, labels: Any) -> None:
+        keep = labels.sum(axis=1) > 0
+        n, m, f = features[keep].shape
+        ranker.fit(features[keep].reshape(n * m, f), labels[keep].reshape(-1), group=[m] * n)
+
+    def _predict(self, ranker: Any, features: Float32s) -> Float32s:
+        n, m, f = features.shape
+        return np.asarray(ranker.predict(features.reshape(n * m, f)), np.float32).reshape(n, m)
+
+    def _best_source(self, features: Float32s, labels: Any) -> tuple[str, float]:
+        results = {
+            name: ndcg_at(features[:, :, 2 * i], labels, 10) for i, name in enumerate(self.sources)
+        }
+        best = max(results, key=lambda k: results[k])
+        return best, results[best]
+
+    # -- serving ---------------------------------------------------------------------------
+    def _dense(self, users: Int32s) -> dict[str, Float32s]:
+        """Each source's scores for ``users``, with the items they already have masked."""
+        known = np.flatnonzero(users < self.seen_.shape[0])
+        rows, cols = self.seen_[users[known]].nonzero()
+        dense = {}
+        for name, source in self.sources.items():
+            scores = np.array(source.score(users), dtype=np.float32)
+            scores[known[rows], cols] = -np.inf
+            dense[name] = scores
+        return dense
+
+    def _features(self, users: Int32s) -> tuple[Float32s, Int32s, npt.NDArray[np.bool_]]:
+        """Features (users, pool, F), candidates (users, pool) and which were proposed."""
+        dense = self._dense(users)
+        candidates, proposed = candidate_pool(dense, self.per_source, self.pool)
+        taste = self._recent_taste(users) if self.item_text is not None else None
+        text = self.text_ if self.item_text is not None else None
+        features = build_features(dense, candidates, self.stats_, taste, text, self.per_source)
+        return features, candidates, proposed
+
+    def _recent_taste(self, users: Int32s) -> Float32s:
+        taste = np.zeros((len(users), self.text_.shape[1]), dtype=np.float32)
+        data = self.data_
+        for row, user in enumerate(users.tolist()):
+            mine = np.flatnonzero(data.user_idx == user)
+            latest = mine[np.argsort(data.timestamp[mine], kind="stable")[-self.recent :]]
+            if latest.size:
+                taste[row] = self.text_[data.item_idx[latest]].mean(axis=0)
+        return taste
+
+    def score(self, users: Int32s) -> Float32s:
+        if self.fallback_ is not None:
+            return self._dense(users)[self.fallback_]
+        features, candidates, proposed = self._features(users)
+        predicted = np.where(proposed, self._predict(self.ranker_, features), -np.inf)
+        out = np.full((len(users), self.seen_.shape[1]), -np.inf, dtype=np.float32)
+        np.put_along_axis(out, candidates, predicted, axis=1)
+        return out
+
+    def update(self, data: Interactions) -> None:
+        for source in self.sources.values():
+            source.update(data)
+        self._context(Interactions.concat([self.data_, data]))
+
+    def retrieve(self, query: Query, k: int) -> Candidates:
+        from pulserec.retrievers.base import candidates_from_scores
+
+        scores = self.score(np.array([max(query.user, 0)], dtype=np.int32))[0]
+        return candidates_from_scores(scores, query, k, self.name)

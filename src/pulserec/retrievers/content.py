@@ -1,0 +1,142 @@
+"""Content retriever: a user's taste is a weighted mix of the text vectors of their items.
+
+Weights: feedback (ratings centred so low stars push away; dislikes and skips negative; carts,
+purchases and likes count more than views) times recency (the newest event weighs 1, one
+``half_life`` events earlier 0.5). Items are scored by cosine to the taste vector, so an item
+with text and no interactions at all (a cold item) is as reachable as any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from pulserec.interactions import TYPE_CODES, Interactions
+from pulserec.item_vectors import ItemVectors
+from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+from pulserec.types import EventType
+
+TYPE_WEIGHTS = {
+    "view": 0.5,
+    "click": 1.0,
+    "cart": 2.0,
+    "purchase": 3.0,
+    "rating": 1.0,
+    "like": 2.0,
+    "dislike": -1.0,
+    "skip": -0.5,
+    "search": 0.0,
+}
+_WEIGHT_BY_CODE = np.array([TYPE_WEIGHTS[name] for name in TYPE_CODES], dtype=np.float32)
+_RATING = TYPE_CODES[EventType.RATING.value]
+
+
+class ContentRetriever:
+    """Cosine between a user's taste vector and item text vectors."""
+
+    def __init__(
+        self,
+        vectors: ItemVectors,
+        half_life: float | None = 50.0,
+        rating_center: float | None = 3.0,
+        name: str = "content",
+    ) -> None:
+        if half_life is not None and half_life <= 0:
+            raise ValueError("half_life must be positive (events) or None")
+        self.vectors = vectors
+        self.half_life = half_life
+        self.rating_center = rating_center
+        self.name = name
+
+    def _event_weights(self, data: Interactions) -> npt.NDArray[np.float32]:
+        weights = _WEIGHT_BY_CODE[data.type_code].copy()
+        ratings = data.type_code == _RATING
+        if self.rating_center is not None:
+            scale = max(5.0 - self.rating_center, 1e-6)
+            weights[ratings] = (data.value[ratings] - self.rating_center) / scale
+        return np.nan_to_num(weights)
+
+    def _recency(self, users: Int32s, timestamps: npt.NDArray[np.float64]) -> Float32s:
+        """0.5 ** (events newer than this one, for the same user / half_life)."""
+        if self.half_life is None or users.size == 0:
+            return np.ones(users.shape[0], dtype=np.float32)
+        order = np.lexsort((np.arange(users.size), timestamps, users))
+        sorted_users = users[order]
+        ends = np.r_[np.flatnonzero(np.diff(sorted_users)), sorted_users.size - 1]
+        last_of_group = np.repeat(ends, np.diff(np.r_[-1, ends]))
+        newer = np.empty(users.size, dtype=np.float32)
+        newer[order] = last_of_group - np.arange(users.size)
+        recency: Float32s = np.power(0.5, newer / self.half_life).astype(np.float32)
+        return recency
+
+    def _tastes(self, data: Interactions, n_users: int) -> Float32s:
+        weights = self._event_weights(data) * self._recency(data.user_idx, data.timestamp)
+        mix = sp.csr_matrix(
+            (weights, (data.user_idx, data.item_idx)), shape=(n_users, self.item_matrix_.shape[0])
+        )
+        tastes = np.asarray(mix @ self.item_matrix_, dtype=np.float32)
+        norms = np.linalg.norm(tastes, axis=1, keepdims=True)
+        return np.asarray(tastes / np.maximum(norms, 1e-12), dtype=np.float32)
+
+    def fit(self, data: Interactions) -> Self:
+        self.item_matrix_, self.has_text_ = self.vectors.aligned(data.items)
+        self.data_ = data
+        self.tastes_ = self._tastes(data, data.n_users)
+        return self
+
+    def update(self, data: Interactions) -> None:
+        """Recompute the tastes of the users in ``data`` from their whole history."""
+        if data.n_items > self.item_matrix_.shape[0]:
+            self.item_matrix_, self.has_text_ = self.vectors.aligned(data.items)
+        self.data_ = Interactions.concat([self.data_, data])
+        users = np.unique(data.user_idx)
+        history = self.data_.select(np.isin(self.data_.user_idx, users))
+        fresh = self._tastes(history, data.n_users)
+        if data.n_users > self.tastes_.shape[0]:
+            grown = np.zeros((data.n_users, self.tastes_.shape[1]), dtype=np.float32)
+            grown[: self.tastes_.shape[0]] = self.tastes_
+            self.tastes_ = grown
+        self.tastes_[users] = fresh[users]
+
+    def _scores(self, tastes: Float32s) -> Float32s:
+        scores = tastes @ self.item_matrix_.T
+        scores[:, ~self.has_text_] = -np.inf
+        return np.asarray(scores, dtype=np.float32)
+
+    def score(self, users: Int32s) -> Float32s:
+        known = users < self.tastes_.shape[0]
+        tastes = np.zeros((users.shape[0], self.item_matrix_.shape[1]), dtype=np.float32)
+        tastes[known] = self.tastes_[users[known]]
+        return self._scores(tastes)
+
+    def taste_from_history(self, history: Int32s) -> Float32s:
+        """A taste vector from recent items (most recent last), for users the model never saw."""
+        history = history[history < self.item_matrix_.shape[0]]
+        if history.size == 0:
+            return np.zeros(self.item_matrix_.shape[1], dtype=np.float32)
+        weights = np.ones(history.size, dtype=np.float32)
+        if self.half_life is not None:
+            weights = np.power(0.5, np.arange(history.size)[::-1] / self.half_life).astype(
+                np.float32
+            )
+        taste = (weights[:, None] * self.item_matrix_[history]).sum(axis=0)
+        return np.asarray(taste / max(float(np.linalg.norm(taste)), 1e-12), dtype=np.float32)
+
+    def retrieve(self, query: Query, k: int) -> Candidates:
+        if 0 <= query.user < self.tastes_.shape[0] and self.tastes_[query.user].any():
+            taste = self.tastes_[query.user]
+        else:
+            taste = self.taste_from_history(query.history)
+        if not taste.any():
+            return candidates_from_scores(np.full(0, 0, np.float32), query, 0, self.name)
+        return candidates_from_scores(self._scores(taste[None, :])[0], query, k, self.name)
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "tastes": self.tastes_,
+            "item_matrix": self.item_matrix_,
+            "has_text": self.has_text_,
+        }

@@ -1,0 +1,158 @@
+"""Sequence retriever: SASRec trained on users' item sequences, next-item scores on request.
+
+``fit`` trains with full softmax cross-entropy at every position; ``update`` only appends new
+items to the users' sequences (the network is retrained by ``fit``), so the next request already
+conditions on the newest click.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Self
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from pulserec.interactions import Interactions
+from pulserec.item_vectors import ItemVectors
+from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+from pulserec.retrievers.sasrec_model import SASRec, build
+
+
+def user_sequences(data: Interactions) -> list[list[int]]:
+    """Per user, positive interactions as 1-based item ids, ordered by time then arrival."""
+    positive = data.select(data.positive_mask())
+    order = np.lexsort((np.arange(len(positive)), positive.timestamp, positive.user_idx))
+    users, items = positive.user_idx[order], positive.item_idx[order] + 1
+    sequences: list[list[int]] = [[] for _ in range(data.n_users)]
+    bounds = np.flatnonzero(np.diff(users)) + 1
+    for chunk_users, chunk_items in zip(
+        np.split(users, bounds), np.split(items, bounds), strict=True
+    ):
+        if chunk_users.size:
+            sequences[int(chunk_users[0])] = chunk_items.tolist()
+    return sequences
+
+
+def _windows(sequences: list[list[int]], length: int) -> torch.Tensor:
+    """Left-padded windows of ``length + 1`` items cut from the end of every sequence."""
+    rows = []
+    for seq in sequences:
+        for end in range(len(seq), 1, -length):
+            window = seq[max(0, end - length - 1) : end]
+            rows.append([0] * (length + 1 - len(window)) + window)
+    return torch.tensor(rows, dtype=torch.long)
+
+
+class SequenceRetriever:
+    """SASRec over item sequences, items tied to their text vectors when given."""
+
+    def __init__(
+        self,
+        vectors: ItemVectors | None = None,
+        dim: int = 64,
+        layers: int = 2,
+        heads: int = 2,
+        max_len: int = 50,
+        dropout: float = 0.2,
+        epochs: int = 60,
+        lr: float = 2e-3,
+        batch_size: int = 128,
+        seed: int = 0,
+        name: str = "sequence",
+    ) -> None:
+        if dim % heads:
+            raise ValueError("dim must be divisible by heads")
+        self.vectors = vectors
+        self.params = {
+            "dim": dim,
+            "layers": layers,
+            "heads": heads,
+            "max_len": max_len,
+            "dropout": dropout,
+        }
+        self.epochs, self.lr, self.batch_size, self.seed = epochs, lr, batch_size, seed
+        self.name = name
+
+    def _text(self, data: Interactions) -> torch.Tensor | None:
+        if self.vectors is None:
+            return None
+        matrix, _ = self.vectors.aligned(data.items)
+        return torch.from_numpy(np.vstack([np.zeros((1, matrix.shape[1]), np.float32), matrix]))
+
+    def fit(self, data: Interactions) -> Self:
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        torch.manual_seed(self.seed)
+        started = time.perf_counter()
+        try:
+            self.sequences_ = user_sequences(data)
+            self.model_ = build(self.params, data.n_items, self._text(data))
+            self._train(_windows(self.sequences_, int(self.params["max_len"])))
+        finally:
+            torch.set_num_threads(threads)
+        self.fit_seconds_ = time.perf_counter() - started
+        return self
+
+    def _train(self, windows: torch.Tensor) -> None:
+        model = self.model_
+        optimizer = torch.optim.Adam(model.parameters(), lr=self.lr)
+        generator = torch.Generator().manual_seed(self.seed)
+        model.train()
+        for _ in tqdm(range(self.epochs), desc="training sequence model", leave=False):
+            shuffled = windows[torch.randperm(len(windows), generator=generator)]
+            for batch in torch.split(shuffled, self.batch_size):
+                inputs, targets = batch[:, :-1], batch[:, 1:]  # (B, T) each
+                hidden = model(inputs)  # (B, T, C)
+                logits = hidden @ model.item_vectors().T  # (B, T, N + 1)
+                loss = torch.nn.functional.cross_entropy(
+                    logits.reshape(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=0
+                )
+                optimizer.zero_grad()
+                loss.backward()  # type: ignore[no-untyped-call]
+                optimizer.step()
+        model.eval()
+
+    def update(self, data: Interactions) -> None:
+        """Append new positive items to their users' sequences."""
+        fresh = user_sequences(data)
+        self.sequences_.extend([] for _ in range(len(fresh) - len(self.sequences_)))
+        for user, items in enumerate(fresh):
+            if items:
+                self.sequences_[user].extend(
+                    i for i in items if i <= self.model_.item_ids.num_embeddings - 1
+                )
+
+    def _batch(self, sequences: list[list[int]]) -> torch.Tensor:
+        length = int(self.params["max_len"])
+        rows = [([0] * length + seq)[-length:] for seq in sequences]
+        return torch.tensor(rows, dtype=torch.long)
+
+    def _scores(self, sequences: list[list[int]]) -> Float32s:
+        with torch.no_grad():
+            scores = self.model_.next_scores(self._batch(sequences)).numpy()
+        empty = np.array([not s for s in sequences])
+        scores[empty] = 0.0
+        return np.asarray(scores, dtype=np.float32)
+
+    def score(self, users: Int32s) -> Float32s:
+        known = len(self.sequences_)
+        return self._scores([self.sequences_[u] if u < known else [] for u in users.tolist()])
+
+    def retrieve(self, query: Query, k: int) -> Candidates:
+        if 0 <= query.user < len(self.sequences_) and self.sequences_[query.user]:
+            sequence = self.sequences_[query.user]
+        else:
+            n = self.model_.item_ids.num_embeddings - 1
+            sequence = [int(i) + 1 for i in query.history if i < n]
+        if not sequence:
+            return candidates_from_scores(np.zeros(0, np.float32), query, 0, self.name)
+        return candidates_from_scores(self._scores([sequence])[0], query, k, self.name)
+
+    def state(self) -> dict[str, Any]:
+        return {k: v.detach().numpy() for k, v in self.model_.state_dict().items()}
+
+    @property
+    def module(self) -> SASRec:
+        return self.model_

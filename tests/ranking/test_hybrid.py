@@ -1,0 +1,118 @@
+"""The hybrid ranker: learns from held-out labels, never loses to its best source, degrades
+gracefully when a source is missing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pulserec.ids import IdMap
+from pulserec.interactions import Interactions
+from pulserec.item_vectors import ItemVectors
+from pulserec.ranking.holdout import holdout_split, ndcg_at
+from pulserec.ranking.learned import HybridRanker
+from pulserec.retrievers.base import Query
+from pulserec.retrievers.content import ContentRetriever
+from pulserec.types import Event, EventType
+from tests.ranking.fakes import CountPopularity, two_group_events
+
+
+def _data() -> Interactions:
+    return Interactions.from_events(two_group_events(n_users=60, n_items=40, per_user=12))
+
+
+def _vectors(data: Interactions) -> ItemVectors:
+    ids = [data.items.id_of(i) for i in range(data.n_items)]
+    group = np.array([int(i[1:]) % 2 for i in ids])
+    vectors = np.zeros((len(ids), 4), dtype=np.float32)
+    vectors[np.arange(len(ids)), group] = 1.0
+    vectors[:, 2] = np.linspace(0, 0.1, len(ids))
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return ItemVectors(ids, vectors)
+
+
+def test_holdout_keeps_small_users_and_takes_the_latest() -> None:
+    data = _data()
+    rest, held = holdout_split(data, "last", 0)
+    assert len(rest) + len(held) == len(data)
+    assert len(held) == data.n_users
+    for user in range(data.n_users):
+        assert (
+            held.timestamp[held.user_idx == user].max()
+            >= rest.timestamp[rest.user_idx == user].max()
+        )
+
+
+def test_ndcg_at_hand_case() -> None:
+    scores = np.array([[0.9, 0.8, 0.1], [0.1, 0.2, 0.3]])
+    labels = np.array([[0, 1, 0], [0, 0, 0]])
+    assert abs(ndcg_at(scores, labels, 2) - 1 / np.log2(3)) < 1e-9
+
+
+def test_hybrid_fits_ranks_and_reports_validation() -> None:
+    data = _data()
+    sources = {
+        "content": ContentRetriever(_vectors(data), rating_center=None),
+        "pop": CountPopularity(),
+    }
+    hybrid = HybridRanker(sources, item_text=_vectors(data), pool=20, per_source=20, trees=30)
+    hybrid.fit(data)
+    assert set(hybrid.validation_) == {"ranker_ndcg@10", "best_source", "best_source_ndcg@10"}
+    scores = hybrid.score(np.arange(data.n_users, dtype=np.int32))
+    assert scores.shape == (data.n_users, data.n_items)
+    seen = data.matrix()
+    assert not np.isfinite(scores[seen.nonzero()]).any(), "seen items are never proposed"
+    result = hybrid.retrieve(Query(user=0), 5)
+    assert len(result) == 5 and result.source == "hybrid"
+    same_group = sum(int(data.items.id_of(int(i))[1:]) % 2 == 0 for i in result.items)
+    assert same_group >= 4, "user 0 (group 0) gets group-0 items"
+
+
+def test_fallback_when_the_ranker_cannot_beat_its_best_source() -> None:
+    data = _data()
+    hybrid = HybridRanker(
+        {"content": ContentRetriever(_vectors(data), rating_center=None)},
+        pool=10,
+        per_source=10,
+        trees=1,
+        learning_rate=1e-6,
+    )
+    hybrid.fit(data)
+    ranker = hybrid.validation_["ranker_ndcg@10"]
+    best = hybrid.validation_["best_source_ndcg@10"]
+    assert (hybrid.fallback_ == "content") == (ranker < best)
+    users = np.arange(4, dtype=np.int32)
+    assert hybrid.score(users).shape == (4, data.n_items)
+
+
+def test_a_missing_source_leaves_nan_features_and_still_ranks() -> None:
+    data = _data()
+    sources = {
+        "content": ContentRetriever(_vectors(data), rating_center=None),
+        "pop": CountPopularity(),
+    }
+    hybrid = HybridRanker(sources, pool=20, per_source=20, trees=30).fit(data)
+    hybrid.fallback_ = None
+    del hybrid.sources["pop"]
+    hybrid.sources["pop"] = CountPopularity.missing(data.n_items)
+    scores = hybrid.score(np.arange(3, dtype=np.int32))
+    assert np.isfinite(scores).any(axis=1).all()
+
+
+def test_update_makes_new_users_rankable() -> None:
+    data = _data()
+    hybrid = HybridRanker(
+        {"content": ContentRetriever(_vectors(data), rating_center=None), "pop": CountPopularity()},
+        pool=20,
+        per_source=20,
+        trees=30,
+    ).fit(data)
+    new = Interactions.from_events(
+        [Event("newcomer", "i1", EventType.CLICK, 10_000.0 + n) for n in range(2)],
+        users=data.users,
+        items=data.items,
+    )
+    hybrid.update(new)
+    user = data.users.get("newcomer")
+    assert user is not None
+    assert np.isfinite(hybrid.score(np.array([user], dtype=np.int32))).any()
+    assert isinstance(data.users, IdMap)
