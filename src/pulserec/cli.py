@@ -127,6 +127,33 @@ def embed(
     console.print(f"{len(result.ids):,} item vectors ready in {elapsed:.1f} s ({encoder})")
 
 
+@app.command()
+def evaluate(
+    dataset: Annotated[str, typer.Option(help="Data set to evaluate on.")] = "movielens-100k",
+    protocol: Annotated[
+        str | None, typer.Option(help="random, temporal, loo, cold-items or ratings.")
+    ] = None,
+    models: Annotated[
+        str | None, typer.Option(help="Comma-separated model names (default: all).")
+    ] = None,
+    k: Annotated[int, typer.Option("--k", help="Cut-off of the main metrics.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the split and the models.")] = 0,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output dir (default ./pulserec-eval/<protocol>).")
+    ] = None,
+) -> None:
+    """Offline evaluation (BENCHMARKS.md): prints a table, writes results.json, report.md, plots."""
+    from pulserec.evaluation.cli import run_evaluate
+
+    if protocol is None:
+        fail("--protocol is required (random, temporal, loo, cold-items or ratings)")
+        return
+    names = None if models is None else [m.strip() for m in models.split(",") if m.strip()]
+    code = run_evaluate(dataset, protocol, names, k, seed, out)
+    if code:
+        raise typer.Exit(code=code)
+
+
 @bench_app.command("ingest")
 def bench_ingest(
     events: Annotated[int, typer.Option(help="Events to import.")] = 1_000_000,
