@@ -1,0 +1,158 @@
+"""Machinery shared by the collaborative-filtering retrievers (knn, ease, als, bpr).
+
+:class:`CFModel` keeps the binary user x item matrix of positive interactions, which every model
+needs to refresh changed users on ``update`` and to score users by their history, and implements
+the common read path: a user with history is scored by the model; any other row of ``score``
+falls back to item popularity; ``retrieve`` for a user the model does not know scores their
+query history where the model can, and returns nothing when there is no evidence at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from pulserec.interactions import Interactions
+from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+
+ScalarT = TypeVar("ScalarT", bound=np.generic)
+State = dict[str, npt.NDArray[Any]]
+_EMPTY_ITEMS = np.zeros(0, dtype=np.int32)
+
+
+def check_positive(name: str, value: float, allow_zero: bool = False) -> None:
+    """ValueError unless ``value`` is a finite number > 0 (or >= 0 with ``allow_zero``)."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+    if not ok or value < 0 or (value == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+
+
+def check_count(name: str, value: int, minimum: int = 1) -> None:
+    """ValueError unless ``value`` is an int >= ``minimum``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+
+
+def grow_rows(array: npt.NDArray[ScalarT], n: int) -> npt.NDArray[ScalarT]:
+    """``array`` with zero rows appended up to ``n`` rows (itself when already that long)."""
+    if array.shape[0] >= n:
+        return array
+    out = np.zeros((n, *array.shape[1:]), dtype=array.dtype)
+    out[: array.shape[0]] = array
+    return out
+
+
+def resized(m: sp.csr_matrix, shape: tuple[int, int]) -> sp.csr_matrix:
+    """A csr matrix grown to ``shape`` with empty rows/columns (shares ``m``'s arrays)."""
+    if m.shape == shape:
+        return m
+    indptr = np.concatenate([m.indptr, np.full(shape[0] - m.shape[0], m.indptr[-1])])
+    return sp.csr_matrix((m.data, m.indices, indptr.astype(m.indptr.dtype)), shape=shape)
+
+
+def csr_state(prefix: str, m: sp.csr_matrix) -> State:
+    """A csr matrix as plain arrays (for ``np.savez``)."""
+    return {
+        f"{prefix}_indptr": m.indptr,
+        f"{prefix}_indices": m.indices,
+        f"{prefix}_data": m.data,
+        f"{prefix}_shape": np.asarray(m.shape, dtype=np.int64),
+    }
+
+
+def csr_from_state(prefix: str, state: State) -> sp.csr_matrix:
+    """The csr matrix saved by :func:`csr_state`."""
+    shape = tuple(int(n) for n in state[f"{prefix}_shape"])
+    parts = (state[f"{prefix}_data"], state[f"{prefix}_indices"], state[f"{prefix}_indptr"])
+    return sp.csr_matrix(parts, shape=shape, copy=True)
+
+
+def valid_history(history: Int32s, n_items: int) -> Int32s:
+    """The distinct items of ``history`` that the model has columns for."""
+    history = np.asarray(history, dtype=np.int32)
+    return np.unique(history[(history >= 0) & (history < n_items)])
+
+
+def rows_of(m: sp.csr_matrix) -> npt.NDArray[np.int32]:
+    """The row index of every stored entry of a csr matrix."""
+    return np.repeat(np.arange(m.shape[0], dtype=np.int32), np.diff(m.indptr))
+
+
+class CFModel:
+    """Base of the matrix-based models: the interaction matrix, fallback, and read path.
+
+    Subclasses implement ``_score_users`` (rows for users with history) and, where they can,
+    ``_score_history`` (a row for an item history the model has never seen as a user).
+    """
+
+    name: str
+    user_items_: sp.csr_matrix  # (U, I) binary positives
+    popularity_: Float32s  # (I,) users per item
+
+    def _set_matrix(self, matrix: sp.csr_matrix) -> sp.csr_matrix:
+        """Adopt ``matrix`` as the interaction matrix and derive the popularity fallback."""
+        matrix = sp.csr_matrix(matrix, dtype=np.float32)
+        matrix.sort_indices()
+        self.user_items_ = matrix
+        self.popularity_ = np.bincount(matrix.indices, minlength=matrix.shape[1]).astype(np.float32)
+        return matrix
+
+    def _merge(self, data: Interactions) -> tuple[sp.csr_matrix, Int32s, Int32s]:
+        """Union ``data``'s positives into the matrix, grown to the maps' sizes.
+
+        Returns the new matrix and the distinct users and items that ``data`` touched.
+        """
+        batch = data.matrix()
+        shape = (
+            max(batch.shape[0], self.user_items_.shape[0]),
+            max(batch.shape[1], self.user_items_.shape[1]),
+        )
+        merged = sp.csr_matrix(resized(self.user_items_, shape) + resized(batch, shape))
+        merged.data[:] = 1.0
+        positive = data.positive_mask()
+        users = np.unique(data.user_idx[positive]).astype(np.int32)
+        items = np.unique(data.item_idx[positive]).astype(np.int32)
+        return self._set_matrix(merged), users, items
+
+    def _warm(self, users: Int32s) -> npt.NDArray[np.bool_]:
+        """Which ``users`` the model knows with at least one interaction."""
+        m = self.user_items_
+        known = (users >= 0) & (users < m.shape[0])
+        warm = np.zeros(users.shape[0], dtype=bool)
+        counts = np.diff(m.indptr)
+        warm[known] = counts[users[known]] > 0
+        return warm
+
+    def _score_users(self, users: Int32s) -> Float32s:
+        raise NotImplementedError
+
+    def _score_history(self, items: Int32s) -> Float32s | None:
+        """Scores for an unseen user from their items; None where the model cannot."""
+        return None
+
+    def score(self, users: Int32s) -> Float32s:
+        """(B, I) float32 scores; users without history get item popularity."""
+        users = np.asarray(users, dtype=np.int32)
+        warm = self._warm(users)
+        out = np.empty((users.shape[0], self.user_items_.shape[1]), dtype=np.float32)
+        out[~warm] = self.popularity_
+        if warm.any():
+            out[warm] = self._score_users(users[warm])
+        return out
+
+    def retrieve(self, query: Query, k: int) -> Candidates:
+        """Top ``k`` for the query's user, or for its history when the user is unknown."""
+        users = np.array([query.user], dtype=np.int32)
+        row: Float32s | None = None
+        if self._warm(users)[0]:
+            row = self._score_users(users)[0]
+        else:
+            history = valid_history(query.history, self.user_items_.shape[1])
+            row = self._score_history(history) if history.size else None
+        if row is None:
+            return Candidates(_EMPTY_ITEMS, np.zeros(0, dtype=np.float32), self.name)
+        return candidates_from_scores(row, query, k, self.name)

@@ -1,0 +1,108 @@
+"""EASE (Steck 2019): a closed-form item-item linear model with a zero diagonal.
+
+``B = I - P / diag(P)`` with ``P = (X^T X + l2 I)^-1``; a user's scores are their row of ``X``
+times ``B``. The inverse is dense, so memory grows with the square of the catalog: past
+``max_items`` items the model refuses to fit and says what to use instead. ``update`` rescores
+changed users at once with the fitted ``B``; items added after the fit cannot be scored (their
+scores are ``-inf``) until the next ``fit``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+from scipy.linalg import lapack
+
+from pulserec.interactions import Interactions
+from pulserec.retrievers._cf import (
+    CFModel,
+    State,
+    check_count,
+    check_positive,
+    csr_from_state,
+    csr_state,
+)
+from pulserec.retrievers.base import Float32s, Int32s
+
+BYTES_PER_CELL = 20  # peak: float64 Gram/inverse, its transpose while symmetrising, float32 B
+
+
+class EASE(CFModel):
+    """Embarrassingly shallow autoencoder; ``weights_`` is the (I, I) matrix ``B``."""
+
+    def __init__(self, l2: float = 250.0, max_items: int = 20_000, name: str = "ease") -> None:
+        check_positive("l2", l2)
+        check_count("max_items", max_items)
+        self.l2 = l2
+        self.max_items = max_items
+        self.name = name
+
+    def _check_size(self, n_items: int) -> None:
+        if n_items > self.max_items:
+            gib = BYTES_PER_CELL * n_items**2 / 2**30
+            raise ValueError(
+                f"EASE needs a dense {n_items:,} x {n_items:,} item matrix (about {gib:,.1f} GiB "
+                f"of memory) and {n_items:,} items exceed max_items={self.max_items:,}; use "
+                "item-kNN ('itemknn') or ALS ('als') for a catalog this size, or raise max_items"
+            )
+
+    def fit(self, data: Interactions) -> Self:
+        """Solve for ``B`` from scratch (refuses catalogs larger than ``max_items``)."""
+        self._check_size(data.n_items)
+        x = self._set_matrix(data.matrix())
+        gram = (x.T @ x).astype(np.float64).toarray()  # (I, I)
+        gram[np.diag_indices_from(gram)] += self.l2
+        weights = _spd_inverse(gram)  # P, in gram's memory
+        weights /= -np.diag(weights).copy()[None, :]  # B_ij = -P_ij / P_jj
+        weights[np.diag_indices_from(weights)] = 0.0
+        self.weights_ = weights.astype(np.float32)
+        return self
+
+    def update(self, data: Interactions) -> None:
+        """Add ``data``'s interactions to the users' rows (``B`` is kept until the next fit)."""
+        self._merge(data)
+
+    def _score_rows(self, rows: Any) -> Float32s:
+        """(B, I) scores of interaction rows; unfitted items get ``-inf``."""
+        fitted = self.weights_.shape[0]
+        out = np.full((rows.shape[0], self.user_items_.shape[1]), -np.inf, dtype=np.float32)
+        out[:, :fitted] = rows[:, :fitted] @ self.weights_
+        return out
+
+    def _score_users(self, users: Int32s) -> Float32s:
+        return self._score_rows(self.user_items_[users])
+
+    def _score_history(self, items: Int32s) -> Float32s:
+        fitted = self.weights_.shape[0]
+        out = np.full(self.user_items_.shape[1], -np.inf, dtype=np.float32)
+        out[:fitted] = self.weights_[items[items < fitted]].sum(axis=0)
+        return out
+
+    def state(self) -> State:
+        """Learned arrays, for ``np.savez``."""
+        return {**csr_state("user_items", self.user_items_), "weights": self.weights_}
+
+    @classmethod
+    def from_state(cls, params: dict[str, Any], state: State) -> Self:
+        """A model rebuilt from its hyper-parameters and :meth:`state`."""
+        model = cls(**params)
+        model._set_matrix(csr_from_state("user_items", state))
+        model.weights_ = np.array(state["weights"], dtype=np.float32)
+        return model
+
+
+def _spd_inverse(matrix: np.ndarray[Any, np.dtype[np.float64]]) -> Any:
+    """The inverse of a symmetric positive-definite matrix via Cholesky, in ``matrix``'s memory.
+
+    LAPACK works on the transposed view (Fortran order, the same matrix since it is symmetric),
+    so nothing is copied; the one temporary is the transpose in the final symmetrisation.
+    """
+    factor, info = lapack.dpotrf(matrix.T, lower=False, overwrite_a=True, clean=True)
+    if info == 0:
+        inverse, info = lapack.dpotri(factor, lower=False, overwrite_c=True)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"Gram matrix is not positive definite (LAPACK info {info})")
+    inverse += inverse.T  # one triangle was zero; the diagonal is now doubled
+    inverse[np.diag_indices_from(inverse)] /= 2.0
+    return inverse

@@ -1,0 +1,78 @@
+"""Popularity: the same ranked list for everyone, by (optionally time-decayed) event counts.
+
+With ``half_life_days`` an event counts ``0.5 ** (age / half_life)``, its age measured from the
+newest event the model has seen (not the wall clock, so a replay of old data behaves as it did
+live). Counts are stored relative to that newest event; ``update`` rescales them when a newer
+event arrives, so fit-then-update equals one fit over everything (up to rounding).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+import numpy.typing as npt
+
+from pulserec.interactions import Interactions
+from pulserec.retrievers._cf import State, check_positive, grow_rows
+from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+
+SECONDS_PER_DAY = 86_400.0
+
+
+class Popularity:
+    """Item popularity: positive events per item, decayed by age when ``half_life_days`` is set."""
+
+    def __init__(self, half_life_days: float | None = None, name: str = "pop") -> None:
+        if half_life_days is not None:
+            check_positive("half_life_days", half_life_days)
+        self.half_life_days = half_life_days
+        self.name = name
+
+    def _weights(self, timestamps: npt.NDArray[np.float64], reference: float) -> Any:
+        if self.half_life_days is None:
+            return np.ones(timestamps.shape[0])
+        age_days = (reference - timestamps) / SECONDS_PER_DAY
+        return np.power(0.5, age_days / self.half_life_days)
+
+    def fit(self, data: Interactions) -> Self:
+        """Count ``data``'s positive events from scratch."""
+        self.counts_ = np.zeros(data.n_items, dtype=np.float64)
+        self.reference_time_ = -np.inf
+        self.update(data)
+        return self
+
+    def update(self, data: Interactions) -> None:
+        """Add ``data``'s positive events, re-basing the decay on the newest event seen."""
+        positive = data.positive_mask()
+        items, stamps = data.item_idx[positive], data.timestamp[positive]
+        counts = grow_rows(self.counts_, data.n_items)
+        reference = self.reference_time_
+        newest = max(reference, float(stamps.max())) if stamps.size else reference
+        if np.isfinite(reference) and newest > reference:
+            counts = counts * self._weights(np.array([reference]), newest)[0]
+        self.reference_time_ = newest
+        weights = self._weights(stamps, self.reference_time_)
+        self.counts_ = counts + np.bincount(items, weights=weights, minlength=counts.shape[0])
+
+    def score(self, users: Int32s) -> Float32s:
+        """The popularity row, repeated for every user: (B, I) float32."""
+        row = self.counts_.astype(np.float32)
+        return np.tile(row, (np.asarray(users).shape[0], 1))
+
+    def retrieve(self, query: Query, k: int) -> Candidates:
+        """The most popular items not in ``query.exclude`` (items never seen are left out)."""
+        row = np.where(self.counts_ > 0, self.counts_, -np.inf).astype(np.float32)
+        return candidates_from_scores(row, query, k, self.name)
+
+    def state(self) -> State:
+        """Learned arrays, for ``np.savez``."""
+        return {"counts": self.counts_, "reference_time": np.array(self.reference_time_)}
+
+    @classmethod
+    def from_state(cls, params: dict[str, Any], state: State) -> Self:
+        """A model rebuilt from its hyper-parameters and :meth:`state`."""
+        model = cls(**params)
+        model.counts_ = np.array(state["counts"], dtype=np.float64)
+        model.reference_time_ = float(state["reference_time"])
+        return model
