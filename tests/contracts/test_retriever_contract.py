@@ -17,6 +17,7 @@ import pytest
 
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
+from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers import registry
 from pulserec.retrievers.base import Query
 from pulserec.types import Event, EventType
@@ -29,10 +30,26 @@ CONTRACT_PARAMS: dict[str, dict[str, Any]] = {
     "als": {"factors": 8, "regularization": 10.0},
     "bpr": {"factors": 8, "epochs": 50, "lr": 0.05, "reg": 0.05},
     "svd": {"factors": 4, "epochs": 60, "lr": 0.05, "batch_size": 8},
+    "sequence": {"dim": 16, "max_len": 8, "epochs": 30, "lr": 5e-3, "dropout": 0.0},
+    "hybrid": {"pool": 20, "per_source": 20, "trees": 20},
+    "hybrid-no-content": {"pool": 20, "per_source": 20, "trees": 20},
+    "hybrid-no-sequence": {"pool": 20, "per_source": 20, "trees": 20},
+    "hybrid-rrf": {"per_source": 20},
 }
 NOT_PERSONALISED = {"pop"}
+# Text models and the hybrid keep torch/LightGBM parts that the engine's versioned artifacts
+# save; their array state is checked by ``test_retrieve_never_mutates`` but not restored here.
+NO_FROM_STATE = {
+    "content",
+    "sequence",
+    "hybrid",
+    "hybrid-no-content",
+    "hybrid-no-sequence",
+    "hybrid-rrf",
+}
 NO_HISTORY_SCORING = {"pop", "svd"}  # models that cannot score an unknown user's history
-MODELS = registry.names()
+# The ablation variants are the hybrid class with fewer sources: "hybrid" covers them.
+MODELS = [n for n in registry.names() if n not in ("hybrid-no-content", "hybrid-no-sequence")]
 
 
 def group_of(index: int, size: int) -> int:
@@ -71,9 +88,19 @@ def params_for(name: str) -> dict[str, Any]:
     return {**registry.MODELS[name].defaults, **CONTRACT_PARAMS.get(name, {})}
 
 
+def half_vectors() -> ItemVectors:
+    """Text vectors that tell the halves apart: half A along one axis, half B another."""
+    vectors = np.zeros((N_ITEMS + 1, 4), dtype=np.float32)
+    for j in range(N_ITEMS + 1):
+        vectors[j, group_of(j, 2 * HALF)] = 1.0
+        vectors[j, 2 + j % 2] = 0.2
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return ItemVectors([f"i{j}" for j in range(N_ITEMS + 1)], vectors)
+
+
 def fitted(name: str) -> tuple[Any, Interactions]:
     data = checkerboard(registry.MODELS[name].rating)
-    model = registry.make(name, **CONTRACT_PARAMS.get(name, {}))
+    model = registry.make(name, vectors=half_vectors(), **CONTRACT_PARAMS.get(name, {}))
     assert model.fit(data) is model
     return model, data
 
@@ -191,7 +218,7 @@ def test_unknown_user_with_history_gets_history_based_results(name: str) -> None
         assert len(result) > 0 and set(result.items.tolist()) <= half(group), (name, group)
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", sorted(set(MODELS) - NO_FROM_STATE))
 def test_state_round_trips_through_npz_without_pickle(name: str) -> None:
     model, _ = fitted(name)
     buffer = io.BytesIO()

@@ -16,10 +16,17 @@ import numpy as np
 import numpy.typing as npt
 
 from pulserec.interactions import Interactions
-from pulserec.ranking.candidates import candidate_pool
+from pulserec.ranking.candidates import candidate_pool, reciprocal_rank_fusion
 from pulserec.ranking.features import ItemStats, build_features
 from pulserec.ranking.holdout import holdout_split, ndcg_at
-from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, Retriever
+from pulserec.retrievers.base import (
+    Candidates,
+    Float32s,
+    Int32s,
+    Query,
+    Retriever,
+    candidates_from_scores,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +46,7 @@ class HybridRanker:
         leaves: int = 31,
         recent: int = 5,
         seed: int = 0,
+        learned: bool = True,
         name: str = "hybrid",
     ) -> None:
         if not sources:
@@ -56,9 +64,16 @@ class HybridRanker:
             "min_child_samples": 20,
         }
         self.recent, self.seed, self.name = recent, seed, name
+        self.learned = learned
 
     # -- training -------------------------------------------------------------------------
     def fit(self, data: Interactions) -> Self:
+        if not self.learned:
+            for source in self.sources.values():
+                source.fit(data)
+            self._context(data)
+            self.ranker_, self.fallback_ = None, None
+            return self
         rest, held = holdout_split(data, self.holdout, self.seed)
         for source in self.sources.values():
             source.fit(rest)
@@ -155,11 +170,21 @@ class HybridRanker:
     def score(self, users: Int32s) -> Float32s:
         if self.fallback_ is not None:
             return self._dense(users)[self.fallback_]
+        if self.ranker_ is None:
+            return self._fused(users)
         features, candidates, proposed = self._features(users)
         predicted = np.where(proposed, self._predict(self.ranker_, features), -np.inf)
         out = np.full((len(users), self.seen_.shape[1]), -np.inf, dtype=np.float32)
         np.put_along_axis(out, candidates, predicted, axis=1)
         return out
+
+    def _fused(self, users: Int32s) -> Float32s:
+        return self._fuse(self._dense(users))
+
+    def _fuse(self, dense: dict[str, Float32s]) -> Float32s:
+        """Reciprocal-rank fusion of the sources: the hybrid without its learned ranker."""
+        fused = reciprocal_rank_fusion(dense, self.per_source)
+        return np.where(fused > 0, fused, -np.inf).astype(np.float32)
 
     def update(self, data: Interactions) -> None:
         for source in self.sources.values():
@@ -167,7 +192,36 @@ class HybridRanker:
         self._context(Interactions.concat([self.data_, data]))
 
     def retrieve(self, query: Query, k: int) -> Candidates:
-        from pulserec.retrievers.base import candidates_from_scores
+        """One request: each source retrieves, the ranker orders their pooled candidates."""
+        n_items = self.seen_.shape[1]
+        dense = {}
+        for name, source in self.sources.items():
+            found = source.retrieve(query, self.per_source)
+            row = np.full((1, n_items), -np.inf, dtype=np.float32)
+            row[0, found.items[found.items < n_items]] = found.scores[found.items < n_items]
+            dense[name] = row
+        if self.fallback_ is not None or self.ranker_ is None:
+            fallback = self.fallback_
+            scores = dense[fallback][0] if fallback else self._fuse(dense)[0]
+            return candidates_from_scores(scores, query, k, self.name)
+        candidates, proposed = candidate_pool(dense, self.per_source, self.pool)
+        taste, text = None, None
+        if self.item_text is not None:
+            text = self.text_
+            recent = query.history[-self.recent :]
+            recent = recent[recent < text.shape[0]]
+            taste = text[recent].mean(axis=0, keepdims=True) if recent.size else None
+        features = build_features(dense, candidates, self.stats_, taste, text, self.per_source)
+        predicted = np.where(proposed, self._predict(self.ranker_, features), -np.inf)[0]
+        row = np.full(n_items, -np.inf, dtype=np.float32)
+        row[candidates[0]] = predicted
+        return candidates_from_scores(row, query, k, self.name)
 
-        scores = self.score(np.array([max(query.user, 0)], dtype=np.int32))[0]
-        return candidates_from_scores(scores, query, k, self.name)
+    def state(self) -> dict[str, Any]:
+        """The sources' learned arrays, prefixed by source name (the ranker is a LightGBM
+        text model, saved by the engine's artifact writer)."""
+        return {
+            f"{name}.{key}": value
+            for name, source in self.sources.items()
+            for key, value in getattr(source, "state", dict)().items()
+        }

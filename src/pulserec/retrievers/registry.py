@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers.als import ALS
 from pulserec.retrievers.base import Retriever
 from pulserec.retrievers.bpr import BPR
@@ -30,6 +31,8 @@ class ModelSpec:
     defaults: dict[str, Any] = field(default_factory=dict)
     search_space: dict[str, list[Any]] = field(default_factory=dict)
     rating: bool = False
+    needs_vectors: bool = False  # built with ``vectors=ItemVectors`` (item text embeddings)
+    protocol_params: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 MODELS: dict[str, ModelSpec] = {}
@@ -50,11 +53,15 @@ def names() -> list[str]:
     return list(MODELS)
 
 
-def make(name: str, **params: Any) -> Retriever:
-    """A fresh, unfitted model: defaults overridden by ``params``."""
+def make(name: str, vectors: ItemVectors | None = None, **params: Any) -> Retriever:
+    """A fresh, unfitted model: defaults overridden by ``params``; text models get ``vectors``."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r} (known: {', '.join(sorted(MODELS))})")
     spec = MODELS[name]
+    if spec.needs_vectors:
+        if vectors is None:
+            raise ValueError(f"model {name!r} needs item text vectors")
+        return spec.build(vectors=vectors, **{**spec.defaults, **params})
     return spec.build(**{**spec.defaults, **params})
 
 
@@ -105,5 +112,71 @@ register(
         {"factors": 50, "lr": 0.01, "reg": 0.1, "epochs": 30, "seed": 0},
         {"factors": [20, 50], "epochs": [30, 40]},
         rating=True,
+    ),
+)
+
+
+# Models that read item text (built with ``vectors=``). Sequence-aware protocols hold out each
+# user's latest item for the hybrid's ranker; the others a random 10% per user.
+_LAST_ITEM = {"loo": {"holdout": "last"}, "temporal": {"holdout": "last"}}
+
+
+def _content(vectors: ItemVectors, **params: Any) -> Retriever:
+    from pulserec.retrievers.content import ContentRetriever
+
+    return ContentRetriever(vectors, **params)
+
+
+def _sequence(vectors: ItemVectors, **params: Any) -> Retriever:
+    from pulserec.retrievers.sequential import SequenceRetriever
+
+    return SequenceRetriever(vectors, **params)
+
+
+HYBRID_SOURCES = ("ease", "als", "itemknn", "userknn", "pop", "content", "sequence")
+
+
+def hybrid(
+    vectors: ItemVectors, without: tuple[str, ...] = (), learned: bool = True, **params: Any
+) -> Retriever:
+    """Every source (with its registered defaults) but ``without``, fused by the ranker."""
+    from pulserec.ranking.learned import HybridRanker
+
+    sources = {name: make(name, vectors=vectors) for name in HYBRID_SOURCES if name not in without}
+    return HybridRanker(sources, item_text=vectors, learned=learned, **params)
+
+
+register(
+    "content",
+    ModelSpec(
+        _content,
+        {"half_life": 50.0, "rating_center": 3.0},
+        {"half_life": [20.0, 50.0, None]},
+        needs_vectors=True,
+    ),
+)
+register(
+    "sequence", ModelSpec(_sequence, {"epochs": 12, "lr": 3e-3, "seed": 0}, needs_vectors=True)
+)
+register("hybrid", ModelSpec(hybrid, {"seed": 0}, needs_vectors=True, protocol_params=_LAST_ITEM))
+register(
+    "hybrid-no-content",
+    ModelSpec(
+        hybrid, {"seed": 0, "without": ("content",)}, needs_vectors=True, protocol_params=_LAST_ITEM
+    ),
+)
+register(
+    "hybrid-no-sequence",
+    ModelSpec(
+        hybrid,
+        {"seed": 0, "without": ("sequence",)},
+        needs_vectors=True,
+        protocol_params=_LAST_ITEM,
+    ),
+)
+register(
+    "hybrid-rrf",
+    ModelSpec(
+        hybrid, {"seed": 0, "learned": False}, needs_vectors=True, protocol_params=_LAST_ITEM
     ),
 )

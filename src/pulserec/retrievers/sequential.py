@@ -88,6 +88,7 @@ class SequenceRetriever:
         started = time.perf_counter()
         try:
             self.sequences_ = user_sequences(data)
+            self.items_ = data.items
             self.model_ = build(self.params, data.n_items, self._text(data))
             self._train(_windows(self.sequences_, int(self.params["max_len"])))
         finally:
@@ -131,10 +132,11 @@ class SequenceRetriever:
 
     def _scores(self, sequences: list[list[int]]) -> Float32s:
         with torch.no_grad():
-            scores = self.model_.next_scores(self._batch(sequences)).numpy()
-        empty = np.array([not s for s in sequences])
-        scores[empty] = 0.0
-        return np.asarray(scores, dtype=np.float32)
+            known = self.model_.next_scores(self._batch(sequences)).numpy()
+        known[np.array([not s for s in sequences])] = 0.0
+        scores = np.full((len(sequences), len(self.items_)), -np.inf, dtype=np.float32)
+        scores[:, : known.shape[1]] = known  # items added since the fit: -inf until refit
+        return scores
 
     def score(self, users: Int32s) -> Float32s:
         known = len(self.sequences_)
