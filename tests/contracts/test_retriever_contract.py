@@ -48,8 +48,10 @@ NO_FROM_STATE = {
     "hybrid-rrf",
 }
 NO_HISTORY_SCORING = {"pop", "svd"}  # models that cannot score an unknown user's history
-# The ablation variants are the hybrid class with fewer sources: "hybrid" covers them.
-MODELS = [n for n in registry.names() if n not in ("hybrid-no-content", "hybrid-no-sequence")]
+# The ablation variants are the hybrid class with fewer sources and the MMR wrapper is tested
+# in tests/ranking: "hybrid" covers them here.
+WRAPPERS = ("hybrid-no-content", "hybrid-no-sequence", "hybrid-mmr")
+MODELS = [n for n in registry.names() if n not in WRAPPERS]
 
 
 def group_of(index: int, size: int) -> int:

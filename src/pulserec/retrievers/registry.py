@@ -180,3 +180,18 @@ register(
         hybrid, {"seed": 0, "learned": False}, needs_vectors=True, protocol_params=_LAST_ITEM
     ),
 )
+
+
+def _diversified(vectors: ItemVectors, diversity: float = 0.3, **params: Any) -> Retriever:
+    """The hybrid with MMR re-ranking over item text vectors."""
+    from pulserec.ranking.diversity import Diversified
+
+    return Diversified(hybrid(vectors, **params), vectors, diversity=diversity)
+
+
+register(
+    "hybrid-mmr",
+    ModelSpec(
+        _diversified, {"seed": 0, "diversity": 0.3}, needs_vectors=True, protocol_params=_LAST_ITEM
+    ),
+)
