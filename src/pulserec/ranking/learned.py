@@ -1,10 +1,14 @@
-"""The hybrid: every source proposes, a LightGBM LambdaRank model orders the pool.
+"""The hybrid: every source proposes, a learned ranker orders the pool.
+
+The ranker is a learned linear blend of standardised source scores (``ranker="blend"``, the
+default) or LightGBM LambdaRank over all features (``ranker="lightgbm"``).
 
 ``fit(data)`` holds out part of ``data`` (each user's latest item, or a random 10% per user),
 fits the sources on the rest, learns the ranker on the held-out labels, then folds the held-out
 events into the sources with ``update``. The ranker must beat its best source on a held-out half
 of the ranking users; when it does not, the hybrid serves that source instead (``fallback_``).
-A source missing at request time leaves NaN features, which LightGBM routes by learned defaults.
+A source missing at request time leaves NaN features: the blend counts them as far below every
+scored candidate, LightGBM routes them by learned defaults.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pulserec.interactions import Interactions
+from pulserec.ranking.blend import LinearBlend
 from pulserec.ranking.candidates import candidate_pool, reciprocal_rank_fusion
 from pulserec.ranking.features import ItemStats, build_features
 from pulserec.ranking.holdout import holdout_split, ndcg_at
@@ -47,8 +52,11 @@ class HybridRanker:
         recent: int = 5,
         seed: int = 0,
         learned: bool = True,
+        ranker: str = "blend",
         name: str = "hybrid",
     ) -> None:
+        if ranker not in ("blend", "lightgbm"):
+            raise ValueError("ranker must be 'blend' or 'lightgbm'")
         if not sources:
             raise ValueError("the hybrid needs at least one source")
         self.sources = sources
@@ -65,6 +73,7 @@ class HybridRanker:
         }
         self.recent, self.seed, self.name = recent, seed, name
         self.learned = learned
+        self.ranker_kind = ranker
 
     # -- training -------------------------------------------------------------------------
     def fit(self, data: Interactions) -> Self:
@@ -99,16 +108,21 @@ class HybridRanker:
         labels = np.asarray(truth[np.arange(len(users))[:, None], candidates].todense())
         return features, labels.astype(np.int32), candidates
 
+    def _new_ranker(self) -> Any:
+        if self.ranker_kind == "blend":
+            return LinearBlend([2 * i for i in range(len(self.sources))])
+        import lightgbm
+
+        return lightgbm.LGBMRanker(objective="lambdarank", **self.lgbm_params)
+
     def _learn(
         self, users: Int32s, features: Float32s, labels: Any, held: Interactions
     ) -> tuple[Any, str | None]:
-        import lightgbm
-
+        """Probe on half the users, compare with the best source on the other half, refit."""
         half = np.random.default_rng(self.seed).random(len(users)) < 0.5
-        probe = lightgbm.LGBMRanker(objective="lambdarank", **self.lgbm_params)
+        probe = self._new_ranker()
         self._train(probe, features[half], labels[half])
-        probe_scores = self._predict(probe, features[~half])
-        ranker_ndcg = ndcg_at(probe_scores, labels[~half], 10)
+        ranker_ndcg = ndcg_at(self._predict(probe, features[~half]), labels[~half], 10)
         best_name, best_ndcg = self._best_source(features[~half], labels[~half])
         logger.info("hybrid ndcg@10 %.4f vs best source %s %.4f", ranker_ndcg, best_name, best_ndcg)
         self.validation_ = {
@@ -116,16 +130,21 @@ class HybridRanker:
             "best_source": best_name,
             "best_source_ndcg@10": best_ndcg,
         }
-        ranker = lightgbm.LGBMRanker(objective="lambdarank", **self.lgbm_params)
+        ranker = self._new_ranker()
         self._train(ranker, features, labels)
         return ranker, (best_name if ranker_ndcg < best_ndcg else None)
 
     def _train(self, ranker: Any, features: Float32s, labels: Any) -> None:
         keep = labels.sum(axis=1) > 0
+        if isinstance(ranker, LinearBlend):
+            ranker.fit(features[keep], labels[keep])
+            return
         n, m, f = features[keep].shape
         ranker.fit(features[keep].reshape(n * m, f), labels[keep].reshape(-1), group=[m] * n)
 
     def _predict(self, ranker: Any, features: Float32s) -> Float32s:
+        if isinstance(ranker, LinearBlend):
+            return ranker.predict(features)
         n, m, f = features.shape
         return np.asarray(ranker.predict(features.reshape(n * m, f)), np.float32).reshape(n, m)
 
