@@ -4,8 +4,8 @@ The ranker is a learned linear blend of standardised source scores (``ranker="bl
 default) or LightGBM LambdaRank over all features (``ranker="lightgbm"``).
 
 ``fit(data)`` holds out part of ``data`` (each user's latest item, or a random 10% per user),
-fits the sources on the rest, learns the ranker on the held-out labels, then folds the held-out
-events into the sources with ``update``. The ranker must beat its best source on a held-out half
+fits the sources on the rest, learns the ranker on the held-out labels, then refits the sources
+on all of ``data`` (those in ``update_only``, costly to train, fold the held-out events in). The ranker must beat its best source on a held-out half
 of the ranking users; when it does not, the hybrid serves that source instead (``fallback_``).
 A source missing at request time leaves NaN features: the blend counts them as far below every
 scored candidate, LightGBM routes them by learned defaults.
@@ -53,6 +53,7 @@ class HybridRanker:
         seed: int = 0,
         learned: bool = True,
         ranker: str = "blend",
+        update_only: tuple[str, ...] = ("sequence",),
         name: str = "hybrid",
     ) -> None:
         if ranker not in ("blend", "lightgbm"):
@@ -74,6 +75,7 @@ class HybridRanker:
         self.recent, self.seed, self.name = recent, seed, name
         self.learned = learned
         self.ranker_kind = ranker
+        self.update_only = update_only
 
     # -- training -------------------------------------------------------------------------
     def fit(self, data: Interactions) -> Self:
@@ -90,8 +92,11 @@ class HybridRanker:
         users = np.unique(held.user_idx).astype(np.int32)
         features, labels, _ = self._training_rows(users, held)
         self.ranker_, self.fallback_ = self._learn(users, features, labels, held)
-        for source in self.sources.values():
-            source.update(held)
+        for name, source in self.sources.items():
+            if name in self.update_only:
+                source.update(held)  # costly to train: the held-out events are folded in
+            else:
+                source.fit(data)  # the blend weights carry over to sources fit on all data
         self._context(Interactions.concat([rest, held]))
         return self
 
