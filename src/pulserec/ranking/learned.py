@@ -5,8 +5,9 @@ default) or LightGBM LambdaRank over all features (``ranker="lightgbm"``).
 
 ``fit(data)`` holds out part of ``data`` (each user's latest item, or a random 10% per user),
 fits the sources on the rest, learns the ranker on the held-out labels, then refits the sources
-on all of ``data`` (those in ``update_only``, costly to train, fold the held-out events in). The ranker must beat its best source on a held-out half
-of the ranking users; when it does not, the hybrid serves that source instead (``fallback_``).
+on all of ``data`` (those in ``update_only``, costly to train, fold the held-out events in).
+The ranker must beat its best source on a held-out half of the ranking users; when it does not,
+the hybrid serves that source instead (``fallback_``).
 A source missing at request time leaves NaN features: the blend counts them as far below every
 scored candidate, LightGBM routes them by learned defaults.
 """

@@ -1,0 +1,1 @@
+"""Offline evaluation: metrics, split protocols, the runner and its report (BENCHMARKS.md)."""

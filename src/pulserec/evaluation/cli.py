@@ -1,0 +1,112 @@
+"""``pulserec evaluate``: check the request, run the protocol, print a table, write the report."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from pulserec.evaluation.data import DATASETS, load_eval_data
+from pulserec.evaluation.models import BASELINES, load_registry, unavailable_models
+from pulserec.evaluation.protocols import PROTOCOLS, RATING_PROTOCOLS
+from pulserec.evaluation.report import table_columns, write_report
+from pulserec.evaluation.runner import EvalResult, evaluate
+
+
+class UsageError(ValueError):
+    """A bad request: unknown data set, protocol or model, or a bad ``k``."""
+
+
+def check_request(dataset: str, protocol: str, models: Sequence[str] | None, k: int) -> None:
+    """Raise :class:`UsageError` (one line) for anything the run could not do."""
+    if dataset not in DATASETS:
+        raise UsageError(f"unknown data set {dataset!r} (known: {', '.join(DATASETS)})")
+    if protocol not in PROTOCOLS:
+        raise UsageError(f"unknown protocol {protocol!r} (known: {', '.join(PROTOCOLS)})")
+    if k < 1:
+        raise UsageError(f"--k must be at least 1, not {k}")
+    if models is None:
+        return
+    if not models:
+        raise UsageError("--models names no model")
+    registry = load_registry()
+    known = [*registry, *BASELINES]
+    if unknown := [name for name in models if name not in known]:
+        raise UsageError(f"unknown model(s) {', '.join(unknown)} (known: {', '.join(known)})")
+    rating = protocol in RATING_PROTOCOLS
+    if rating and (wrong := [n for n in models if n not in registry or not registry[n].rating]):
+        raise UsageError(f"model(s) {', '.join(wrong)} do not predict ratings")
+
+
+def results_table(result: EvalResult) -> Table:
+    """The run's main figures, one row per model."""
+    columns = table_columns(result.protocol, result.k)
+    table = Table(title=f"{result.dataset} · {result.protocol} · seed {result.seed}")
+    table.add_column("model")
+    for column in [*columns, "fit s"]:
+        table.add_column(column, justify="right")
+    for name, r in result.models.items():
+        cells = [f"{r.metrics[c]:.4f}" if c in r.metrics else "–" for c in columns]
+        table.add_row(name, *cells, f"{r.fit_seconds:.2f}")
+    return table
+
+
+def run_evaluate(
+    dataset: str,
+    protocol: str,
+    models: list[str] | None,
+    k: int,
+    seed: int,
+    out: Path | None,
+    progress: bool = True,
+) -> int:
+    """Evaluate and write ``results.json``, ``report.md`` and plots into ``out``.
+
+    ``out`` defaults to ``./pulserec-eval/<protocol>``. Returns the exit status: 0 on success,
+    2 on a bad request and 1 when the data set cannot be loaded, each with one line on stderr.
+    """
+    try:
+        check_request(dataset, protocol, models, k)
+    except UsageError as exc:
+        print(f"pulserec: {exc}", file=sys.stderr)
+        return 2
+    try:
+        data = load_eval_data(dataset, progress=progress)
+    except (OSError, RuntimeError) as exc:
+        print(f"pulserec: cannot load {dataset}: {exc}".splitlines()[0], file=sys.stderr)
+        return 1
+    if missing := [name for name in models or () if name in unavailable_models(data)]:
+        reason = "no item text embeddings could be made (see the log)"
+        print(f"pulserec: model(s) {', '.join(missing)} need them: {reason}", file=sys.stderr)
+        return 2
+    result = evaluate(data, protocol, models, k, seed, progress=progress)
+    target = out if out is not None else Path("pulserec-eval") / protocol
+    files = write_report(result, target, command_line(dataset, protocol, models, k, seed, target))
+    show(result, files)
+    return 0
+
+
+def show(result: EvalResult, files: list[Path]) -> None:
+    """The table on stdout; notes and the files written on stderr."""
+    console = Console()
+    if not console.is_terminal:
+        console.width = 200  # a log file or pipe: never truncate the figures
+    console.print(results_table(result))
+    for note in result.notes:
+        print(note, file=sys.stderr)
+    written = ", ".join(str(f) for f in files)
+    print(f"wrote {written} ({result.wall_seconds:.1f} s)", file=sys.stderr)
+
+
+def command_line(
+    dataset: str, protocol: str, models: list[str] | None, k: int, seed: int, out: Path
+) -> str:
+    """The CLI line that reproduces a run (recorded in the report)."""
+    parts = ["pulserec", "evaluate", "--dataset", dataset, "--protocol", protocol]
+    parts += ["--models", ",".join(models)] if models is not None else []
+    parts += ["--k", str(k), "--seed", str(seed), "--out", str(out)]
+    return shlex.join(parts)
