@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 
-
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pulserec", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from pulserec.testing import run_cli
 
 
 def test_import_succeeds_and_summarises_rejections(tmp_path: Path) -> None:
     events = tmp_path / "events.jsonl"
     rows = [{"user_id": "u", "item_id": "i", "type": "view"}, {"user_id": "u", "type": "view"}]
     events.write_bytes(b"\n".join(orjson.dumps(r) for r in rows))
-    result = _run("import", str(events), "--data-dir", str(tmp_path / "d"))
+    result = run_cli("import", str(events), "--data-dir", str(tmp_path / "d"))
     assert result.returncode == 0, result.stderr
     assert "1 rows rejected" in result.stderr and "item_id" in result.stderr
 
@@ -31,17 +21,17 @@ def test_import_succeeds_and_summarises_rejections(tmp_path: Path) -> None:
 def test_import_fails_when_nothing_is_imported_or_a_file_is_unreadable(tmp_path: Path) -> None:
     bad = tmp_path / "events.csv"
     bad.write_text("user_id,type\nu,rating\n")
-    result = _run("import", str(bad), "--data-dir", str(tmp_path / "d"))
+    result = run_cli("import", str(bad), "--data-dir", str(tmp_path / "d"))
     assert result.returncode != 0 and "nothing was imported" in result.stderr
-    missing = _run("import", str(tmp_path / "nope.csv"), "--data-dir", str(tmp_path / "d"))
+    missing = run_cli("import", str(tmp_path / "nope.csv"), "--data-dir", str(tmp_path / "d"))
     assert missing.returncode != 0 and "could not be imported" in missing.stderr
-    kind = _run("import", str(bad), "--kind", "things")
+    kind = run_cli("import", str(bad), "--kind", "things")
     assert kind.returncode != 0 and "--kind" in kind.stderr
 
 
 def test_synth_output_imports_as_is(tmp_path: Path) -> None:
     out = tmp_path / "synth"
-    made = _run(
+    made = run_cli(
         "synth",
         "--domain",
         "music",
@@ -58,8 +48,8 @@ def test_synth_output_imports_as_is(tmp_path: Path) -> None:
     )
     assert made.returncode == 0, made.stderr
     files = [str(out / f"{kind}.jsonl") for kind in ("items", "users", "events")]
-    loaded = _run("import", *files, "--data-dir", str(tmp_path / "d"))
+    loaded = run_cli("import", *files, "--data-dir", str(tmp_path / "d"))
     assert loaded.returncode == 0, loaded.stderr
     assert "rows rejected" not in loaded.stderr
-    bad = _run("synth", "--domain", "cars", "--out", str(tmp_path / "x"))
+    bad = run_cli("synth", "--domain", "cars", "--out", str(tmp_path / "x"))
     assert bad.returncode != 0 and "domain" in bad.stderr

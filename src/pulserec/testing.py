@@ -82,3 +82,14 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._log.close()
+
+
+def run_cli(*args: str, timeout: float = 300.0) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m pulserec ARGS`` and capture its output (never raises on failure)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pulserec", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
