@@ -42,6 +42,7 @@ class ContentRetriever:
         vectors: ItemVectors,
         half_life: float | None = 50.0,
         rating_center: float | None = 3.0,
+        center: bool = True,
         name: str = "content",
     ) -> None:
         if half_life is not None and half_life <= 0:
@@ -49,6 +50,7 @@ class ContentRetriever:
         self.vectors = vectors
         self.half_life = half_life
         self.rating_center = rating_center
+        self.center = center
         self.name = name
 
     def _event_weights(self, data: Interactions) -> npt.NDArray[np.float32]:
@@ -81,8 +83,18 @@ class ContentRetriever:
         norms = np.linalg.norm(tastes, axis=1, keepdims=True)
         return np.asarray(tastes / np.maximum(norms, 1e-12), dtype=np.float32)
 
+    def _aligned(self, data: Interactions) -> tuple[Float32s, npt.NDArray[np.bool_]]:
+        """Item vectors in index order; centred on the catalog mean (and re-normalised) when
+        ``center``: the component every text shares says nothing about taste."""
+        matrix, has_text = self.vectors.aligned(data.items)
+        if self.center and has_text.any():
+            matrix = matrix - matrix[has_text].mean(axis=0)
+            matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+            matrix[~has_text] = 0.0
+        return matrix.astype(np.float32), has_text
+
     def fit(self, data: Interactions) -> Self:
-        self.item_matrix_, self.has_text_ = self.vectors.aligned(data.items)
+        self.item_matrix_, self.has_text_ = self._aligned(data)
         self.data_ = data
         self.tastes_ = self._tastes(data, data.n_users)
         return self
@@ -90,7 +102,7 @@ class ContentRetriever:
     def update(self, data: Interactions) -> None:
         """Recompute the tastes of the users in ``data`` from their whole history."""
         if data.n_items > self.item_matrix_.shape[0]:
-            self.item_matrix_, self.has_text_ = self.vectors.aligned(data.items)
+            self.item_matrix_, self.has_text_ = self._aligned(data)
         self.data_ = Interactions.concat([self.data_, data])
         users = np.unique(data.user_idx)
         history = self.data_.select(np.isin(self.data_.user_idx, users))

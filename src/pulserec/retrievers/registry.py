@@ -150,8 +150,8 @@ register(
     "content",
     ModelSpec(
         _content,
-        {"half_life": 50.0, "rating_center": 3.0},
-        {"half_life": [20.0, 50.0, None]},
+        {"half_life": None, "rating_center": None},
+        {"half_life": [20.0, 50.0, None], "rating_center": [None, 3.0]},
         needs_vectors=True,
     ),
 )
