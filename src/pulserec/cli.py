@@ -178,6 +178,16 @@ def bench_encoders(
     run(n_items=items, n_queries=queries)
 
 
+@bench_app.command("diversity")
+def bench_diversity(
+    model: Annotated[str, typer.Option(help="Registered model to re-rank.")] = "hybrid-no-sequence",
+) -> None:
+    """NDCG@10 against intra-list diversity for MMR re-ranking on ml-100k."""
+    from pulserec.bench.diversity import run
+
+    run(model)
+
+
 def main() -> None:
     """Console entry point."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
