@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pulserec.interactions import Interactions
-from pulserec.ranking.blend import LinearBlend
+from pulserec.ranking.blend import LinearBlend, standardise
 from pulserec.ranking.candidates import candidate_pool, reciprocal_rank_fusion
 from pulserec.ranking.features import ItemStats, build_features
 from pulserec.ranking.holdout import holdout_split, ndcg_at
@@ -35,6 +35,7 @@ from pulserec.retrievers.base import (
 )
 
 logger = logging.getLogger(__name__)
+BEYOND_POOL = 1e4  # offset that keeps every item outside the pool below every pooled one
 
 
 class HybridRanker:
@@ -199,9 +200,24 @@ class HybridRanker:
             return self._fused(users)
         features, candidates, proposed = self._features(users)
         predicted = np.where(proposed, self._predict(self.ranker_, features), -np.inf)
-        out = np.full((len(users), self.seen_.shape[1]), -np.inf, dtype=np.float32)
+        out = self._beyond_pool(users)
         np.put_along_axis(out, candidates, predicted, axis=1)
         return out
+
+    def _beyond_pool(self, users: Int32s) -> Float32s:
+        """Scores for items outside the pool, all below every pooled item: the blend over each
+        source's whole row (so a list restricted to, say, cold items is still ordered), or
+        -inf for a LightGBM ranker, which only knows pooled candidates."""
+        shape = (len(users), self.seen_.shape[1])
+        if not isinstance(self.ranker_, LinearBlend):
+            return np.full(shape, -np.inf, dtype=np.float32)
+        dense = self._dense(users)
+        blended = np.zeros(shape, dtype=np.float32)
+        for weight, scores in zip(self.ranker_.weights_, dense.values(), strict=True):
+            if weight:
+                blended += weight * standardise(scores)
+        finite = np.isfinite(np.stack(list(dense.values()))).any(axis=0)
+        return np.where(finite, blended - BEYOND_POOL, -np.inf).astype(np.float32)
 
     def _fused(self, users: Int32s) -> Float32s:
         return self._fuse(self._dense(users))
