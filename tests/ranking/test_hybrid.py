@@ -116,3 +116,20 @@ def test_update_makes_new_users_rankable() -> None:
     assert user is not None
     assert np.isfinite(hybrid.score(np.array([user], dtype=np.int32))).any()
     assert isinstance(data.users, IdMap)
+
+
+def test_cold_items_are_ordered_by_their_text_below_warm_items() -> None:
+    data = _data()
+    cold_even, cold_odd = data.items.add("i100"), data.items.add("i101")
+    ids = [data.items.id_of(i) for i in range(data.n_items)]
+    vectors = _vectors(data).vectors
+    extra = np.array([[1, 0, 0.05, 0], [0, 1, 0.05, 0]], dtype=np.float32)
+    extra /= np.linalg.norm(extra, axis=1, keepdims=True)
+    text = ItemVectors(ids, np.vstack([vectors[: len(ids) - 2], extra]))
+    sources = {"content": ContentRetriever(text, rating_center=None), "pop": CountPopularity()}
+    hybrid = HybridRanker(sources, pool=20, per_source=20).fit(data)
+    scores = hybrid.score(np.array([0, 1], dtype=np.int32))  # user 0 even group, user 1 odd
+    warm = np.isfinite(scores[0, : data.n_items - 2])
+    assert scores[0, cold_even] < scores[0, : data.n_items - 2][warm].min()
+    assert scores[0, cold_even] > scores[0, cold_odd]
+    assert scores[1, cold_odd] > scores[1, cold_even]

@@ -36,6 +36,7 @@ from pulserec.retrievers.base import (
 
 logger = logging.getLogger(__name__)
 BEYOND_POOL = 1e4  # offset that keeps every item outside the pool below every pooled one
+TEXT_SOURCE = "content"
 
 
 class HybridRanker:
@@ -195,13 +196,30 @@ class HybridRanker:
 
     def score(self, users: Int32s) -> Float32s:
         if self.fallback_ is not None:
-            return self._dense(users)[self.fallback_]
-        if self.ranker_ is None:
-            return self._fused(users)
-        features, candidates, proposed = self._features(users)
-        predicted = np.where(proposed, self._predict(self.ranker_, features), -np.inf)
-        out = self._beyond_pool(users)
-        np.put_along_axis(out, candidates, predicted, axis=1)
+            out = self._dense(users)[self.fallback_]
+        elif self.ranker_ is None:
+            out = self._fused(users)
+        else:
+            features, candidates, proposed = self._features(users)
+            predicted = np.where(proposed, self._predict(self.ranker_, features), -np.inf)
+            out = self._beyond_pool(users)
+            np.put_along_axis(out, candidates, predicted, axis=1)
+        return self._cold_by_text(users, out)
+
+    def _cold_by_text(self, users: Int32s, out: Float32s) -> Float32s:
+        """Items nobody has interacted with yet are ordered by the text source alone, below
+        every warm item: collaborative sources cannot tell them apart, their text can."""
+        cold = self.stats_.log_popularity == 0
+        if TEXT_SOURCE not in self.sources or not cold.any():
+            return out
+        text = self.sources[TEXT_SOURCE].score(users)[:, : out.shape[1]]
+        ranked = standardise(np.where(cold[None, : text.shape[1]], text, -np.inf))
+        usable = (
+            cold[None, : text.shape[1]] & np.isfinite(text) & np.isfinite(out[:, : text.shape[1]])
+        )
+        out[:, : text.shape[1]] = np.where(
+            usable, ranked - 2 * BEYOND_POOL, out[:, : text.shape[1]]
+        )
         return out
 
     def _beyond_pool(self, users: Int32s) -> Float32s:
