@@ -88,3 +88,16 @@ def test_update_recomputes_the_changed_users_only() -> None:
 def test_bad_half_life_is_refused() -> None:
     with pytest.raises(ValueError, match="half_life"):
         ContentRetriever(ItemVectors(IDS, VECTORS), half_life=0)
+
+
+def test_stated_preferences_steer_a_new_user_and_blend_with_history() -> None:
+    model, data = _fit([_ev("u", "a1", 1.0), _ev("v", "b1", 2.0)], rating_center=None, center=False)
+    likes_y = np.array([0.0, 1.0], dtype=np.float32)
+    newcomer = model.retrieve(Query(user=-1, text=likes_y), 2)
+    assert {data.items.id_of(int(i)) for i in newcomer.items} == {"b1", "b2"}
+    user = data.users.get("u") or 0
+    seen = np.array([data.items.get("a1")], dtype=np.int32)
+    without = model.retrieve(Query(user=user, exclude=seen), 1)
+    assert data.items.id_of(int(without.items[0])) in ("a2", "cold")
+    steered = model.retrieve(Query(user=user, exclude=seen, text=3 * likes_y), 1)
+    assert data.items.id_of(int(steered.items[0])) in ("b1", "b2")

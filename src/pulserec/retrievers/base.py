@@ -23,11 +23,14 @@ _EMPTY = np.zeros(0, dtype=np.int32)
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """One request's context, built once: the user, their recent items, what to leave out."""
+    """One request's context, built once: the user, their recent items, what to leave out, and
+    optionally ``text``: stated preferences (or a search phrase) encoded into the item text
+    space, which text-aware sources blend into the user's taste."""
 
     user: int = -1
     history: Int32s = field(default_factory=lambda: _EMPTY)
     exclude: Int32s = field(default_factory=lambda: _EMPTY)
+    text: Float32s | None = None
 
 
 @dataclass(frozen=True, slots=True)

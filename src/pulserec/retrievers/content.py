@@ -43,6 +43,7 @@ class ContentRetriever:
         half_life: float | None = 50.0,
         rating_center: float | None = 3.0,
         center: bool = True,
+        text_weight: float = 1.0,
         name: str = "content",
     ) -> None:
         if half_life is not None and half_life <= 0:
@@ -51,6 +52,7 @@ class ContentRetriever:
         self.half_life = half_life
         self.rating_center = rating_center
         self.center = center
+        self.text_weight = text_weight
         self.name = name
 
     def _event_weights(self, data: Interactions) -> npt.NDArray[np.float32]:
@@ -87,8 +89,10 @@ class ContentRetriever:
         """Item vectors in index order; centred on the catalog mean (and re-normalised) when
         ``center``: the component every text shares says nothing about taste."""
         matrix, has_text = self.vectors.aligned(data.items)
+        self.mean_ = np.zeros(matrix.shape[1], dtype=np.float32)
         if self.center and has_text.any():
-            matrix = matrix - matrix[has_text].mean(axis=0)
+            self.mean_ = matrix[has_text].mean(axis=0).astype(np.float32)
+            matrix = matrix - self.mean_
             matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
             matrix[~has_text] = 0.0
         return matrix.astype(np.float32), has_text
@@ -137,11 +141,19 @@ class ContentRetriever:
         taste = (weights[:, None] * self.item_matrix_[history]).sum(axis=0)
         return np.asarray(taste / max(float(np.linalg.norm(taste)), 1e-12), dtype=np.float32)
 
+    def taste_from_text(self, text: Float32s) -> Float32s:
+        """A taste vector from an encoded text (stated preferences), centred like the items."""
+        centred = np.asarray(text, dtype=np.float32) - self.mean_
+        norm = float(np.linalg.norm(centred))
+        return centred / norm if norm > 0 else np.zeros_like(centred)
+
     def retrieve(self, query: Query, k: int) -> Candidates:
         if 0 <= query.user < self.tastes_.shape[0] and self.tastes_[query.user].any():
             taste = self.tastes_[query.user]
         else:
             taste = self.taste_from_history(query.history)
+        if query.text is not None:
+            taste = taste + self.text_weight * self.taste_from_text(query.text)
         if not taste.any():
             return candidates_from_scores(np.full(0, 0, np.float32), query, 0, self.name)
         return candidates_from_scores(self._scores(taste[None, :])[0], query, k, self.name)
