@@ -133,3 +133,19 @@ def test_cold_items_are_ordered_by_their_text_below_warm_items() -> None:
     assert scores[0, cold_even] < scores[0, : data.n_items - 2][warm].min()
     assert scores[0, cold_even] > scores[0, cold_odd]
     assert scores[1, cold_odd] > scores[1, cold_even]
+
+
+def test_latest_items_per_user() -> None:
+    from pulserec.ranking.learned import latest_items
+
+    events = [
+        Event("a", "x", EventType.CLICK, 3.0),
+        Event("a", "y", EventType.CLICK, 1.0),
+        Event("a", "z", EventType.CLICK, 2.0),
+        Event("b", "x", EventType.CLICK, 5.0),
+    ]
+    data = Interactions.from_events(events)
+    latest = latest_items(data, 2)
+    x, y, z = (data.items.get(i) for i in "xyz")
+    assert latest[data.users.get("a") or 0].tolist() == [z, x]
+    assert latest[data.users.get("b") or 0].tolist() == [-1, x]

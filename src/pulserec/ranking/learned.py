@@ -109,6 +109,7 @@ class HybridRanker:
         self.data_ = data
         if self.item_text is not None:
             self.text_, _ = self.item_text.aligned(data.items)
+        self.recent_items_ = latest_items(data, self.recent)
 
     def _training_rows(self, users: Int32s, held: Interactions) -> tuple[Float32s, Any, Int32s]:
         features, candidates, _ = self._features(users)
@@ -185,14 +186,14 @@ class HybridRanker:
         return features, candidates, proposed
 
     def _recent_taste(self, users: Int32s) -> Float32s:
-        taste = np.zeros((len(users), self.text_.shape[1]), dtype=np.float32)
-        data = self.data_
-        for row, user in enumerate(users.tolist()):
-            mine = np.flatnonzero(data.user_idx == user)
-            latest = mine[np.argsort(data.timestamp[mine], kind="stable")[-self.recent :]]
-            if latest.size:
-                taste[row] = self.text_[data.item_idx[latest]].mean(axis=0)
-        return taste
+        """Mean text vector of each user's latest items (zeros for users with none)."""
+        known = users < self.recent_items_.shape[0]
+        latest = np.full((len(users), self.recent), -1, dtype=np.int32)
+        latest[known] = self.recent_items_[users[known]]
+        present = latest >= 0
+        vectors = self.text_[np.maximum(latest, 0)] * present[:, :, None]  # (B, R, C)
+        counts = np.maximum(present.sum(axis=1, keepdims=True), 1)
+        return np.asarray(vectors.sum(axis=1) / counts, dtype=np.float32)
 
     def score(self, users: Int32s) -> Float32s:
         if self.fallback_ is not None:
@@ -284,3 +285,19 @@ class HybridRanker:
             for name, source in self.sources.items()
             for key, value in getattr(source, "state", dict)().items()
         }
+
+
+def latest_items(data: Interactions, count: int) -> Int32s:
+    """(users, count) indices of each user's latest items by time then arrival, -1 padded."""
+    out = np.full((data.n_users, count), -1, dtype=np.int32)
+    if not len(data):
+        return out
+    order = np.lexsort((np.arange(len(data)), data.timestamp, data.user_idx))
+    users = data.user_idx[order]
+    ends = np.r_[np.flatnonzero(np.diff(users)) + 1, len(users)]
+    starts = np.r_[0, ends[:-1]]
+    for back in range(count):
+        position = ends - 1 - back
+        valid = position >= starts
+        out[users[position[valid]], count - 1 - back] = data.item_idx[order[position[valid]]]
+    return out
