@@ -146,6 +146,6 @@ def test_latest_items_per_user() -> None:
     ]
     data = Interactions.from_events(events)
     latest = latest_items(data, 2)
-    x, y, z = (data.items.get(i) for i in "xyz")
+    x, z = data.items.get("x"), data.items.get("z")
     assert latest[data.users.get("a") or 0].tolist() == [z, x]
     assert latest[data.users.get("b") or 0].tolist() == [-1, x]
