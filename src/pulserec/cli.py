@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from tqdm import tqdm
 
-from pulserec.config import DEFAULT_DATA_DIR
+from pulserec.config import DEFAULT_DATA_DIR, limit_threads
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="pulserec: real-time recommendations."
@@ -188,8 +188,41 @@ def bench_diversity(
     run(model)
 
 
+@app.command()
+def train(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+    """(Re)train every configured model from the stored events and publish a new version."""
+    from pulserec.server import train_models
+
+    try:
+        version = train_models(data_dir)
+    except ValueError as exc:
+        fail(str(exc))
+    print(f"trained model version {version}")
+
+
+@bench_app.command(
+    "serve", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def bench_serve(ctx: typer.Context) -> None:
+    """Recommend latency and throughput against /healthz and the bare-Starlette floor."""
+    from pulserec.bench.serve import main as run
+
+    raise typer.Exit(run(list(ctx.args)))
+
+
+@bench_app.command(
+    "fresh", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def bench_fresh(ctx: typer.Context) -> None:
+    """Freshness: does the next recommendation reflect an event, is a new item found at once."""
+    from pulserec.bench.fresh import main as run
+
+    raise typer.Exit(run(list(ctx.args)))
+
+
 def main() -> None:
     """Console entry point."""
+    limit_threads()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     tqdm.monitor_interval = 0
     app()

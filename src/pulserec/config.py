@@ -13,6 +13,22 @@ DEFAULT_DATA_DIR = Path("pulserec-data")
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_threads() -> None:
+    """One intra-op thread for BLAS, OpenMP, torch and onnxruntime (unless set otherwise):
+    on a few shared cores, a second thread makes a small matrix product ten times slower.
+    Scale with processes instead."""
+    for name in THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl ships with the pinned dependencies
+        return
+    threadpool_limits(int(os.environ["OPENBLAS_NUM_THREADS"]))
+
+
 def cache_dir() -> Path:
     """Where model exports, data sets and embeddings are cached (``PULSEREC_CACHE_DIR``)."""
     configured = os.environ.get("PULSEREC_CACHE_DIR")

@@ -60,6 +60,10 @@ class IdMap:
             raise KeyError(index)
         return external_id
 
+    def id_of_or_none(self, index: int) -> str | None:
+        """The external id at ``index``, or None for a hole or an index never handed out."""
+        return self._ids[index] if 0 <= index < len(self._ids) else None
+
     def ids_of(self, indices: npt.ArrayLike) -> list[str]:
         """External ids for an array of indices (holes raise KeyError)."""
         return [self.id_of(int(i)) for i in np.asarray(indices).ravel()]

@@ -1,4 +1,4 @@
-"""``pulserec serve``: open the data dir, load a data set if asked, and serve with uvicorn."""
+"""``pulserec serve`` and ``pulserec train``: open the data dir, bring the engine up, serve."""
 
 from __future__ import annotations
 
@@ -10,25 +10,60 @@ import uvicorn
 
 from pulserec.api.app import create_app
 from pulserec.datasets import load_dataset
+from pulserec.engine.config import EngineConfig
+from pulserec.engine.startup import start_runtime
 from pulserec.ingest import Ingestor
 from pulserec.storage import open_store
 
 logger = logging.getLogger(__name__)
 
 
+def _one_torch_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def serve(data_dir: Path, host: str, port: int, dataset: str | None = None) -> None:
     """Serve the API over the store in ``data_dir`` until interrupted."""
+    _one_torch_thread()
     store = open_store(data_dir)
     if dataset is not None:
         if store.counts().items == 0:
             load_dataset(dataset, Ingestor(store))
         else:
             logger.info("data dir %s already holds data; not loading %s again", data_dir, dataset)
-    app = create_app(store)
+    runtime = start_runtime(store, EngineConfig.from_env(), data_dir)
+    app = create_app(store, runtime=runtime)
     gc.collect()
     gc.freeze()
     print(f"pulserec serving {data_dir} on http://{host}:{port}  (Ctrl-C stops)", flush=True)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            http="httptools",
+            loop="uvloop",
+        )
+    finally:
+        runtime.trainer.stop()
+        store.close()
+
+
+def train_models(data_dir: Path) -> str:
+    """Train every configured model from the store in ``data_dir``; returns the new version."""
+    _one_torch_thread()
+    store = open_store(data_dir)
+    try:
+        if store.counts().events == 0:
+            raise ValueError(f"no events in {data_dir}: import some first")
+        runtime = start_runtime(store, EngineConfig.from_env(), data_dir, train_if_empty=False)
+        job = runtime.trainer.train_now()
+        if job.state != "done" or job.model_version is None:
+            raise ValueError(f"training failed: {job.error}")
+        return job.model_version
     finally:
         store.close()

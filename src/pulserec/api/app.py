@@ -8,19 +8,27 @@ from pulserec import __version__
 from pulserec.api.errors import install_error_handlers
 from pulserec.api.guards import ApiKeyMiddleware, BodyLimitMiddleware
 from pulserec.api.metrics import ApiMetrics, MetricsMiddleware
+from pulserec.api.routes.admin import admin_router
 from pulserec.api.routes.catalog import catalog_router
 from pulserec.api.routes.events import events_router
 from pulserec.api.routes.ops import ops_router
+from pulserec.api.routes.recs import recs_router
 from pulserec.api.services import Services
 from pulserec.config import ServerSettings
-from pulserec.ingest import Ingestor
+from pulserec.engine.config import EngineConfig
+from pulserec.engine.startup import Runtime, start_runtime
 from pulserec.storage import Store
 
 
-def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
-    """Build the API over ``store``. Settings default to the ``PULSEREC_*`` environment."""
+def create_app(
+    store: Store, settings: ServerSettings | None = None, runtime: Runtime | None = None
+) -> FastAPI:
+    """Build the API over ``store`` and an engine ``runtime`` (by default one with no trained
+    models, text similarity and trending only). Settings default to ``PULSEREC_*``."""
     settings = settings or ServerSettings.from_env()
-    services = Services(store, Ingestor(store), ApiMetrics(), settings)
+    if runtime is None:
+        runtime = start_runtime(store, EngineConfig.from_env(models=()), progress=False)
+    services = Services(store, runtime.ingestor, ApiMetrics(), settings, runtime)
     app = FastAPI(
         title="pulserec",
         version=__version__,
@@ -29,7 +37,14 @@ def create_app(store: Store, settings: ServerSettings | None = None) -> FastAPI:
     )
     app.state.services = services
     install_error_handlers(app)
-    for router in (ops_router(services), catalog_router(services), events_router(services)):
+    routers = (
+        ops_router(services),
+        recs_router(services),  # before the catalog: /items/{id}/similar wins over /items/{id}
+        catalog_router(services),
+        events_router(services),
+        admin_router(services),
+    )
+    for router in routers:
         app.include_router(router)
     # Added innermost first: metrics see every response, auth runs before the body is read.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

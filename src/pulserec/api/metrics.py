@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -61,6 +62,30 @@ class ApiMetrics:
         self.catalog = Gauge(
             "pulserec_store_records", "Records in the store", ["kind"], registry=self.registry
         )
+        self.model_info = Gauge(
+            "pulserec_model_info",
+            "The model version being served (value 1)",
+            ["version"],
+            registry=self.registry,
+        )
+        self._recent_events: deque[tuple[float, int]] = deque()
+
+    def record_events(self, accepted: int) -> None:
+        """Count accepted events (for the counter and the events/s figure)."""
+        self.events_ingested.inc(accepted)
+        self._recent_events.append((time.monotonic(), accepted))
+
+    def event_rate(self, window_s: float = 60.0) -> float:
+        """Events accepted per second over the last ``window_s`` seconds."""
+        cutoff = time.monotonic() - window_s
+        recent = self._recent_events
+        while recent and recent[0][0] < cutoff:
+            recent.popleft()
+        return round(sum(n for _, n in recent) / window_s, 3)
+
+    def set_model_version(self, version: str) -> None:
+        self.model_info.clear()
+        self.model_info.labels(version).set(1)
 
 
 class MetricsMiddleware:

@@ -1,4 +1,4 @@
-"""What the routes share: the store, the write path, metrics and settings."""
+"""What the routes share: the store, the write path, the engine, metrics and settings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from pulserec.api.metrics import ApiMetrics
 from pulserec.config import ServerSettings
+from pulserec.engine.startup import Runtime
 from pulserec.ingest import Ingestor
 from pulserec.storage import Store
 
@@ -16,3 +17,4 @@ class Services:
     ingestor: Ingestor
     metrics: ApiMetrics
     settings: ServerSettings
+    runtime: Runtime

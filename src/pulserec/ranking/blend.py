@@ -59,3 +59,18 @@ class LinearBlend:
 
     def predict(self, features: Floats) -> Floats:
         return np.asarray(self._z(features) @ self.weights_, dtype=np.float32)
+
+    def state(self) -> dict[str, npt.NDArray[Any]]:
+        """Score columns, passes and learned weights, as arrays."""
+        return {
+            "score_columns": np.array(self.score_columns, dtype=np.int64),
+            "passes": np.array(self.passes, dtype=np.int64),
+            "weights": self.weights_,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, npt.NDArray[Any]]) -> LinearBlend:
+        """The fitted blend saved by :meth:`state`."""
+        blend = cls([int(c) for c in state["score_columns"]], int(state["passes"]))
+        blend.weights_ = np.array(state["weights"], dtype=np.float32)
+        return blend

@@ -7,11 +7,13 @@ means the same for every source's score range.
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
 
+from pulserec.artifacts.arrays import State, state_of, with_prefix
+from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, Retriever
@@ -88,3 +90,25 @@ class Diversified:
         picked = mmr(found.items, found.scores, self.text_, k, self.diversity)
         order = {int(item): rank for rank, item in enumerate(found.items)}
         return Candidates(picked, found.scores[[order[int(i)] for i in picked]], self.name)
+
+    def init_params(self) -> dict[str, Any]:
+        """The constructor's keyword arguments but ``base`` and ``vectors``."""
+        return {"diversity": self.diversity, "pool": self.pool, "k": self.k}
+
+    def full_state(self) -> State:
+        """The base's full state prefixed ``base.``; the text rows are rebuilt on load."""
+        return with_prefix("base.", state_of(self.base))
+
+    @classmethod
+    def from_state(
+        cls,
+        params: dict[str, Any],
+        state: State,
+        base: Retriever,
+        vectors: ItemVectors,
+        items: IdMap,
+    ) -> Self:
+        """The wrapper around ``base`` (already restored), text aligned to ``items``."""
+        model = cls(base, vectors, **params)
+        model.text_, _ = vectors.aligned(items)
+        return model

@@ -20,6 +20,15 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
+from pulserec.artifacts.arrays import (
+    State,
+    interactions_from_state,
+    interactions_state,
+    state_of,
+    under,
+    with_prefix,
+)
+from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.ranking.blend import LinearBlend, standardise
 from pulserec.ranking.candidates import candidate_pool, reciprocal_rank_fusion
@@ -285,6 +294,77 @@ class HybridRanker:
             for name, source in self.sources.items()
             for key, value in getattr(source, "state", dict)().items()
         }
+
+    def init_params(self) -> dict[str, Any]:
+        """The constructor's keyword arguments but ``sources`` and ``item_text`` (JSON-ready)."""
+        return {
+            "holdout": self.holdout,
+            "per_source": self.per_source,
+            "pool": self.pool,
+            "trees": self.lgbm_params["n_estimators"],
+            "learning_rate": self.lgbm_params["learning_rate"],
+            "leaves": self.lgbm_params["num_leaves"],
+            "recent": self.recent,
+            "seed": self.seed,
+            "learned": self.learned,
+            "ranker": self.ranker_kind,
+            "update_only": list(self.update_only),
+            "name": self.name,
+        }
+
+    def full_state(self) -> State:
+        """The sources' full states prefixed ``name.``; under ``_``: the training events the
+        serving context is rebuilt from, the blend, the fallback and the validation figures.
+        A LightGBM ranker is text, not arrays: see :meth:`ranker_text`."""
+        out: State = {}
+        for name, source in self.sources.items():
+            out.update(with_prefix(f"{name}.", state_of(source)))
+        out.update(interactions_state("_data.", self.data_))
+        if isinstance(self.ranker_, LinearBlend):
+            out.update(with_prefix("_ranker.", self.ranker_.state()))
+        if self.fallback_ is not None:
+            out["_fallback"] = np.array(self.fallback_)
+        for key, value in getattr(self, "validation_", {}).items():
+            out[f"_validation.{key}"] = np.array(value)
+        return out
+
+    def ranker_text(self) -> str | None:
+        """The LightGBM ranker in LightGBM's text model format (None for a blend or none)."""
+        if self.ranker_ is None or isinstance(self.ranker_, LinearBlend):
+            return None
+        booster = getattr(self.ranker_, "booster_", self.ranker_)
+        return str(booster.model_to_string())
+
+    @classmethod
+    def from_state(
+        cls,
+        params: dict[str, Any],
+        state: State,
+        sources: dict[str, Retriever],
+        users: IdMap,
+        items: IdMap,
+        item_text: Any = None,
+        ranker_text: str | None = None,
+    ) -> Self:
+        """A hybrid rebuilt from :meth:`init_params` and :meth:`full_state` around ``sources``
+        (already restored, in their original order); the serving context is recomputed from
+        the saved events over ``users`` and ``items``. A LightGBM ranker comes back as a
+        ``lightgbm.Booster`` from ``ranker_text``."""
+        init = {**params, "update_only": tuple(params.get("update_only", ("sequence",)))}
+        model = cls(sources, item_text=item_text, **init)
+        model.ranker_ = None
+        if "_ranker.weights" in state:
+            model.ranker_ = LinearBlend.from_state(under("_ranker.", state))
+        elif ranker_text is not None:
+            import lightgbm
+
+            model.ranker_ = lightgbm.Booster(model_str=ranker_text)
+        model.fallback_ = str(state["_fallback"]) if "_fallback" in state else None
+        validation = under("_validation.", state)
+        if validation:
+            model.validation_ = {key: value.item() for key, value in validation.items()}
+        model._context(interactions_from_state("_data.", state, users, items))
+        return model
 
 
 def latest_items(data: Interactions, count: int) -> Int32s:

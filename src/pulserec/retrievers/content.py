@@ -14,6 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from pulserec.artifacts.arrays import State, interactions_from_state, interactions_state
+from pulserec.ids import IdMap
 from pulserec.interactions import TYPE_CODES, Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
@@ -164,3 +166,31 @@ class ContentRetriever:
             "item_matrix": self.item_matrix_,
             "has_text": self.has_text_,
         }
+
+    def init_params(self) -> dict[str, Any]:
+        """The constructor's keyword arguments but ``vectors`` (JSON-ready)."""
+        return {
+            "half_life": self.half_life,
+            "rating_center": self.rating_center,
+            "center": self.center,
+            "text_weight": self.text_weight,
+            "name": self.name,
+        }
+
+    def full_state(self) -> State:
+        """Everything :meth:`from_state` needs: :meth:`state`, the catalog mean, the events."""
+        return {**self.state(), "mean": self.mean_, **interactions_state("data.", self.data_)}
+
+    @classmethod
+    def from_state(
+        cls, params: dict[str, Any], state: State, vectors: ItemVectors, users: IdMap, items: IdMap
+    ) -> Self:
+        """A model rebuilt from :meth:`init_params` and :meth:`full_state`; the events are
+        mapped over ``users`` and ``items`` (the maps it was trained with) for ``update``."""
+        model = cls(vectors, **params)
+        model.tastes_ = np.array(state["tastes"], dtype=np.float32)
+        model.item_matrix_ = np.array(state["item_matrix"], dtype=np.float32)
+        model.has_text_ = np.array(state["has_text"], dtype=bool)
+        model.mean_ = np.array(state["mean"], dtype=np.float32)
+        model.data_ = interactions_from_state("data.", state, users, items)
+        return model

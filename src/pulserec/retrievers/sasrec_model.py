@@ -55,6 +55,7 @@ class SASRec(nn.Module):
         super().__init__()
         self.max_len = max_len
         self.heads = heads
+        self._frozen_items: torch.Tensor | None = None
         self.item_ids = nn.Embedding(n_items + 1, dim, padding_idx=0)  # (N + 1, C)
         self.register_buffer("text", text if text is not None else torch.zeros(n_items + 1, 0))
         text_dim = int(text.shape[1]) if text is not None else 0
@@ -66,11 +67,26 @@ class SASRec(nn.Module):
         nn.init.normal_(self.item_ids.weight, std=0.02)
 
     def item_vectors(self) -> torch.Tensor:
-        """Every item's vector (N + 1, C): id embedding plus projected text vector."""
+        """Every item's vector (N + 1, C): id embedding plus projected text vector.
+
+        Computed once for inference (eval mode, no grad) and kept until training resumes or
+        the weights are loaded again: it is the costliest step of scoring one sequence."""
+        frozen = not self.training and not torch.is_grad_enabled()
+        if frozen and self._frozen_items is not None:
+            return self._frozen_items
         vectors: torch.Tensor = self.item_ids.weight
         if self.text_proj is not None:
             vectors = vectors + self.text_proj(self.text)
+        self._frozen_items = vectors if frozen else None
         return vectors
+
+    def train(self, mode: bool = True) -> SASRec:
+        self._frozen_items = None
+        return super().train(mode)
+
+    def load_state_dict(self, *args: Any, **kwargs: Any) -> Any:
+        self._frozen_items = None
+        return super().load_state_dict(*args, **kwargs)
 
     def forward(self, seqs: torch.Tensor) -> torch.Tensor:
         """Hidden states (B, T, C) for item sequences (B, T), left-padded with 0."""

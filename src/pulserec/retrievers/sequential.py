@@ -7,6 +7,7 @@ conditions on the newest click.
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any, Self
 
@@ -14,6 +15,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from pulserec.artifacts.arrays import State, placeholder_map, under, with_prefix
+from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
@@ -158,3 +161,50 @@ class SequenceRetriever:
     @property
     def module(self) -> SASRec:
         return self.model_
+
+    def init_params(self) -> dict[str, Any]:
+        """The constructor's keyword arguments but ``vectors`` (JSON-ready)."""
+        return {
+            **self.params,
+            "epochs": self.epochs,
+            "lr": self.lr,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "name": self.name,
+        }
+
+    def full_state(self) -> State:
+        """Network weights under ``module.`` (safetensors-ready), the users' sequences as one
+        flat array plus offsets, and the item count the scores span."""
+        lengths = np.array([len(s) for s in self.sequences_], dtype=np.int64)
+        flat = [item for sequence in self.sequences_ for item in sequence]
+        return {
+            **with_prefix("module.", self.state()),
+            "sequences": np.array(flat, dtype=np.int32),
+            "offsets": np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)]),
+            "n_items": np.array(len(self.items_), dtype=np.int64),
+        }
+
+    @classmethod
+    def from_state(
+        cls,
+        params: dict[str, Any],
+        state: State,
+        vectors: ItemVectors | None = None,
+        items: IdMap | None = None,
+    ) -> Self:
+        """A model rebuilt from :meth:`init_params` and :meth:`full_state` (the item text is
+        in the weights; ``vectors`` are kept for refits). Scores span ``items`` when given,
+        else as many items as at saving."""
+        model = cls(vectors, **params)
+        weights = {k: torch.tensor(v) for k, v in under("module.", state).items()}
+        text = weights["text"] if weights["text"].shape[1] else None
+        with torch.random.fork_rng(devices=[]):  # the throw-away init leaves torch's RNG be
+            model.model_ = build(model.params, int(weights["item_ids.weight"].shape[0]) - 1, text)
+        model.model_.load_state_dict(weights)
+        model.model_.eval()
+        offsets = state["offsets"].tolist()
+        flat = state["sequences"].tolist()
+        model.sequences_ = [flat[a:b] for a, b in itertools.pairwise(offsets)]
+        model.items_ = items if items is not None else placeholder_map(int(state["n_items"]))
+        return model

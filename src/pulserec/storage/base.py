@@ -12,7 +12,7 @@ Semantics every backend keeps (checked by ``tests/contracts/test_store_contract.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from pulserec.types import Event, Item, User
@@ -26,6 +26,8 @@ class AppendResult:
     duplicates: int
     new_users: tuple[str, ...] = ()
     new_items: tuple[str, ...] = ()
+    # the events actually stored (duplicates left out), in order
+    stored: tuple[Event, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,7 +82,7 @@ class MemoryStore:
                 if event.event_id is not None:
                     self._event_ids.add(event.event_id)
             self._live_events += len(fresh)
-            return AppendResult(len(fresh), duplicates, new_users, new_items)
+            return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
         with self._lock:

@@ -159,7 +159,7 @@ class SqliteStore:
         conn.executemany(sql.INSERT_BARE_USER, [(u,) for u in new_users])
         conn.executemany(sql.INSERT_PLACEHOLDER, [(i, first_seen[i]) for i in new_items])
         conn.executemany(sql.INSERT_EVENT, [sql.event_row(e) for e in fresh])
-        return AppendResult(len(fresh), duplicates, new_users, new_items)
+        return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
         rows = (

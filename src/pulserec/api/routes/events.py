@@ -20,7 +20,7 @@ def events_router(services: Services) -> APIRouter:
         now = time.time()
         events = [event.to_domain(now) for event in body.events]
         result = await run_in_threadpool(services.ingestor.add_events, events)
-        services.metrics.events_ingested.inc(result.accepted)
+        services.metrics.record_events(result.accepted)
         services.metrics.events_duplicate.inc(result.duplicates)
         return {"accepted": result.accepted, "duplicates": result.duplicates}
 

@@ -28,13 +28,20 @@ def ops_router(services: Services) -> APIRouter:
             ("events", counts.events),
         ):
             services.metrics.catalog.labels(kind).set(value)
+        services.metrics.set_model_version(services.runtime.engine.model_version)
         return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/v1/admin/stats")
     async def stats() -> dict[str, Any]:
         counts = await run_in_threadpool(services.store.counts)
         ingestor = services.ingestor
+        runtime = services.runtime
         return {
+            "model_version": runtime.engine.model_version,
+            "models": list(runtime.engine.bundle.models) if runtime.engine.bundle else [],
+            "last_training": runtime.trainer.last or None,
+            "training": runtime.trainer.running,
+            "events_per_second": services.metrics.event_rate(),
             "items": counts.items,
             "users": counts.users,
             "events": counts.events,

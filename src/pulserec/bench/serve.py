@@ -1,0 +1,204 @@
+"""``pulserec bench serve``: recommend latency and throughput beside /healthz and the HTTP floor.
+
+All in one run, on loopback: ``GET /v1/recommend/{random known user}?k=10`` at 2 and at 16
+connections, the same server's ``GET /healthz`` at 16, and a bare Starlette app on uvicorn (the
+floor of Python HTTP here) at 16. Ratios compare requests/s at 16 connections.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import orjson
+
+from pulserec.bench.floor_app import PATH as FLOOR_PATH
+from pulserec.bench.floor_app import FloorServer
+from pulserec.bench.loadgen import LoadResult, Paths, run_load
+from pulserec.config import cache_dir
+from pulserec.testing import ServerProcess
+
+
+class BenchError(RuntimeError):
+    """A failure the bench reports in one line (no traceback)."""
+
+
+class JsonClient:
+    """A synchronous keep-alive JSON client (``http.client``), for set-up and freshness checks."""
+
+    def __init__(self, base_url: str, api_key: str | None = None, timeout: float = 60.0) -> None:
+        self.host, self.port = host_port(base_url)
+        self.headers = {"content-type": "application/json"}
+        if api_key:
+            self.headers["x-api-key"] = api_key
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any, float]:
+        """Status, decoded body (text if not JSON) and milliseconds; reconnects once if dropped."""
+        data = None if body is None else orjson.dumps(body)
+        for attempt in range(2):
+            try:
+                started = time.perf_counter()
+                self.conn.request(method, path, data, self.headers)
+                response = self.conn.getresponse()
+                raw = response.read()
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                if attempt:
+                    raise
+        try:
+            parsed = orjson.loads(raw) if raw else None
+        except orjson.JSONDecodeError:
+            parsed = raw.decode(errors="replace")
+        return response.status, parsed, elapsed_ms
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def host_port(base_url: str) -> tuple[str, int]:
+    """``http://host:port`` → (host, port)."""
+    url = urlsplit(base_url)
+    if url.scheme != "http" or not url.hostname:
+        raise BenchError(f"not a plain http://host:port URL: {base_url!r}")
+    return url.hostname, url.port or 80
+
+
+def describe(status: int, body: Any) -> str:
+    """``404 not_found: no route ...`` from an error response in the API's format."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return f"{status} {error.get('code')}: {error.get('message')}"
+    return f"{status}: {str(body)[:200]}"
+
+
+@contextmanager
+def target_server(base_url: str | None, data_dir: Path, timeout: float = 3600.0) -> Iterator[str]:
+    """Yield ``base_url``, or start ``pulserec serve --dataset movielens-100k`` and yield its."""
+    if base_url is not None:
+        host_port(base_url)
+        yield base_url.rstrip("/")
+        return
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    print(f"starting pulserec serve --dataset movielens-100k --data-dir {data_dir}", flush=True)
+    print("  (the first start loads and trains; later starts reuse the data dir)", flush=True)
+    server = ServerProcess(data_dir, "--dataset", "movielens-100k")
+    try:
+        try:
+            server.wait_ready(timeout)
+        except (RuntimeError, TimeoutError, ValueError) as exc:
+            raise BenchError(f"the server did not start ({server.log_path}): {exc}") from None
+        yield server.base
+    finally:
+        server.stop()
+
+
+def known_users(client: JsonClient, limit: int = 1000) -> list[str]:
+    """Ids of up to ``limit`` stored users (``GET /v1/users``)."""
+    status, body, _ = client.request("GET", f"/v1/users?limit={limit}")
+    if status != 200:
+        raise BenchError(f"GET /v1/users answered {describe(status, body)}")
+    users = [str(user["id"]) for user in body.get("users", [])]
+    if not users:
+        raise BenchError("the server holds no users")
+    return users
+
+
+def _row(label: str, result: LoadResult) -> str:
+    figures = (result.rps, result.p50_ms, result.p90_ms, result.p99_ms, result.max_ms)
+    cells = "".join(f"{value:>9.2f}" if n else f"{value:>9,.0f}" for n, value in enumerate(figures))
+    return f"{label:<30}{result.connections:>6}{cells}{result.errors:>8}"
+
+
+def run_serve_bench(
+    base_url: str | None = None,
+    data_dir: Path | None = None,
+    duration_s: float = 10.0,
+    api_key: str | None = None,
+    client: str = "python",
+) -> dict[str, Any]:
+    """Measure and print; without ``base_url``, serve ml-100k from ``data_dir`` (cached)."""
+    data_dir = data_dir or cache_dir() / "bench-serve-ml100k"
+    headers = {"x-api-key": api_key} if api_key else {}
+    runs: dict[str, LoadResult] = {}
+    errors: list[str] = []
+    with target_server(base_url, data_dir) as base, FloorServer() as floor:
+        host, port = host_port(base)
+        setup = JsonClient(base, api_key)
+        try:
+            users = known_users(setup)
+            probe = f"/v1/recommend/{quote(users[0], safe='')}?k=10"
+            status, body, _ = setup.request("GET", probe)
+        finally:
+            setup.close()
+        recommend = Paths([f"/v1/recommend/{quote(u, safe='')}?k=10" for u in users])
+        plan: list[tuple[str, str, int, int, Paths]] = [
+            ("floor", "floor: Starlette + orjson", floor.port, 16, Paths([FLOOR_PATH])),
+            ("healthz", "GET /healthz", port, 16, Paths(["/healthz"])),
+        ]
+        if status == 200:
+            label = "GET /v1/recommend/{user}?k=10"
+            plan += [("recommend", label, port, n, recommend) for n in (16, 2)]
+        else:
+            errors.append(f"GET {probe} answered {describe(status, body)}: recommend not measured")
+        print(f"{len(users)} known users; {duration_s:g} s per measurement ({client} client)")
+        print(f"{'':<30}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}", end="")
+        print(f"{'max ms':>9}{'errors':>8}")
+        for name, label, target_port, connections, paths in plan:
+            h = headers if target_port == port else {}
+            result = run_load(host, target_port, paths, connections, duration_s, 1.0, h, client)
+            runs[f"{name}@{connections}"] = result
+            print(_row(label, result), flush=True)
+            if result.errors:
+                errors.append(
+                    f"{name}@{connections}: {result.errors} errors {result.errors_by_status}"
+                )
+    ratios: dict[str, float] = {}
+    if "recommend@16" in runs:
+        for other in ("healthz", "floor"):
+            ratio = runs["recommend@16"].rps / runs[f"{other}@16"].rps
+            ratios[f"recommend/{other}@16"] = ratio
+            print(f"requests/s at 16 connections, recommend / {other}: {ratio:.3f}")
+    for error in errors:
+        print(f"error: {error}", file=sys.stderr)
+    return {
+        "base_url": base,
+        "users": len(users),
+        "duration_s": duration_s,
+        "client": client,
+        "runs": {key: result.as_dict() for key, result in runs.items()},
+        "ratios": ratios,
+        "errors": errors,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``pulserec bench serve [--url URL] [--data-dir D] [--duration S] [--json PATH] ...``."""
+    parser = argparse.ArgumentParser(prog="pulserec bench serve", description=__doc__)
+    parser.add_argument("--url", help="a running server (default: start the ml-100k demo)")
+    parser.add_argument("--data-dir", type=Path, help="data dir of the started server")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
+    parser.add_argument("--api-key", help="X-API-Key (default: PULSEREC_API_KEY or _READ_KEY)")
+    parser.add_argument("--client", choices=["python", "wrk"], default="python")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    key = args.api_key or os.environ.get("PULSEREC_API_KEY") or os.environ.get("PULSEREC_READ_KEY")
+    try:
+        figures = run_serve_bench(args.url, args.data_dir, args.duration, key, args.client)
+    except (BenchError, OSError, ValueError) as exc:
+        print(f"pulserec bench serve: {exc}", file=sys.stderr)
+        return 1
+    if args.json is not None:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 1 if figures["errors"] else 0

@@ -1,0 +1,81 @@
+"""Array steps of a request: fuse model lists, insert fresh items, fill, diversify.
+
+Every list here is a pair of aligned arrays (item indices, scores) plus a parallel array of
+source codes; no Python object per candidate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from pulserec.ranking.diversity import mmr
+
+Int32s = npt.NDArray[np.int32]
+Float32s = npt.NDArray[np.float32]
+RRF_K = 60.0
+
+
+def rrf(lists: list[tuple[Int32s, Float32s]]) -> tuple[Int32s, Float32s]:
+    """Reciprocal-rank fusion of several best-first lists."""
+    if len(lists) == 1:
+        return lists[0]
+    items = np.concatenate([items for items, _ in lists])
+    weights = np.concatenate([1.0 / (RRF_K + 1 + np.arange(len(i))) for i, _ in lists])
+    unique, inverse = np.unique(items, return_inverse=True)
+    fused = np.bincount(inverse, weights=weights).astype(np.float32)
+    order = np.argsort(-fused, kind="stable")
+    return unique[order].astype(np.int32), fused[order]
+
+
+def keep_allowed(
+    items: Int32s, scores: Float32s, allowed: npt.NDArray[np.bool_]
+) -> tuple[Int32s, Float32s]:
+    """Drop items outside ``allowed`` (and indices beyond it)."""
+    inside = items < allowed.shape[0]
+    ok = np.zeros(items.shape[0], dtype=bool)
+    ok[inside] = allowed[items[inside]]
+    return items[ok], scores[ok]
+
+
+def insert_fresh(
+    primary: Int32s,
+    primary_affinity: Float32s,
+    fresh: Int32s,
+    fresh_affinity: Float32s,
+    need: int,
+    max_fresh: int,
+) -> tuple[Int32s, npt.NDArray[np.bool_]]:
+    """Insert up to ``max_fresh`` fresh items where their affinity ranks among the primary
+    list's first ``need`` items; returns the merged list and a mask of inserted items."""
+    head = primary_affinity[:need]
+    fresh = fresh[:max_fresh]
+    positions = (head[None, :] > fresh_affinity[:max_fresh, None]).sum(axis=1)
+    keep = positions < need
+    fresh, positions = fresh[keep], positions[keep]
+    merged = np.insert(primary, positions, fresh).astype(np.int32)
+    inserted = np.insert(np.zeros(primary.shape[0], dtype=bool), positions, True)
+    return merged, inserted
+
+
+def diversify(
+    items: Int32s, scores: Float32s, vectors: npt.NDArray[np.floating], k: int, diversity: float
+) -> Int32s:
+    """MMR over the candidate list with text vectors (rows without text count as unrelated)."""
+    if diversity <= 0 or items.shape[0] <= 1:
+        return items[:k]
+    local = np.asarray(vectors[items], dtype=np.float32)
+    order = mmr(np.arange(items.shape[0], dtype=np.int32), scores, local, k, diversity)
+    picked: Int32s = items[order]
+    return picked
+
+
+def monotone(scores: Float32s) -> Float32s:
+    """Scores made non-increasing along the list (lists merge sources of different scales)."""
+    out = np.asarray(scores, dtype=np.float32).copy()
+    if out.size:
+        out[~np.isfinite(out)] = np.nan
+        finite = np.where(np.isnan(out), np.inf, out)
+        out = np.minimum.accumulate(finite)
+        out[~np.isfinite(out)] = 0.0
+    return out

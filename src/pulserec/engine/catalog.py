@@ -1,0 +1,149 @@
+"""Item-side serving state: which items may be served, their categories and text vectors.
+
+Arrays are aligned with the shared items ``IdMap`` and grow with it. Text vectors live twice:
+in a dense table (row = item index; for taste vectors, MMR and explanations) and in a
+``VectorIndex`` (exact or HNSW; for search, similar items and fresh-item retrieval).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import numpy.typing as npt
+
+from pulserec.ids import IdMap
+from pulserec.index import VectorIndex, make_index
+from pulserec.types import Item
+
+Int32s = npt.NDArray[np.int32]
+Float32s = npt.NDArray[np.float32]
+Bools = npt.NDArray[np.bool_]
+
+
+class Catalog:
+    """Live items: servable mask, categories, vectors and the vector index."""
+
+    def __init__(
+        self, items: IdMap, dim: int, index: VectorIndex | None = None, dtype: str = "float32"
+    ) -> None:
+        self.items = items
+        self.dim = dim
+        self.index = index if index is not None else make_index(dim)
+        self._lock = threading.Lock()
+        self._servable = np.zeros(0, dtype=bool)
+        self._has_vector = np.zeros(0, dtype=bool)
+        self._vectors = np.zeros((0, dim), dtype=dtype)
+        self._categories: dict[str, set[int]] = {}
+        self._item_categories: dict[int, tuple[str, ...]] = {}
+        self._masks: dict[str, Bools] = {}
+
+    # -- growth -----------------------------------------------------------------------------
+    def _grow(self, size: int) -> None:
+        if size <= self._servable.shape[0]:
+            return
+        capacity = max(size, 2 * self._servable.shape[0], 1024)
+        self._servable = _resized(self._servable, capacity)
+        self._has_vector = _resized(self._has_vector, capacity)
+        vectors = np.zeros((capacity, self.dim), dtype=self._vectors.dtype)
+        vectors[: self._vectors.shape[0]] = self._vectors
+        self._vectors = vectors
+
+    @property
+    def size(self) -> int:
+        """The number of item indices handed out (arrays are read up to here)."""
+        return len(self.items)
+
+    # -- writes -----------------------------------------------------------------------------
+    def upsert(self, items: list[Item], vectors: Float32s | None) -> Int32s:
+        """Register items (``vectors`` row per item, or None rows via a NaN first column)."""
+        indices = np.array([self.items.add(item.id) for item in items], dtype=np.int32)
+        with self._lock:
+            self._grow(self.size)
+            for index, item in zip(indices.tolist(), items, strict=True):
+                self._servable[index] = not item.hidden
+                self._set_categories(index, item.categories)
+            if vectors is not None:
+                has = ~np.isnan(vectors[:, 0]) if len(vectors) else np.zeros(0, dtype=bool)
+                self._vectors[indices[has]] = vectors[has]
+                self._has_vector[indices] = has
+                self.index.remove(indices[~has].astype(np.int64))
+                if has.any():
+                    self.index.upsert(indices[has].astype(np.int64), vectors[has])
+        return indices
+
+    def mark_placeholders(self, item_ids: list[str]) -> None:
+        """Items known only from events: servable by collaborative models, no text."""
+        indices = [self.items.add(i) for i in item_ids]
+        with self._lock:
+            self._grow(self.size)
+            self._servable[indices] = True
+
+    def _set_categories(self, index: int, categories: tuple[str, ...]) -> None:
+        for old in self._item_categories.pop(index, ()):
+            key = old.lower()
+            self._categories.get(key, set()).discard(index)
+            self._masks.pop(key, None)
+        kept = tuple(dict.fromkeys(c.strip() for c in categories if c.strip()))
+        if kept:
+            self._item_categories[index] = kept
+        for category in kept:
+            key = category.lower()
+            self._categories.setdefault(key, set()).add(index)
+            self._masks.pop(key, None)
+
+    def remove(self, item_id: str) -> int | None:
+        """Forget a deleted item everywhere at once; returns its former index."""
+        index = self.items.get(item_id)
+        if index is None:
+            return None
+        with self._lock:
+            self._servable[index] = False
+            self._has_vector[index] = False
+            self._set_categories(index, ())
+            self.index.remove(np.array([index], dtype=np.int64))
+        self.items.remove(item_id)
+        return index
+
+    # -- reads ------------------------------------------------------------------------------
+    def servable(self) -> Bools:
+        """(size,) mask of items that may appear in results."""
+        return self._servable[: self.size]
+
+    def servable_or_hidden(self, index: int) -> bool:
+        """Whether ``index`` is a live catalog item (hidden ones included)."""
+        return 0 <= index < self.size and self.items.id_of_or_none(index) is not None
+
+    def has_vector(self) -> Bools:
+        return self._has_vector[: self.size]
+
+    def vectors(self) -> npt.NDArray[np.floating]:
+        """(size, dim) text vectors (zero rows where an item has none)."""
+        return self._vectors[: self.size]
+
+    def vector(self, index: int) -> Float32s | None:
+        if 0 <= index < self.size and self._has_vector[index]:
+            row: Float32s = self._vectors[index].astype(np.float32)
+            return row
+        return None
+
+    def categories_of(self, index: int) -> tuple[str, ...]:
+        return self._item_categories.get(index, ())
+
+    def category_mask(self, category: str) -> Bools:
+        """(size,) mask of items in ``category`` (case-insensitive), cached until it changes."""
+        key = category.strip().lower()
+        mask = self._masks.get(key)
+        if mask is None or mask.shape[0] < self.size:
+            mask = np.zeros(self.size, dtype=bool)
+            members = self._categories.get(key)
+            if members:
+                mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
+            self._masks[key] = mask
+        return mask[: self.size]
+
+
+def _resized(array: Bools, size: int) -> Bools:
+    out = np.zeros(size, dtype=array.dtype)
+    out[: array.shape[0]] = array
+    return out

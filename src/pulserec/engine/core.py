@@ -1,0 +1,313 @@
+"""The Engine: one request path and one update path, shared by serve, train and the replay.
+
+A request builds its context once (the user's recent items, their seen set, their stated
+tastes), asks the configured models for candidates through the same ``Query``, fuses them,
+inserts items newer than the models by text similarity, fills from trending, diversifies on
+request, and maps indices back to ids. Models score a *history*, not a stored user row, so an
+event changes the very next answer without touching any model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from pulserec.encoders.base import Encoder
+from pulserec.engine.blend import diversify, insert_fresh, keep_allowed, monotone, rrf
+from pulserec.engine.bundle import ModelBundle
+from pulserec.engine.catalog import Catalog
+from pulserec.engine.config import EngineConfig
+from pulserec.engine.event_log import EventLog
+from pulserec.engine.explain import Evidence, Explainer
+from pulserec.engine.pending import PendingEvents
+from pulserec.engine.request import Request
+from pulserec.engine.results import Ranked, RankedList
+from pulserec.engine.trending import TrendingCounter
+from pulserec.engine.users import UserStates
+from pulserec.ids import IdMap
+from pulserec.index import VectorIndex, make_index
+from pulserec.ranking.topk import top_k
+from pulserec.retrievers.base import Query
+from pulserec.storage import Store
+
+logger = logging.getLogger(__name__)
+Int32s = npt.NDArray[np.int32]
+Float32s = npt.NDArray[np.float32]
+_EMPTY = np.zeros(0, dtype=np.int32)
+TASTE_ITEMS = 20
+TRENDING_EVIDENCE = 50
+
+
+class UnknownItem(KeyError):
+    """An item id the engine does not know (404 at the API)."""
+
+
+class Engine:
+    """Serving state and the request path; :mod:`pulserec.engine.updates` feeds it events."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: EngineConfig,
+        item_encoder: Encoder,
+        query_encoder: Encoder | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.item_encoder = item_encoder
+        self.query_encoder = query_encoder or item_encoder
+        self.users = IdMap()
+        self.items = IdMap()
+        self.write_lock = threading.RLock()
+        self.bundle: ModelBundle | None = None
+        self.catalog = Catalog(self.items, item_encoder.dim, self._new_index())
+        self.user_states = UserStates()
+        self.trending = TrendingCounter(config.trending_half_life_s)
+        self.event_log = EventLog()
+        self.pending = PendingEvents()
+        self.explainer = Explainer(
+            self.catalog.vectors,
+            self.catalog.has_vector,
+            self.catalog.categories_of,
+            self._title_of,
+            config.category_label,
+        )
+
+    def _new_index(self) -> VectorIndex:
+        return make_index(
+            self.item_encoder.dim,
+            backend=self.config.index_backend,
+            threshold=self.config.index_threshold,
+        )
+
+    def adopt_maps(self, users: IdMap, items: IdMap) -> None:
+        """Use a trained bundle's id maps (before any state is loaded), so model rows line up."""
+        self.users, self.items = users, items
+        self.catalog = Catalog(items, self.item_encoder.dim, self._new_index())
+        self.explainer = Explainer(
+            self.catalog.vectors,
+            self.catalog.has_vector,
+            self.catalog.categories_of,
+            self._title_of,
+            self.config.category_label,
+        )
+
+    # -- the state a request reads -------------------------------------------------------
+    @property
+    def model_version(self) -> str:
+        bundle = self.bundle
+        return bundle.version if bundle is not None else "none"
+
+    def swap(self, bundle: ModelBundle) -> None:
+        """Serve ``bundle`` from the next request on (one reference assignment)."""
+        self.bundle = bundle
+        logger.info("serving model version %s", bundle.version)
+
+    def _title_of(self, index: int) -> str:
+        item_id = self.items.id_of(index)
+        item = self.store.get_item(item_id)
+        return item.title if item is not None and item.title else item_id
+
+    def taste(self, history: Int32s, preferences: Float32s | None) -> Float32s | None:
+        """A unit vector of the user's recent items (recency-weighted) plus stated tastes."""
+        recent = history[-TASTE_ITEMS:]
+        has = self.catalog.has_vector()
+        recent = recent[recent < has.shape[0]]
+        recent = recent[has[recent]]
+        taste = np.zeros(self.catalog.dim, dtype=np.float32)
+        if recent.size:
+            weights = np.power(0.9, np.arange(recent.size)[::-1]).astype(np.float32)
+            taste += weights @ np.asarray(self.catalog.vectors()[recent], dtype=np.float32)
+            taste /= weights.sum()
+        if preferences is not None:
+            taste += preferences
+        norm = float(np.linalg.norm(taste))
+        return taste / norm if norm > 0 else None
+
+    # -- requests --------------------------------------------------------------------------
+    def recommend(
+        self,
+        user_id: str,
+        k: int = 10,
+        offset: int = 0,
+        exclude_seen: bool = True,
+        category: str | None = None,
+        explain: bool = False,
+        diversity: float = 0.0,
+    ) -> RankedList:
+        """Top ``k`` (after ``offset``) for a user; unknown users get trending or their tastes."""
+        user = self.users.get(user_id)
+        history = self.user_states.history(user) if user is not None else _EMPTY
+        seen = self.user_states.seen(user) if user is not None and exclude_seen else _EMPTY
+        preferences = self.user_states.preferences(user) if user is not None else None
+        request = Request(history, seen, preferences, k, offset, category, explain, diversity)
+        return self.rank(request)
+
+    def session(self, item_ids: Sequence[str], k: int = 10) -> RankedList:
+        """An anonymous visitor's list from the items they just engaged with (most recent last)."""
+        history = self.items.lookup(list(item_ids))
+        history = history[history >= 0]
+        return self.rank(Request(history, history, None, k))
+
+    def rank(self, request: Request) -> RankedList:
+        """The request path over the current bundle."""
+        bundle = self.bundle
+        allowed = self.allowed(request)
+        need = request.offset + request.k
+        pool = max(self.config.pool, 2 * need)
+        taste = self.taste(request.history, request.preferences)
+        items, scores, sources = self._primary(bundle, request, allowed, pool)
+        items, scores, sources = self._with_fresh(
+            bundle, items, scores, sources, taste, request, allowed, pool, need
+        )
+        items, scores, sources = self._filled(items, scores, sources, allowed, need)
+        if request.diversity > 0:
+            picked = diversify(items, scores, self.catalog.vectors(), need, request.diversity)
+            position = {int(i): n for n, i in enumerate(items.tolist())}
+            order = np.array([position[int(i)] for i in picked], dtype=np.int64)
+            items, scores, sources = items[order], scores[order], [sources[i] for i in order]
+        scores = monotone(scores)
+        window = slice(request.offset, need)
+        return self.answer(items[window], scores[window], sources[window], request, bundle)
+
+    def allowed(self, request: Request) -> npt.NDArray[np.bool_]:
+        allowed = self.catalog.servable().copy()
+        if request.category:
+            allowed &= self.catalog.category_mask(request.category)
+        exclude = request.exclude[request.exclude < allowed.shape[0]]
+        allowed[exclude] = False
+        return allowed
+
+    def _primary(
+        self,
+        bundle: ModelBundle | None,
+        request: Request,
+        allowed: npt.NDArray[np.bool_],
+        pool: int,
+    ) -> tuple[Int32s, Float32s, list[str]]:
+        """Candidates from the bundle's models (fused by rank when there are several)."""
+        if bundle is None or not bundle.models:
+            return _EMPTY, np.zeros(0, np.float32), []
+        known = allowed[: bundle.n_items]
+        query = Query(
+            user=-1,
+            history=request.history[request.history < bundle.n_items],
+            exclude=np.flatnonzero(~known).astype(np.int32),
+            text=request.preferences,
+        )
+        lists, names = [], []
+        for name, model in bundle.models.items():
+            found = model.retrieve(query, pool)
+            lists.append(keep_allowed(found.items, found.scores, allowed))
+            names.append(name)
+        items, scores = rrf(lists)
+        label = names[0] if len(names) == 1 else "+".join(names)
+        return items, scores.astype(np.float32), [label] * len(items)
+
+    def _with_fresh(
+        self,
+        bundle: ModelBundle | None,
+        items: Int32s,
+        scores: Float32s,
+        sources: list[str],
+        taste: Float32s | None,
+        request: Request,
+        allowed: npt.NDArray[np.bool_],
+        pool: int,
+        need: int,
+    ) -> tuple[Int32s, Float32s, list[str]]:
+        """Text-similar items: all of them when no model answered, else only items newer than
+        the models, inserted where their similarity to the taste ranks among the model's."""
+        if taste is None or len(self.catalog.index) == 0:
+            return items, scores, sources
+        keys, sims = self.catalog.index.search(
+            taste, pool, exclude=request.exclude.astype(np.int64)
+        )
+        found, found_scores = keep_allowed(
+            keys[0][keys[0] >= 0].astype(np.int32), sims[0][keys[0] >= 0], allowed
+        )
+        if items.size == 0:
+            return found, found_scores.astype(np.float32), ["content"] * len(found)
+        n_model = bundle.n_items if bundle is not None else 0
+        new = found >= n_model
+        if not new.any():
+            return items, scores, sources
+        vectors = self.catalog.vectors()
+        affinity = np.asarray(vectors[items[:need]], dtype=np.float32) @ taste
+        max_fresh = max(1, int(self.config.fresh_share * need))
+        merged, inserted = insert_fresh(
+            items, affinity, found[new], found_scores[new], need, max_fresh
+        )
+        merged_scores = np.full(merged.shape[0], np.nan, dtype=np.float32)
+        merged_scores[~inserted] = scores
+        merged_sources = []
+        rest = iter(sources)
+        for flag in inserted.tolist():
+            merged_sources.append("content" if flag else next(rest))
+        return merged, merged_scores, merged_sources
+
+    def _filled(
+        self,
+        items: Int32s,
+        scores: Float32s,
+        sources: list[str],
+        allowed: npt.NDArray[np.bool_],
+        need: int,
+    ) -> tuple[Int32s, Float32s, list[str]]:
+        """Top up a short list with trending items."""
+        if items.shape[0] >= need:
+            return items, scores, sources
+        trending = self.trending.scores(allowed.shape[0]).astype(np.float32)
+        trending[~allowed] = -np.inf
+        trending[items[items < trending.shape[0]]] = -np.inf
+        extra, _extra_scores = top_k(trending, need - items.shape[0])
+        base = float(np.nanmin(scores)) if scores.size and np.isfinite(np.nanmin(scores)) else 0.0
+        filler = base - 1.0 - np.arange(extra.shape[0], dtype=np.float32) * 1e-3
+        return (
+            np.concatenate([items, extra]).astype(np.int32),
+            np.concatenate([scores, filler]).astype(np.float32),
+            sources + ["trending"] * len(extra),
+        )
+
+    def answer(
+        self,
+        items: Int32s,
+        scores: Float32s,
+        sources: list[str],
+        request: Request,
+        bundle: ModelBundle | None = None,
+    ) -> RankedList:
+        """Map indices back to ids, with explanations when the request asks."""
+        bundle = bundle if bundle is not None else self.bundle
+        ids = self.items.ids_of(items)
+        version = bundle.version if bundle is not None else "none"
+        if not request.explain:
+            return RankedList(
+                [
+                    Ranked(i, float(s), (src,))
+                    for i, s, src in zip(ids, scores.tolist(), sources, strict=True)
+                ],
+                version,
+            )
+        trending = self.trending.scores(self.catalog.size)
+        top_trending, _ = top_k(trending.astype(np.float32), TRENDING_EVIDENCE)
+        evidence = Evidence(
+            request.history,
+            frozenset(top_trending.tolist()),
+            request.query,
+            request.preferences is not None,
+        )
+        explained = self.explainer.explain(items, evidence)
+        out = []
+        for item_id, score, source, (sentence, reasons) in zip(
+            ids, scores.tolist(), sources, explained, strict=True
+        ):
+            for reason in reasons:
+                if reason["kind"] == "history":
+                    reason["item_ids"] = self.items.ids_of(reason["item_ids"])
+            out.append(Ranked(item_id, float(score), (source,), sentence, reasons))
+        return RankedList(out, version)

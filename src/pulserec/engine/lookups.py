@@ -1,0 +1,102 @@
+"""Search, similar items and trending: the engine's reads that are not a user's list."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import numpy.typing as npt
+
+from pulserec.engine.blend import keep_allowed
+from pulserec.engine.core import Engine, UnknownItem
+from pulserec.engine.request import Request
+from pulserec.engine.results import RankedList
+from pulserec.ranking.topk import top_k
+from pulserec.retrievers.base import Query
+
+Int32s = npt.NDArray[np.int32]
+_WINDOW = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
+_UNIT_SECONDS = {"m": 60.0, "h": 3600.0, "d": 86_400.0}
+_EMPTY = np.zeros(0, dtype=np.int32)
+
+
+def parse_window(window: str) -> float:
+    """``<int>m|h|d`` to seconds; ValueError otherwise."""
+    match = _WINDOW.match(window)
+    if not match or int(match.group(1)) <= 0:
+        raise ValueError("window must look like 30m, 24h or 7d")
+    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def search(
+    engine: Engine,
+    text: str,
+    user_id: str | None = None,
+    k: int = 10,
+    category: str | None = None,
+    explain: bool = False,
+) -> RankedList:
+    """Semantic search over item text; with a known user, blended with their taste."""
+    query_vector = engine.query_encoder.encode([text])[0]
+    user = engine.users.get(user_id) if user_id is not None else None
+    history = engine.user_states.history(user) if user is not None else _EMPTY
+    preferences = engine.user_states.preferences(user) if user is not None else None
+    request = Request(history, _EMPTY, preferences, k, category=category, explain=explain)
+    allowed = engine.allowed(request)
+    pool = max(engine.config.pool, 5 * k)
+    keys, sims = engine.catalog.index.search(query_vector, pool)
+    live = keys[0] >= 0
+    items, scores = keep_allowed(keys[0][live].astype(np.int32), sims[0][live], allowed)
+    source = "search"
+    taste = engine.taste(history, preferences) if user is not None else None
+    if taste is not None and items.size:
+        personal = np.asarray(engine.catalog.vectors()[items], dtype=np.float32) @ taste
+        scores = scores + engine.config.personal_weight * personal
+        order = np.argsort(-scores, kind="stable")
+        items, scores, source = items[order], scores[order], "search+taste"
+    request = Request(history, _EMPTY, preferences, k, explain=explain, query=text)
+    return engine.answer(items[:k], scores[:k], [source] * min(k, items.size), request)
+
+
+def similar(engine: Engine, item_id: str, k: int = 10) -> RankedList:
+    """Items nearest by text, or (for items without text) by the models' co-occurrence."""
+    index = engine.items.get(item_id)
+    if index is None or not engine.catalog.servable_or_hidden(index):
+        raise UnknownItem(item_id)
+    request = Request(np.array([index], np.int32), np.array([index], np.int32), None, k)
+    allowed = engine.allowed(request)
+    vector = engine.catalog.vector(index)
+    if vector is not None:
+        keys, sims = engine.catalog.index.search(vector, k + 1, exclude=np.array([index]))
+        live = keys[0] >= 0
+        items, scores = keep_allowed(keys[0][live].astype(np.int32), sims[0][live], allowed)
+        source = "content"
+    else:
+        items, scores, source = _similar_by_models(engine, index, k, allowed)
+    return engine.answer(items[:k], scores[:k], [source] * min(k, items.size), request)
+
+
+def _similar_by_models(
+    engine: Engine, index: int, k: int, allowed: npt.NDArray[np.bool_]
+) -> tuple[Int32s, npt.NDArray[np.float32], str]:
+    bundle = engine.bundle
+    if bundle is None or not bundle.models or index >= bundle.n_items:
+        return _EMPTY, np.zeros(0, np.float32), "none"
+    name, model = next(iter(bundle.models.items()))
+    query = Query(history=np.array([index], np.int32), exclude=np.array([index], np.int32))
+    found = model.retrieve(query, k + 10)
+    items, scores = keep_allowed(found.items, found.scores, allowed)
+    return items, scores, name
+
+
+def popular(engine: Engine, k: int = 10, window: str | None = None) -> RankedList:
+    """Trending items: decayed counts over ``window`` (or the engine's half-life)."""
+    size = engine.catalog.size
+    if window is None:
+        counts = engine.trending.scores(size)
+    else:
+        counts = engine.event_log.window_counts(parse_window(window), size)
+    scores = np.where(engine.catalog.servable() & (counts > 0), counts, -np.inf)
+    items, values = top_k(scores.astype(np.float32), k)
+    request = Request(_EMPTY, _EMPTY, None, k)
+    return engine.answer(items, values, ["trending"] * len(items), request)

@@ -1,0 +1,196 @@
+"""Background retraining: fit from the store, publish versioned artifacts, swap atomically.
+
+A training snapshots how many events the store holds and starts recording newer ones (both
+under the engine's write lock, so no event falls between); fits every configured model on the
+snapshot in a worker thread while requests keep being served; writes the bundle; then, under
+the write lock again, folds the recorded events into the new models and swaps them in.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulserec.artifacts import ArtifactStore
+from pulserec.engine.bundle import ModelBundle
+from pulserec.engine.core import Engine
+from pulserec.interactions import Interactions
+from pulserec.item_vectors import ItemVectors
+from pulserec.retrievers import registry
+from pulserec.retrievers.base import Retriever
+
+logger = logging.getLogger(__name__)
+
+
+class TrainingConflict(RuntimeError):
+    """A training is already running (409 at the API)."""
+
+
+@dataclass
+class TrainJob:
+    """One training run, as ``GET /v1/admin/train/{job}`` reports it."""
+
+    id: str
+    state: str = "queued"  # queued | running | done | failed
+    model_version: str | None = None
+    error: str | None = None
+    started_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "job": self.id,
+            "state": self.state,
+            "model_version": self.model_version,
+            "error": self.error,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+
+
+class Trainer:
+    """Runs one training at a time for an engine, in the background or inline."""
+
+    def __init__(self, engine: Engine, artifacts: ArtifactStore | None) -> None:
+        self.engine = engine
+        self.artifacts = artifacts
+        self.jobs: dict[str, TrainJob] = {}
+        self.last: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._running: TrainJob | None = None
+        self._stop = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        return self._running is not None
+
+    def start(self) -> TrainJob:
+        """Start a training in a worker thread; TrainingConflict if one runs."""
+        job = self._claim()
+        threading.Thread(target=self._run, args=(job,), name="pulserec-train", daemon=True).start()
+        return job
+
+    def train_now(self) -> TrainJob:
+        """Train in the calling thread (CLI ``train``, first start of a server)."""
+        job = self._claim()
+        self._run(job)
+        return job
+
+    def _claim(self) -> TrainJob:
+        with self._lock:
+            if self._running is not None:
+                raise TrainingConflict(f"training {self._running.id} is still running")
+            job = TrainJob(uuid.uuid4().hex[:12])
+            self.jobs[job.id] = job
+            self._running = job
+            return job
+
+    def _run(self, job: TrainJob) -> None:
+        job.state = "running"
+        try:
+            bundle = self._train()
+            job.model_version = bundle.version
+            job.state = "done"
+        except Exception as error:  # reported through the job; the old models keep serving
+            logger.exception("training %s failed", job.id)
+            job.state, job.error = "failed", f"{type(error).__name__}: {error}"
+            self.engine.pending.drain()
+        finally:
+            job.finished_at = time.time()
+            with self._lock:
+                self._running = None
+            job.done.set()
+
+    def _snapshot(self) -> Interactions:
+        """The stored events up to now, mapped through the engine's live id maps."""
+        engine = self.engine
+        with engine.write_lock:
+            total = engine.store.counts().events
+            engine.pending.start()
+        parts, taken = [], 0
+        for batch in engine.store.iter_events():
+            batch = batch[: total - taken]
+            taken += len(batch)
+            with engine.write_lock:
+                parts.append(Interactions.from_events(batch, engine.users, engine.items))
+            if taken >= total:
+                break
+        if not parts:
+            return Interactions.from_events([], engine.users, engine.items)
+        return Interactions.concat(parts)
+
+    def _vectors(self) -> ItemVectors | None:
+        catalog = self.engine.catalog
+        rows = catalog.has_vector().nonzero()[0]
+        if rows.size == 0:
+            return None
+        ids = [catalog.items.id_of_or_none(int(r)) for r in rows]
+        keep = [n for n, i in enumerate(ids) if i is not None]
+        vectors = catalog.vectors()[rows[keep]].astype("float32")
+        return ItemVectors([ids[n] for n in keep if ids[n] is not None], vectors)  # type: ignore[misc]
+
+    def _fit(self, data: Interactions, vectors: ItemVectors | None) -> dict[str, Any]:
+        fitted: dict[str, Any] = {}
+        for name in self.engine.config.models:
+            spec = registry.MODELS.get(name)
+            if spec is None:
+                raise ValueError(f"unknown model {name!r} in the engine's configuration")
+            if spec.needs_vectors and vectors is None:
+                logger.warning("skipping %s: no item has text vectors yet", name)
+                continue
+            params = {**spec.defaults, **self.engine.config.model_params.get(name, {})}
+            started = time.perf_counter()
+            model = registry.make(name, vectors=vectors, **params).fit(data)
+            fitted[name] = (model, name, params, time.perf_counter() - started)
+            logger.info("trained %s in %.1f s", name, fitted[name][3])
+        return fitted
+
+    def _train(self) -> ModelBundle:
+        engine = self.engine
+        started = time.perf_counter()
+        data = self._snapshot()
+        fitted = self._fit(data, self._vectors()) if len(data) else {}
+        meta = {
+            "n_items": data.n_items,
+            "n_events": len(data),
+            "trained_at": time.time(),
+            "fit_seconds": {name: round(entry[3], 3) for name, entry in fitted.items()},
+            "train_seconds": round(time.perf_counter() - started, 3),
+        }
+        models: dict[str, Retriever] = {name: entry[0] for name, entry in fitted.items()}
+        version = f"mem-{uuid.uuid4().hex[:8]}"
+        if self.artifacts is not None and models:
+            entries = {name: entry[:3] for name, entry in fitted.items()}
+            version = self.artifacts.save_bundle(entries, data.users, data.items, meta)
+            self.artifacts.prune(engine.config.keep_versions)
+        with engine.write_lock:
+            pending = engine.pending.drain()
+            if pending and models:
+                fresh = Interactions.from_events(pending, engine.users, engine.items)
+                for model in models.values():
+                    model.update(fresh)
+            bundle = ModelBundle(version, models, data.n_items, meta)
+            engine.swap(bundle)
+        self.last = {**meta, "model_version": version, "replayed_events": len(pending)}
+        return bundle
+
+    def schedule(self, every_s: float) -> None:
+        """Retrain every ``every_s`` seconds when new events arrived since the last training."""
+
+        def loop() -> None:
+            seen = self.engine.store.counts().events
+            while not self._stop.wait(every_s):
+                now = self.engine.store.counts().events
+                if now != seen and not self.running:
+                    seen = now
+                    self.start()
+
+        threading.Thread(target=loop, name="pulserec-train-schedule", daemon=True).start()
+
+    def stop(self) -> None:
+        self._stop.set()

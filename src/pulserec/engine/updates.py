@@ -1,0 +1,90 @@
+"""The online updater: every accepted write reaches the engine's state before the reply.
+
+Subscribed to the ``Ingestor``; runs synchronously in the writer's thread:
+- items: text encoded and upserted into the vector index (new and changed items), hidden ones
+  masked, deleted ones gone from every result;
+- users: stated preferences encoded into a taste vector;
+- events: the user's recent and seen items, trending counters and the event log. Models score
+  histories at request time, so this is all the next request needs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from pulserec.encoders.texts import item_text
+from pulserec.engine.core import Engine
+from pulserec.ingest import Change
+from pulserec.interactions import NEGATIVE_TYPES
+from pulserec.types import Event, Item, User
+
+logger = logging.getLogger(__name__)
+
+
+class OnlineUpdater:
+    """Applies ``Change``s to an :class:`Engine`; also hands events to a running training."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.events_applied = 0
+
+    def __call__(self, change: Change) -> None:
+        with self.engine.write_lock:
+            if change.items:
+                self.items(list(change.items))
+            if change.users:
+                self.users(list(change.users))
+            if change.result is not None:
+                if change.result.new_items:
+                    self.engine.catalog.mark_placeholders(list(change.result.new_items))
+                self.events(list(change.result.stored))
+            for item_id in change.deleted_items:
+                self.delete_item(item_id)
+            for user_id in change.deleted_users:
+                self.delete_user(user_id)
+
+    def items(self, items: list[Item]) -> None:
+        texts = [item_text(item, self.engine.config.domain) for item in items]
+        with_text = [n for n, text in enumerate(texts) if text]
+        vectors = np.full((len(items), self.engine.catalog.dim), np.nan, dtype=np.float32)
+        if with_text:
+            encoded = self.engine.item_encoder.encode([texts[n] for n in with_text])
+            vectors[with_text] = encoded
+        self.engine.catalog.upsert(items, vectors)
+
+    def users(self, users: list[User]) -> None:
+        for user in users:
+            index = self.engine.users.add(user.id)
+            vector = None
+            if user.preferences and user.preferences.strip():
+                vector = self.engine.query_encoder.encode([user.preferences])[0]
+            self.engine.user_states.set_preferences(index, vector)
+
+    def events(self, events: list[Event]) -> None:
+        engine = self.engine
+        rated = [e for e in events if e.item_id is not None]
+        if not rated:
+            return
+        users = engine.users.add_many(e.user_id for e in rated)
+        items = engine.items.add_many(e.item_id for e in rated if e.item_id is not None)
+        positive = np.array([e.type not in NEGATIVE_TYPES for e in rated], dtype=bool)
+        stamps = np.array([e.timestamp for e in rated], dtype=np.float64)
+        for user, item, good in zip(users.tolist(), items.tolist(), positive.tolist(), strict=True):
+            engine.user_states.add(user, item, good)
+        engine.trending.add(items[positive], stamps[positive])
+        engine.event_log.append(items[positive], stamps[positive])
+        engine.pending.record(rated)
+        self.events_applied += len(rated)
+
+    def delete_item(self, item_id: str) -> None:
+        index = self.engine.catalog.remove(item_id)
+        if index is not None:
+            self.engine.trending.forget(index)
+
+    def delete_user(self, user_id: str) -> None:
+        index = self.engine.users.get(user_id)
+        if index is not None:
+            self.engine.user_states.forget(index)
+            self.engine.users.remove(user_id)

@@ -1,0 +1,118 @@
+"""The engine's request path: lists, filters, fresh items, deletes and explanations."""
+
+from __future__ import annotations
+
+from pulserec.engine import lookups
+from pulserec.engine.startup import Runtime
+from pulserec.types import Event, EventType, Item
+
+from .conftest import THEMES
+
+
+def ids(runtime: Runtime, user: str, **options: object) -> list[str]:
+    return [r.id for r in runtime.engine.recommend(user, **options).items]  # type: ignore[arg-type]
+
+
+def test_trained_models_serve_a_users_theme(runtime: Runtime) -> None:
+    listed = ids(runtime, "u10", k=5)
+    assert runtime.engine.model_version.startswith("v0001")
+    assert len(listed) == 5
+    assert all(i.startswith("cooking-") for i in listed[:3])
+
+
+def test_seen_items_are_excluded_unless_asked(runtime: Runtime) -> None:
+    seen = {e.item_id for e in runtime.engine.store.user_events("u10", 100)}
+    assert not seen & set(ids(runtime, "u10", k=20))
+    assert seen & set(ids(runtime, "u10", k=40, exclude_seen=False))
+
+
+def test_an_event_changes_the_very_next_list(runtime: Runtime) -> None:
+    before = ids(runtime, "u10", k=10)
+    runtime.ingestor.add_events([Event("u10", before[0], EventType.CLICK, 1_800_000_000.0)])
+    after = ids(runtime, "u10", k=10)
+    assert before[0] not in after
+    assert after != before
+
+
+def test_a_new_user_moves_with_their_first_clicks(runtime: Runtime) -> None:
+    cold = ids(runtime, "newcomer", k=5)
+    assert cold  # trending, never an error
+    clicks = [
+        Event("newcomer", f"garden-{n}", EventType.CLICK, 1_800_000_000.0 + n) for n in range(3)
+    ]
+    runtime.ingestor.add_events(clicks)
+    warm = ids(runtime, "newcomer", k=5)
+    assert sum(i.startswith("garden-") for i in warm) >= 3
+
+
+def test_stated_preferences_give_a_first_list(runtime: Runtime) -> None:
+    listed = runtime.engine.recommend("fan", k=5, explain=True)
+    assert sum(r.id.startswith("space-") for r in listed.items) >= 3
+    assert any(reason["kind"] == "preferences" for reason in listed.items[0].reasons or [])
+
+
+def test_category_filter_and_paging(runtime: Runtime) -> None:
+    music = ids(runtime, "u10", k=8, category="music")
+    assert music and all(i.startswith("music-") for i in music)
+    first, second = ids(runtime, "u10", k=3), ids(runtime, "u10", k=3, offset=3)
+    assert first + second == ids(runtime, "u10", k=6)
+
+
+def test_a_new_item_is_recommendable_searchable_and_similar_at_once(runtime: Runtime) -> None:
+    words = THEMES["cooking"]
+    runtime.ingestor.add_items(
+        [Item("cooking-new", "Cooking story new", f"{words} {words}", ("Cooking",))]
+    )
+    assert "cooking-new" in ids(runtime, "u10", k=10)
+    assert "cooking-new" in [r.id for r in lookups.search(runtime.engine, words, k=5).items]
+    assert "cooking-new" in [r.id for r in lookups.similar(runtime.engine, "cooking-1", 5).items]
+
+
+def test_deleted_and_hidden_items_vanish_everywhere_at_once(runtime: Runtime) -> None:
+    engine = runtime.engine
+    target = ids(runtime, "u10", k=1)[0]
+    runtime.ingestor.delete_item(target)
+    hidden = ids(runtime, "u10", k=1)[0]
+    item = engine.store.get_item(hidden)
+    assert item is not None
+    runtime.ingestor.add_items(
+        [Item(hidden, item.title, item.description, item.tags, item.categories, hidden=True)]
+    )
+    everywhere = (
+        ids(runtime, "u10", k=40)
+        + [r.id for r in lookups.search(engine, THEMES["cooking"], k=40).items]
+        + [r.id for r in lookups.similar(engine, "cooking-1", 40).items]
+        + [r.id for r in lookups.popular(engine, 40).items]
+        + [r.id for r in engine.session(["cooking-1"], 40).items]
+    )
+    assert target not in everywhere
+    assert hidden not in everywhere
+
+
+def test_explanations_only_cite_true_evidence(runtime: Runtime) -> None:
+    engine = runtime.engine
+    history = {e.item_id for e in engine.store.user_events("u20", 100)}
+    listed = engine.recommend("u20", k=10, explain=True)
+    assert all(r.explanation for r in listed.items)
+    cited = 0
+    for ranked in listed.items:
+        item = engine.store.get_item(ranked.id)
+        assert item is not None
+        for reason in ranked.reasons or []:
+            if reason["kind"] == "history":
+                assert set(reason["item_ids"]) <= history
+                cited += len(reason["item_ids"])
+            if reason["kind"] == "attribute":
+                assert reason["value"] in item.categories
+    assert cited > 0
+
+
+def test_popular_windows_and_bad_window(runtime: Runtime) -> None:
+    top = [r.id for r in lookups.popular(runtime.engine, 3, "30d").items]
+    assert top[0] == "space-0"
+    try:
+        lookups.popular(runtime.engine, 3, "soon")
+    except ValueError as error:
+        assert "window" in str(error)
+    else:
+        raise AssertionError("a bad window must be refused")
