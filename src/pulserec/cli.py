@@ -131,7 +131,7 @@ def embed(
 def evaluate(
     dataset: Annotated[str, typer.Option(help="Data set to evaluate on.")] = "movielens-100k",
     protocol: Annotated[
-        str | None, typer.Option(help="random, temporal, loo, cold-items or ratings.")
+        str | None, typer.Option(help="random, temporal, loo, cold-items, ratings or replay.")
     ] = None,
     models: Annotated[
         str | None, typer.Option(help="Comma-separated model names (default: all).")
@@ -146,7 +146,7 @@ def evaluate(
     from pulserec.evaluation.cli import run_evaluate
 
     if protocol is None:
-        fail("--protocol is required (random, temporal, loo, cold-items or ratings)")
+        fail("--protocol is required (random, temporal, loo, cold-items, ratings or replay)")
         return
     names = None if models is None else [m.strip() for m in models.split(",") if m.strip()]
     code = run_evaluate(dataset, protocol, names, k, seed, out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -16,6 +17,7 @@ from pulserec.ingest import Ingestor
 from pulserec.storage import open_store
 
 logger = logging.getLogger(__name__)
+DATASET_CONFIG: dict[str, dict[str, Any]] = {"movielens-100k": {"category_label": "genre"}}
 
 
 def _one_torch_thread() -> None:
@@ -33,7 +35,8 @@ def serve(data_dir: Path, host: str, port: int, dataset: str | None = None) -> N
             load_dataset(dataset, Ingestor(store))
         else:
             logger.info("data dir %s already holds data; not loading %s again", data_dir, dataset)
-    runtime = start_runtime(store, EngineConfig.from_env(), data_dir)
+    overrides = DATASET_CONFIG.get(dataset or "", {})
+    runtime = start_runtime(store, EngineConfig.from_env(**overrides), data_dir)
     app = create_app(store, runtime=runtime)
     gc.collect()
     gc.freeze()

@@ -102,22 +102,29 @@ class Explainer:
         return {c for c, n in counts.items() if n >= needed}
 
     def sentence(self, reasons: Sequence[dict[str, Any]]) -> str:
-        """One plain sentence from the strongest reasons."""
+        """One plain sentence from the reasons, in the order they were found."""
         parts: list[str] = []
+        attributes = [r["value"] for r in reasons if r["kind"] == "attribute"]
         for reason in reasons:
             kind = reason["kind"]
             if kind == "query":
                 parts.append(f'it matches your search "{reason["text"]}"')
             elif kind == "history":
-                titles = " and ".join(self._title_of(i) for i in reason["item_ids"])
+                titles = _joined([self._title_of(i) for i in reason["item_ids"]])
                 parts.append(f"you liked {titles}")
-            elif kind == "attribute":
-                parts.append(f"you often choose {reason['value'].title()}")
+            elif kind == "attribute" and reason["value"] == attributes[0]:
+                parts.append(f"you often choose {_joined(attributes)}")
             elif kind == "preferences":
                 parts.append("it fits the tastes you described")
             elif kind == "trending":
                 parts.append("it is trending right now")
         if not parts:
             return "Recommended from what similar people engage with."
-        body = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-        return f"Because {body}."
+        return f"Because {_joined(parts, ', ')}."
+
+
+def _joined(parts: Sequence[str], separator: str = ", ") -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return separator.join(parts[:-1]) + " and " + parts[-1]

@@ -13,8 +13,11 @@ from rich.table import Table
 from pulserec.evaluation.data import DATASETS, load_eval_data
 from pulserec.evaluation.models import BASELINES, load_registry, unavailable_models
 from pulserec.evaluation.protocols import PROTOCOLS, RATING_PROTOCOLS
+from pulserec.evaluation.replay import run_replay, write_replay_report
 from pulserec.evaluation.report import table_columns, write_report
 from pulserec.evaluation.runner import EvalResult, evaluate
+
+ALL_PROTOCOLS = (*PROTOCOLS, "replay")
 
 
 class UsageError(ValueError):
@@ -25,8 +28,8 @@ def check_request(dataset: str, protocol: str, models: Sequence[str] | None, k: 
     """Raise :class:`UsageError` (one line) for anything the run could not do."""
     if dataset not in DATASETS:
         raise UsageError(f"unknown data set {dataset!r} (known: {', '.join(DATASETS)})")
-    if protocol not in PROTOCOLS:
-        raise UsageError(f"unknown protocol {protocol!r} (known: {', '.join(PROTOCOLS)})")
+    if protocol not in ALL_PROTOCOLS:
+        raise UsageError(f"unknown protocol {protocol!r} (known: {', '.join(ALL_PROTOCOLS)})")
     if k < 1:
         raise UsageError(f"--k must be at least 1, not {k}")
     if models is None:
@@ -74,6 +77,8 @@ def run_evaluate(
     except UsageError as exc:
         print(f"pulserec: {exc}", file=sys.stderr)
         return 2
+    if protocol == "replay":
+        return run_replay_protocol(models, k, out, progress)
     try:
         data = load_eval_data(dataset, progress=progress)
     except (OSError, RuntimeError) as exc:
@@ -87,6 +92,31 @@ def run_evaluate(
     target = out if out is not None else Path("pulserec-eval") / protocol
     files = write_report(result, target, command_line(dataset, protocol, models, k, seed, target))
     show(result, files)
+    return 0
+
+
+def run_replay_protocol(models: list[str] | None, k: int, out: Path | None, progress: bool) -> int:
+    """The replay protocol: its own table and report (hit rate and events/s per mode)."""
+    results = run_replay(models, k, progress)
+    target = out if out is not None else Path("pulserec-eval") / "replay"
+    command = command_line("movielens-100k", "replay", models, k, 0, target)
+    files = write_replay_report(results, k, target, command)
+    table = Table(title="movielens-100k · replay (predict, then learn)")
+    for column in ("model", "mode", f"hit@{k}", "events/s", "fit s"):
+        table.add_column(column, justify="left" if column in ("model", "mode") else "right")
+    for r in results:
+        table.add_row(
+            r.model,
+            r.mode,
+            f"{r.hit_rate:.4f}",
+            f"{r.events_per_second:,.0f}",
+            f"{r.fit_seconds:.1f}",
+        )
+    console = Console()
+    if not console.is_terminal:
+        console.width = 200
+    console.print(table)
+    print(f"wrote {', '.join(str(f) for f in files)}", file=sys.stderr)
     return 0
 
 
