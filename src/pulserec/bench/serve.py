@@ -127,8 +127,10 @@ def run_serve_bench(
     duration_s: float = 10.0,
     api_key: str | None = None,
     client: str = "python",
+    retrain: bool = False,
 ) -> dict[str, Any]:
-    """Measure and print; without ``base_url``, serve ml-100k from ``data_dir`` (cached)."""
+    """Measure and print; without ``base_url``, serve ml-100k from ``data_dir`` (cached).
+    With ``retrain``, also measure recommend at 2 connections during a retrain and swap."""
     data_dir = data_dir or cache_dir() / "bench-serve-ml100k"
     headers = {"x-api-key": api_key} if api_key else {}
     runs: dict[str, LoadResult] = {}
@@ -164,6 +166,19 @@ def run_serve_bench(
                 errors.append(
                     f"{name}@{connections}: {result.errors} errors {result.errors_by_status}"
                 )
+        if retrain and status == 200:
+            from pulserec.bench.retrain import run_retrain_under_load
+
+            print("GET /v1/recommend/{user}?k=10 at 2 connections during a retrain:")
+            retrained = run_retrain_under_load(base, recommend, api_key)
+            print(
+                f"retrain under load: {retrained['failed_requests']} failed of"
+                f" {retrained['requests']:,} requests; worst round p99"
+                f" {retrained['worst_round_p99_ms']:.2f} ms; model"
+                f" {retrained['model_version_before']} -> {retrained['model_version_after']}"
+            )
+            if retrained["failed_requests"]:
+                errors.append(f"{retrained['failed_requests']} requests failed during retraining")
     ratios: dict[str, float] = {}
     if "recommend@16" in runs:
         for other in ("healthz", "floor"):
@@ -180,6 +195,7 @@ def run_serve_bench(
         "runs": {key: result.as_dict() for key, result in runs.items()},
         "ratios": ratios,
         "errors": errors,
+        "retrain": retrained if retrain and status == 200 else None,
     }
 
 
@@ -192,10 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-key", help="X-API-Key (default: PULSEREC_API_KEY or _READ_KEY)")
     parser.add_argument("--client", choices=["python", "wrk"], default="python")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--retrain", action="store_true", help="also load during a retrain")
     args = parser.parse_args(argv)
     key = args.api_key or os.environ.get("PULSEREC_API_KEY") or os.environ.get("PULSEREC_READ_KEY")
     try:
-        figures = run_serve_bench(args.url, args.data_dir, args.duration, key, args.client)
+        figures = run_serve_bench(
+            args.url, args.data_dir, args.duration, key, args.client, args.retrain
+        )
     except (BenchError, OSError, ValueError) as exc:
         print(f"pulserec bench serve: {exc}", file=sys.stderr)
         return 1
