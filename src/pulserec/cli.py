@@ -220,6 +220,16 @@ def bench_fresh(ctx: typer.Context) -> None:
     raise typer.Exit(run(list(ctx.args)))
 
 
+@bench_app.command(
+    "scale", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def bench_scale(ctx: typer.Context) -> None:
+    """The engine over synthetic catalogs of 10k-1M items: latency, memory, build time."""
+    from pulserec.bench.scale import main as run
+
+    raise typer.Exit(run(list(ctx.args)))
+
+
 def main() -> None:
     """Console entry point."""
     limit_threads()

@@ -219,7 +219,9 @@ def test_similar_items(client: TestClient) -> None:
     assert len(listed) == 5
     assert "music-3" not in listed
     assert all(i.startswith("music-") for i in listed)
-    assert len(ids(ok(client.get("/v1/items/music-3/similar")))) == 9  # default k=10, 9 others
+    scores = [item["score"] for item in body["items"]]
+    assert scores == sorted(scores, reverse=True)
+    assert len(ids(ok(client.get("/v1/items/music-3/similar")))) == 10  # the default k
 
 
 def test_similar_unknown_item_is_404(client: TestClient) -> None:
@@ -298,14 +300,15 @@ def test_popular_bad_parameters_are_422(
 
 
 # -- writes show at once ----------------------------------------------------------------------
-def test_a_new_item_is_searchable_and_similar_at_once(client: TestClient) -> None:
+def test_a_new_item_is_searchable_similar_and_recommended_at_once(client: TestClient) -> None:
     words = THEMES["space"]
-    item = {"id": "space-new", "title": "Space story new", "description": f"{words} {words}"}
+    text = f"{words} {words.split()[1]} volume 1"  # the very text of space-1
+    item = {"id": "space-new", "title": "Space story 1", "description": text}
     assert ok(client.post("/v1/items", json={"items": [item]})) == {"upserted": 1}
-    assert "space-new" in ids(ok(client.get("/v1/search", params={"q": words, "k": 5})))
-    similar = ids(ok(client.get("/v1/items/space-1/similar", params={"k": 5})))
-    assert "space-new" in similar
-    assert ids(ok(client.get("/v1/items/space-new/similar", params={"k": 3})))
+    assert "space-new" in ids(ok(client.get("/v1/search", params={"q": text, "k": 3})))
+    assert ids(ok(client.get("/v1/items/space-1/similar", params={"k": 3})))[0] == "space-new"
+    assert ids(ok(client.get("/v1/items/space-new/similar", params={"k": 3})))[0] == "space-1"
+    assert "space-new" in ids(ok(client.get("/v1/recommend/u00", params={"k": 10})))
 
 
 def test_a_deleted_item_is_gone_from_every_result_at_once(client: TestClient) -> None:

@@ -31,6 +31,7 @@ class EngineConfig:
     keep_versions: int = 3
     index_backend: str = "auto"
     index_threshold: int = 50_000
+    vector_dtype: str = "float32"  # the dense item-vector table; float16 halves it at scale
 
     @classmethod
     def from_env(cls, **overrides: Any) -> EngineConfig:

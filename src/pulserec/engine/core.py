@@ -64,7 +64,7 @@ class Engine:
         self.items = IdMap()
         self.write_lock = threading.RLock()
         self.bundle: ModelBundle | None = None
-        self.catalog = Catalog(self.items, item_encoder.dim, self._new_index())
+        self.catalog = Catalog(self.items, item_encoder.dim, self._new_index(), config.vector_dtype)
         self.user_states = UserStates()
         self.trending = TrendingCounter(config.trending_half_life_s)
         self.event_log = EventLog()
@@ -87,7 +87,9 @@ class Engine:
     def adopt_maps(self, users: IdMap, items: IdMap) -> None:
         """Use a trained bundle's id maps (before any state is loaded), so model rows line up."""
         self.users, self.items = users, items
-        self.catalog = Catalog(items, self.item_encoder.dim, self._new_index())
+        self.catalog = Catalog(
+            items, self.item_encoder.dim, self._new_index(), self.config.vector_dtype
+        )
         self.explainer = Explainer(
             self.catalog.vectors,
             self.catalog.has_vector,

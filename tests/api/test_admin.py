@@ -1,0 +1,149 @@
+"""Retraining over HTTP: wait or not, job states, conflicts, and the stats it leaves."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pulserec.api.app import create_app
+from pulserec.config import ServerSettings
+from pulserec.engine.bundle import ModelBundle
+from pulserec.engine.startup import Runtime
+from pulserec.storage import MemoryStore
+from tests.engine.conftest import build, filled_store
+
+POLL_LIMIT_S = 60.0
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    store = filled_store()
+    yield build(store, tmp_path, ("itemknn",))
+    store.close()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> TestClient:
+    store = runtime.engine.store
+    assert isinstance(store, MemoryStore)
+    return TestClient(create_app(store, ServerSettings(), runtime=runtime))
+
+
+def ok(response: Any, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def poll(client: TestClient, job: str, until: set[str]) -> dict[str, Any]:
+    """The job's state once it is one of ``until``; fails after POLL_LIMIT_S."""
+    deadline = time.monotonic() + POLL_LIMIT_S
+    while True:
+        state = ok(client.get(f"/v1/admin/train/{job}"))
+        if state["state"] in until:
+            return state
+        assert time.monotonic() < deadline, f"job {job} still {state['state']}"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def gate(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """Trainings wait (before they snapshot anything) until the returned event is set."""
+    release = threading.Event()
+    original = runtime.trainer._train
+
+    def held() -> ModelBundle:
+        assert release.wait(POLL_LIMIT_S), "the test never released the training"
+        return original()
+
+    monkeypatch.setattr(runtime.trainer, "_train", held)
+    yield release
+    release.set()  # never leave a worker thread waiting, whatever the test did
+
+
+def test_train_waits_and_serves_the_new_version(client: TestClient) -> None:
+    before = ok(client.get("/v1/recommend/u10"))["model_version"]
+    assert before != "none"
+    body = ok(client.post("/v1/admin/train"))
+    after = body["model_version"]
+    assert isinstance(after, str) and after not in ("none", before)
+    assert isinstance(body["job"], str)
+    assert ok(client.get("/v1/recommend/u10"))["model_version"] == after
+    assert ok(client.post("/v1/recommend/session", json={"items": ["garden-1"]}))[
+        "model_version"
+    ] == after
+    job = ok(client.get(f"/v1/admin/train/{body['job']}"))
+    assert job["state"] == "done" and job["model_version"] == after and job["error"] is None
+    assert job["finished_at"] >= job["started_at"]
+
+
+def test_train_without_waiting_gives_a_job_to_poll(client: TestClient) -> None:
+    before = ok(client.get("/v1/recommend/u10"))["model_version"]
+    accepted = ok(client.post("/v1/admin/train", params={"wait": "false"}), 202)
+    assert set(accepted) == {"job"}
+    job = poll(client, accepted["job"], {"done", "failed"})
+    assert job["state"] == "done", job
+    assert job["job"] == accepted["job"]
+    assert job["model_version"] not in (None, before)
+    assert ok(client.get("/v1/recommend/u10"))["model_version"] == job["model_version"]
+
+
+def test_unknown_job_is_404(client: TestClient) -> None:
+    response = client.get("/v1/admin/train/no-such-job")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_second_training_while_one_runs_is_409(
+    client: TestClient, gate: threading.Event
+) -> None:
+    before = ok(client.get("/v1/recommend/u10"))["model_version"]
+    job = ok(client.post("/v1/admin/train", params={"wait": "false"}), 202)["job"]
+    assert ok(client.get(f"/v1/admin/train/{job}"))["state"] == "running"
+    for params in ({"wait": "false"}, {}):
+        response = client.post("/v1/admin/train", params=params)
+        assert response.status_code == 409, response.text
+        error = response.json()["error"]
+        assert error["code"] == "conflict" and job in error["message"]
+    stats = ok(client.get("/v1/admin/stats"))
+    assert stats["training"] is True
+    # the old models keep serving meanwhile
+    listed = ok(client.get("/v1/recommend/u10"))
+    assert listed["model_version"] == before and listed["items"]
+    gate.set()
+    assert poll(client, job, {"done", "failed"})["state"] == "done"
+    assert ok(client.get("/v1/admin/stats"))["training"] is False
+    again = ok(client.post("/v1/admin/train"))  # free again once the first one is done
+    assert again["model_version"] not in (before, None)
+
+
+def test_stats_report_the_version_and_the_last_training(client: TestClient) -> None:
+    stats = ok(client.get("/v1/admin/stats"))
+    assert stats["items"] == 40 and stats["users"] > 0 and stats["events"] > 0
+    assert stats["models"] == ["itemknn"]
+    trained = ok(client.post("/v1/admin/train"))
+    stats = ok(client.get("/v1/admin/stats"))
+    assert stats["model_version"] == trained["model_version"]
+    last = stats["last_training"]
+    assert last["model_version"] == trained["model_version"]
+    assert last["n_events"] == stats["events"]
+    assert last["replayed_events"] == 0
+    assert set(last["fit_seconds"]) == {"itemknn"}
+    assert stats["training"] is False
+
+
+def test_train_needs_the_api_key(runtime: Runtime) -> None:
+    store = runtime.engine.store
+    assert isinstance(store, MemoryStore)
+    client = TestClient(create_app(store, ServerSettings(api_key="k", read_key="r"), runtime))
+    assert client.post("/v1/admin/train").status_code == 401
+    assert client.post("/v1/admin/train", headers={"X-API-Key": "r"}).status_code == 401
+    body = ok(client.post("/v1/admin/train", headers={"X-API-Key": "k"}))
+    job = client.get(f"/v1/admin/train/{body['job']}", headers={"X-API-Key": "r"})
+    assert ok(job)["state"] == "done"
