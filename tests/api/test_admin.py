@@ -52,19 +52,32 @@ def poll(client: TestClient, job: str, until: set[str]) -> dict[str, Any]:
         time.sleep(0.02)
 
 
+class Gate:
+    """Holds every training (before it snapshots anything) until ``release`` is set."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+
 @pytest.fixture
-def gate(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Trainings wait (before they snapshot anything) until the returned event is set."""
-    release = threading.Event()
+def gate(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    held_at = Gate()
     original = runtime.trainer._train
 
     def held() -> ModelBundle:
-        assert release.wait(POLL_LIMIT_S), "the test never released the training"
+        held_at.entered.set()
+        assert held_at.release.wait(POLL_LIMIT_S), "the test never released the training"
         return original()
 
     monkeypatch.setattr(runtime.trainer, "_train", held)
-    yield release
-    release.set()  # never leave a worker thread waiting, whatever the test did
+    yield held_at
+    held_at.release.set()  # never leave a worker thread waiting, whatever the test did
+
+
+def finished(runtime: Runtime, job: str) -> None:
+    """Wait until the trainer has let go of ``job`` (its state reads done a moment earlier)."""
+    assert runtime.trainer.jobs[job].done.wait(POLL_LIMIT_S)
 
 
 def test_train_waits_and_serves_the_new_version(client: TestClient) -> None:
@@ -101,10 +114,11 @@ def test_unknown_job_is_404(client: TestClient) -> None:
 
 
 def test_a_second_training_while_one_runs_is_409(
-    client: TestClient, gate: threading.Event
+    client: TestClient, runtime: Runtime, gate: Gate
 ) -> None:
     before = ok(client.get("/v1/recommend/u10"))["model_version"]
     job = ok(client.post("/v1/admin/train", params={"wait": "false"}), 202)["job"]
+    assert gate.entered.wait(POLL_LIMIT_S)
     assert ok(client.get(f"/v1/admin/train/{job}"))["state"] == "running"
     for params in ({"wait": "false"}, {}):
         response = client.post("/v1/admin/train", params=params)
@@ -116,8 +130,9 @@ def test_a_second_training_while_one_runs_is_409(
     # the old models keep serving meanwhile
     listed = ok(client.get("/v1/recommend/u10"))
     assert listed["model_version"] == before and listed["items"]
-    gate.set()
+    gate.release.set()
     assert poll(client, job, {"done", "failed"})["state"] == "done"
+    finished(runtime, job)
     assert ok(client.get("/v1/admin/stats"))["training"] is False
     again = ok(client.post("/v1/admin/train"))  # free again once the first one is done
     assert again["model_version"] not in (before, None)
