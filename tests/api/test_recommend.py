@@ -144,14 +144,13 @@ def test_recommend_category_filter(client: TestClient) -> None:
     assert ids(empty_filter) == ids(ok(client.get("/v1/recommend/u10", params={"k": 5})))
 
 
-def test_exclude_seen_false_lets_seen_items_back(client: TestClient) -> None:
-    seen = {e.item_id for e in client.app.state.services.store.user_events("u10", 100)}  # type: ignore[attr-defined]
+def test_exclude_seen_false_lets_seen_items_back(client: TestClient, store: MemoryStore) -> None:
+    seen = {e.item_id for e in store.user_events("u10", 100)}
     assert seen
     fresh = set(ids(ok(client.get("/v1/recommend/u10", params={"k": 40}))))
     assert not fresh & seen
-    again = set(
-        ids(ok(client.get("/v1/recommend/u10", params={"k": 40, "exclude_seen": "false"})))
-    )
+    params = {"k": 40, "exclude_seen": "false"}
+    again = set(ids(ok(client.get("/v1/recommend/u10", params=params))))
     assert again & seen
 
 

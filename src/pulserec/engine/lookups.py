@@ -18,6 +18,8 @@ Int32s = npt.NDArray[np.int32]
 _WINDOW = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
 _UNIT_SECONDS = {"m": 60.0, "h": 3600.0, "d": 86_400.0}
 _EMPTY = np.zeros(0, dtype=np.int32)
+EXACT_LIMIT = 20_000
+DEFAULT_WINDOW = "24h"
 
 
 def parse_window(window: str) -> float:
@@ -43,10 +45,7 @@ def search(
     preferences = engine.user_states.preferences(user) if user is not None else None
     request = Request(history, _EMPTY, preferences, k, category=category, explain=explain)
     allowed = engine.allowed(request)
-    pool = max(engine.config.pool, 5 * k)
-    keys, sims = engine.catalog.index.search(query_vector, pool)
-    live = keys[0] >= 0
-    items, scores = keep_allowed(keys[0][live].astype(np.int32), sims[0][live], allowed)
+    items, scores = nearest(engine, query_vector, max(engine.config.pool, 5 * k), allowed)
     source = "search"
     taste = engine.taste(history, preferences) if user is not None else None
     if taste is not None and items.size:
@@ -67,13 +66,27 @@ def similar(engine: Engine, item_id: str, k: int = 10) -> RankedList:
     allowed = engine.allowed(request)
     vector = engine.catalog.vector(index)
     if vector is not None:
-        keys, sims = engine.catalog.index.search(vector, k + 1, exclude=np.array([index]))
-        live = keys[0] >= 0
-        items, scores = keep_allowed(keys[0][live].astype(np.int32), sims[0][live], allowed)
+        items, scores = nearest(engine, vector, max(engine.config.pool, 4 * (k + 1)), allowed)
         source = "content"
     else:
         items, scores, source = _similar_by_models(engine, index, k, allowed)
     return engine.answer(items[:k], scores[:k], [source] * min(k, items.size), request)
+
+
+def nearest(
+    engine: Engine, vector: npt.NDArray[np.float32], pool: int, allowed: npt.NDArray[np.bool_]
+) -> tuple[Int32s, npt.NDArray[np.float32]]:
+    """Allowed items nearest to ``vector``, best first. When few items are allowed (a category,
+    a small catalog) they are scored exactly, so a filter never empties the answer; otherwise
+    the index is over-fetched and filtered."""
+    candidates = np.flatnonzero(allowed & engine.catalog.has_vector())
+    if candidates.size <= EXACT_LIMIT:
+        rows = np.asarray(engine.catalog.vectors()[candidates], dtype=np.float32)
+        best, values = top_k(np.asarray(rows @ vector, dtype=np.float32), pool)
+        return candidates[best].astype(np.int32), values
+    keys, sims = engine.catalog.index.search(vector, pool)
+    live = keys[0] >= 0
+    return keep_allowed(keys[0][live].astype(np.int32), sims[0][live], allowed)
 
 
 def _similar_by_models(
@@ -90,13 +103,19 @@ def _similar_by_models(
 
 
 def popular(engine: Engine, k: int = 10, window: str | None = None) -> RankedList:
-    """Trending items: decayed counts over ``window`` (or the engine's half-life)."""
+    """Trending items: decayed counts over ``window`` (default ``24h`` before the newest event);
+    when fewer than ``k`` items had events in it, the rest by longer-term decayed counts."""
     size = engine.catalog.size
-    if window is None:
-        counts = engine.trending.scores(size)
-    else:
-        counts = engine.event_log.window_counts(parse_window(window), size)
-    scores = np.where(engine.catalog.servable() & (counts > 0), counts, -np.inf)
-    items, values = top_k(scores.astype(np.float32), k)
+    counts = engine.event_log.window_counts(parse_window(window or DEFAULT_WINDOW), size)
+    servable = engine.catalog.servable()
+    scores = np.where(servable & (counts > 0), counts, -np.inf).astype(np.float32)
+    if int(np.isfinite(scores).sum()) < k:
+        longer = engine.trending.scores(size)
+        # below every item of the window, in the longer-term order
+        tail = (longer / (longer.max() + 1.0)) - 1.0
+        scores = np.where(
+            np.isfinite(scores), scores, np.where(servable & (longer > 0), tail, -np.inf)
+        ).astype(np.float32)
+    items, values = top_k(scores, k)
     request = Request(_EMPTY, _EMPTY, None, k)
     return engine.answer(items, values, ["trending"] * len(items), request)

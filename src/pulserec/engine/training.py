@@ -92,18 +92,19 @@ class Trainer:
 
     def _run(self, job: TrainJob) -> None:
         job.state = "running"
+        version, error = None, None
         try:
-            bundle = self._train()
-            job.model_version = bundle.version
-            job.state = "done"
-        except Exception as error:  # reported through the job; the old models keep serving
+            version = self._train().version
+        except Exception as failure:  # reported through the job; the old models keep serving
             logger.exception("training %s failed", job.id)
-            job.state, job.error = "failed", f"{type(error).__name__}: {error}"
+            error = f"{type(failure).__name__}: {failure}"
             self.engine.pending.drain()
         finally:
-            job.finished_at = time.time()
-            with self._lock:
+            with self._lock:  # free the trainer before the job reads as finished
                 self._running = None
+            job.model_version, job.error = version, error
+            job.finished_at = time.time()
+            job.state = "done" if error is None and version is not None else "failed"
             job.done.set()
 
     def _snapshot(self) -> Interactions:

@@ -100,6 +100,6 @@ def recs_router(services: Services) -> APIRouter:
         except ValueError as error:
             detail = {"index": None, "field": "window", "message": str(error)}
             raise ApiError(422, str(error), [detail]) from None
-        return json_response(_body(ranked, started, window=window))
+        return json_response(_body(ranked, started, window=window or lookups.DEFAULT_WINDOW))
 
     return router
