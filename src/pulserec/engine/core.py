@@ -194,6 +194,8 @@ class Engine:
         """Candidates from the bundle's models (fused by rank when there are several)."""
         if bundle is None or not bundle.models:
             return _EMPTY, np.zeros(0, np.float32), []
+        if request.history.size == 0 and request.preferences is None:
+            return _EMPTY, np.zeros(0, np.float32), []  # nothing to personalise: trending fills
         known = allowed[: bundle.n_items]
         query = Query(
             user=-1,
