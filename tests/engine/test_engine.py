@@ -116,3 +116,18 @@ def test_popular_windows_and_bad_window(runtime: Runtime) -> None:
         assert "window" in str(error)
     else:
         raise AssertionError("a bad window must be refused")
+
+
+def test_answers_are_reused_only_while_nothing_they_depend_on_changed(runtime: Runtime) -> None:
+    engine = runtime.engine
+    first = engine.recommend("u30", k=5)
+    assert engine.recommend("u30", k=5) is first  # same state: the same answer object
+    hits = engine.answers.hits
+    runtime.ingestor.add_events([Event("u31", "music-1", EventType.CLICK, 1_800_000_000.0)])
+    assert engine.recommend("u30", k=5) is first  # another user's event: still valid
+    assert engine.answers.hits == hits + 1
+    runtime.ingestor.add_events([Event("u30", first.items[0].id, EventType.CLICK, 1_800_000_001.0)])
+    assert first.items[0].id not in [r.id for r in engine.recommend("u30", k=5).items]
+    again = engine.recommend("u30", k=5)
+    runtime.ingestor.add_items([Item("music-new", "Music story new", THEMES["music"], ("Music",))])
+    assert engine.recommend("u30", k=5) is not again  # the catalog changed

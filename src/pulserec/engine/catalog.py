@@ -37,6 +37,7 @@ class Catalog:
         self._categories: dict[str, set[int]] = {}
         self._item_categories: dict[int, tuple[str, ...]] = {}
         self._masks: dict[str, Bools] = {}
+        self.version = 0  # bumped by every change to what may be served
 
     # -- growth -----------------------------------------------------------------------------
     def _grow(self, size: int) -> None:
@@ -59,6 +60,7 @@ class Catalog:
         """Register items (``vectors`` row per item, or None rows via a NaN first column)."""
         indices = np.array([self.items.add(item.id) for item in items], dtype=np.int32)
         with self._lock:
+            self.version += 1
             self._grow(self.size)
             for index, item in zip(indices.tolist(), items, strict=True):
                 self._servable[index] = not item.hidden
@@ -76,6 +78,7 @@ class Catalog:
         """Items known only from events: servable by collaborative models, no text."""
         indices = [self.items.add(i) for i in item_ids]
         with self._lock:
+            self.version += 1
             self._grow(self.size)
             self._servable[indices] = True
 
@@ -98,6 +101,7 @@ class Catalog:
         if index is None:
             return None
         with self._lock:
+            self.version += 1
             self._servable[index] = False
             self._has_vector[index] = False
             self._set_categories(index, ())

@@ -31,6 +31,8 @@ class EngineConfig:
     keep_versions: int = 3
     index_backend: str = "auto"
     index_threshold: int = 50_000
+    answer_cache: int = 100_000  # recent answers kept (0: off); see engine/answer_cache.py
+    trending_every: int = 1_000  # events between refreshes of cached lists' trending part
     vector_dtype: str = "float32"  # the dense item-vector table; float16 halves it at scale
 
     @classmethod

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pulserec.encoders.base import Encoder
+from pulserec.engine.answer_cache import AnswerCache
 from pulserec.engine.blend import diversify, insert_fresh, keep_allowed, monotone, rrf
 from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.catalog import Catalog
@@ -69,6 +70,7 @@ class Engine:
         self.trending = TrendingCounter(config.trending_half_life_s)
         self.event_log = EventLog()
         self.pending = PendingEvents()
+        self.answers = AnswerCache(config.answer_cache)
         self.explainer = Explainer(
             self.catalog.vectors,
             self.catalog.has_vector,
@@ -143,6 +145,34 @@ class Engine:
     ) -> RankedList:
         """Top ``k`` (after ``offset``) for a user; unknown users get trending or their tastes."""
         user = self.users.get(user_id)
+        key = (user, user_id, k, offset, exclude_seen, category, explain, diversity)
+        stamp = self._stamp(user)
+        cached = self.answers.get(key, stamp)
+        if cached is not None:
+            return cached
+        answer = self._recommend(user, k, offset, exclude_seen, category, explain, diversity)
+        self.answers.put(key, stamp, answer)
+        return answer
+
+    def _stamp(self, user: int | None) -> tuple[int, str, int, int]:
+        """What a cached answer for ``user`` depends on (see :mod:`~.answer_cache`)."""
+        return (
+            self.user_states.version(user) if user is not None else -1,
+            self.model_version,
+            self.catalog.version,
+            len(self.event_log) // self.config.trending_every,
+        )
+
+    def _recommend(
+        self,
+        user: int | None,
+        k: int,
+        offset: int,
+        exclude_seen: bool,
+        category: str | None,
+        explain: bool,
+        diversity: float,
+    ) -> RankedList:
         history = self.user_states.history(user) if user is not None else _EMPTY
         seen = self.user_states.seen(user) if user is not None and exclude_seen else _EMPTY
         preferences = self.user_states.preferences(user) if user is not None else None

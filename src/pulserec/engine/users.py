@@ -28,6 +28,14 @@ class UserStates:
         self._history: list[Int32s] = []
         self._seen: list[Int32s] = []
         self._preferences: dict[int, Float32s] = {}
+        self._versions: dict[int, int] = {}
+
+    def version(self, user: int) -> int:
+        """Bumped by every change to the user's state (what answer caches key on)."""
+        return self._versions.get(user, 0)
+
+    def _touch(self, user: int) -> None:
+        self._versions[user] = self._versions.get(user, 0) + 1
 
     def _grow(self, user: int) -> None:
         missing = user + 1 - len(self._history)
@@ -54,6 +62,7 @@ class UserStates:
     def add(self, user: int, item: int, positive: bool) -> None:
         """Record one event (most recent last)."""
         self._grow(user)
+        self._touch(user)
         seen = self._seen[user]
         if not (seen == item).any():
             self._seen[user] = np.append(seen, np.int32(item))
@@ -69,6 +78,7 @@ class UserStates:
         return self._seen[user] if 0 <= user < len(self._seen) else _EMPTY
 
     def set_preferences(self, user: int, vector: Float32s | None) -> None:
+        self._touch(user)
         if vector is None:
             self._preferences.pop(user, None)
         else:
@@ -79,6 +89,7 @@ class UserStates:
 
     def forget(self, user: int) -> None:
         """Drop everything known about a user (a deleted user)."""
+        self._touch(user)
         if 0 <= user < len(self._history):
             self._history[user] = _EMPTY
             self._seen[user] = _EMPTY
@@ -88,6 +99,7 @@ class UserStates:
         """Remove a deleted item from every history (seen keeps it: it stays excluded)."""
         for user, history in enumerate(self._history):
             if (history == item).any():
+                self._touch(user)
                 self._history[user] = history[history != item]
 
 
