@@ -7,9 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from starlette.requests import Request
 from starlette.responses import Response
 
 from pulserec.api.errors import ApiError
+from pulserec.api.query_params import bool_param, documented, float_param, int_param
 from pulserec.api.responses import json_response
 from pulserec.api.services import Services
 from pulserec.engine import lookups
@@ -19,7 +21,14 @@ from pulserec.schemas import ExternalId
 
 K = Annotated[int, Query(ge=1, le=1000, description="How many items")]
 Offset = Annotated[int, Query(ge=0)]
-Diversity = Annotated[float, Query(ge=0.0, le=1.0)]
+RECOMMEND_PARAMETERS = documented(
+    ("k", "integer", 10, "How many items (1-1000)"),
+    ("offset", "integer", 0, "Skip this many first"),
+    ("exclude_seen", "boolean", True, "Leave out items the user already engaged with"),
+    ("category", "string", None, "Only items in this category"),
+    ("explain", "boolean", False, "Add a grounded explanation and reasons to every item"),
+    ("diversity", "number", 0.0, "MMR trade-off in [0, 1]: 0 keeps relevance order"),
+)
 
 
 class SessionBody(BaseModel):
@@ -42,20 +51,19 @@ def recs_router(services: Services) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["recommendations"])
     engine = services.runtime.engine
 
-    @router.get("/recommend/{user_id:path}")
-    async def recommend(
-        user_id: str,
-        k: K = 10,
-        offset: Offset = 0,
-        exclude_seen: bool = True,
-        category: str | None = None,
-        explain: bool = False,
-        diversity: Diversity = 0.0,
-    ) -> Response:
+    @router.get("/recommend/{user_id:path}", openapi_extra=RECOMMEND_PARAMETERS)
+    async def recommend(user_id: str, request: Request) -> Response:
         """Top-k for a user; unknown users get trending (or their stated tastes)."""
         started = time.perf_counter()
+        params = request.query_params
         ranked = engine.recommend(
-            user_id, k, offset, exclude_seen, category or None, explain, diversity
+            user_id,
+            int_param(params, "k", 10, 1, 1000),
+            int_param(params, "offset", 0, 0, None),
+            bool_param(params, "exclude_seen", True),
+            params.get("category") or None,
+            bool_param(params, "explain", False),
+            float_param(params, "diversity", 0.0, 0.0, 1.0),
         )
         return json_response(_body(ranked, started, user_id=user_id))
 
