@@ -38,7 +38,8 @@ class EngineConfig:
     @classmethod
     def from_env(cls, **overrides: Any) -> EngineConfig:
         """Defaults, then ``PULSEREC_MODELS`` (comma list), ``PULSEREC_TRAIN_EVERY`` (seconds),
-        ``PULSEREC_ITEM_ENCODER``, ``PULSEREC_QUERY_ENCODER``, then ``overrides``."""
+        ``PULSEREC_ITEM_ENCODER``, ``PULSEREC_QUERY_ENCODER``, ``PULSEREC_ANSWER_CACHE`` (entries; 0
+        turns the answer cache off), then ``overrides``."""
         config = cls()
         env = os.environ
         if "PULSEREC_MODELS" in env:
@@ -48,6 +49,8 @@ class EngineConfig:
             config = replace(config, train_every_s=float(env["PULSEREC_TRAIN_EVERY"]))
         if env.get("PULSEREC_ITEM_ENCODER"):
             config = replace(config, item_encoder=env["PULSEREC_ITEM_ENCODER"])
+        if env.get("PULSEREC_ANSWER_CACHE"):
+            config = replace(config, answer_cache=int(env["PULSEREC_ANSWER_CACHE"]))
         if env.get("PULSEREC_QUERY_ENCODER"):
             config = replace(config, query_encoder=env["PULSEREC_QUERY_ENCODER"])
         return replace(config, **overrides)
