@@ -230,6 +230,18 @@ def bench_scale(ctx: typer.Context) -> None:
     raise typer.Exit(run(list(ctx.args)))
 
 
+@bench_app.command("chat")
+def bench_chat(
+    encoder: Annotated[
+        str, typer.Option(help="Query encoder ('none': rules only).")
+    ] = "minilm-int8",
+) -> None:
+    """Accuracy of free-text requests turned into constraints (held-out requests)."""
+    from pulserec.bench.chat import main as run
+
+    raise typer.Exit(run(["--encoder", encoder]))
+
+
 def main() -> None:
     """Console entry point."""
     limit_threads()

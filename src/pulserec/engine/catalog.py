@@ -38,6 +38,7 @@ class Catalog:
         self._item_categories: dict[int, tuple[str, ...]] = {}
         self._masks: dict[str, Bools] = {}
         self.version = 0  # bumped by every change to what may be served
+        self._numeric: dict[str, npt.NDArray[np.float64]] = {}  # attribute -> value (NaN: none)
 
     # -- growth -----------------------------------------------------------------------------
     def _grow(self, size: int) -> None:
@@ -65,6 +66,7 @@ class Catalog:
             for index, item in zip(indices.tolist(), items, strict=True):
                 self._servable[index] = not item.hidden
                 self._set_categories(index, item.categories)
+                self._set_numeric(index, item.attributes)
             if vectors is not None:
                 has = ~np.isnan(vectors[:, 0]) if len(vectors) else np.zeros(0, dtype=bool)
                 self._vectors[indices[has]] = vectors[has]
@@ -94,6 +96,38 @@ class Catalog:
             key = category.lower()
             self._categories.setdefault(key, set()).add(index)
             self._masks.pop(key, None)
+
+    def _set_numeric(self, index: int, attributes: dict[str, object]) -> None:
+        for name, column in self._numeric.items():
+            if name not in attributes and index < column.shape[0]:
+                column[index] = np.nan
+        for name, value in attributes.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            column = self._numeric.get(name, np.zeros(0))
+            if column.shape[0] <= index:
+                grown = np.full(max(index + 1, 2 * column.shape[0], 1024), np.nan)
+                grown[: column.shape[0]] = column
+                column = grown
+            column[index] = float(value)
+            self._numeric[name] = column
+
+    def numeric(self, name: str) -> npt.NDArray[np.float64]:
+        """(size,) values of a numeric attribute (``year``, ``price``...), NaN where absent."""
+        column = self._numeric.get(name)
+        out = np.full(self.size, np.nan)
+        if column is not None:
+            n = min(self.size, column.shape[0])
+            out[:n] = column[:n]
+        return out
+
+    def category_names(self) -> list[str]:
+        """Every category as items spell it (one spelling per lower-case name)."""
+        names: dict[str, str] = {}
+        for categories in list(self._item_categories.values()):
+            for category in categories:
+                names.setdefault(category.lower(), category)
+        return sorted(names.values())
 
     def remove(self, item_id: str) -> int | None:
         """Forget a deleted item everywhere at once; returns its former index."""

@@ -210,6 +210,10 @@ class Engine:
         allowed = self.catalog.servable().copy()
         if request.category:
             allowed &= self.catalog.category_mask(request.category)
+        if request.mask is not None:
+            n = min(allowed.shape[0], request.mask.shape[0])
+            allowed[:n] &= request.mask[:n]
+            allowed[n:] = False
         exclude = request.exclude[request.exclude < allowed.shape[0]]
         allowed[exclude] = False
         return allowed

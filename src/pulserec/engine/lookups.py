@@ -37,13 +37,17 @@ def search(
     k: int = 10,
     category: str | None = None,
     explain: bool = False,
+    mask: npt.NDArray[np.bool_] | None = None,
 ) -> RankedList:
-    """Semantic search over item text; with a known user, blended with their taste."""
+    """Semantic search over item text; with a known user, blended with their taste.
+    ``mask`` restricts the answer further (True: may be served)."""
     query_vector = engine.query_encoder.encode([text])[0]
     user = engine.users.get(user_id) if user_id is not None else None
     history = engine.user_states.history(user) if user is not None else _EMPTY
     preferences = engine.user_states.preferences(user) if user is not None else None
-    request = Request(history, _EMPTY, preferences, k, category=category, explain=explain)
+    request = Request(
+        history, _EMPTY, preferences, k, category=category, explain=explain, mask=mask
+    )
     allowed = engine.allowed(request)
     items, scores = nearest(engine, query_vector, max(engine.config.pool, 5 * k), allowed)
     source = "search"

@@ -21,3 +21,4 @@ class Request:
     explain: bool = False
     diversity: float = 0.0
     query: str | None = None
+    mask: npt.NDArray[np.bool_] | None = None  # extra filter (True: may be served)

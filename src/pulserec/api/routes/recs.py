@@ -17,6 +17,7 @@ from pulserec.api.services import Services
 from pulserec.engine import lookups
 from pulserec.engine.core import UnknownItem
 from pulserec.engine.results import RankedList
+from pulserec.llm.chat import ChatService
 from pulserec.schemas import ExternalId
 
 K = Annotated[int, Query(ge=1, le=1000, description="How many items")]
@@ -38,6 +39,14 @@ class SessionBody(BaseModel):
     k: int = Field(default=10, ge=1, le=1000)
 
 
+class ChatBody(BaseModel):
+    """A conversational request: free text, optionally for a known user."""
+
+    message: str = Field(min_length=1, max_length=2000)
+    user_id: ExternalId | None = None
+    k: int = Field(default=10, ge=1, le=100)
+
+
 def _body(ranked: RankedList, started: float, **extra: Any) -> dict[str, Any]:
     return {
         **extra,
@@ -50,6 +59,7 @@ def _body(ranked: RankedList, started: float, **extra: Any) -> dict[str, Any]:
 def recs_router(services: Services) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["recommendations"])
     engine = services.runtime.engine
+    chat_service = ChatService(engine)
 
     @router.get("/recommend/{user_id:path}", openapi_extra=RECOMMEND_PARAMETERS)
     async def recommend(user_id: str, request: Request) -> Response:
@@ -72,6 +82,17 @@ def recs_router(services: Services) -> APIRouter:
         """Recommendations for an anonymous visitor from the items they just engaged with."""
         started = time.perf_counter()
         return json_response(_body(engine.session(body.items, body.k), started))
+
+    @router.post("/chat")
+    async def chat(body: ChatBody) -> Response:
+        """Free text ("a funny sci-fi film from the 90s") to constraints, a list and a reply."""
+        if not body.message.strip():
+            detail = {"index": None, "field": "message", "message": "blank"}
+            raise ApiError(422, "message must not be blank", [detail])
+        started = time.perf_counter()
+        answer = chat_service.reply(body.message, body.user_id, body.k)
+        answer["took_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        return json_response(answer)
 
     @router.get("/items/{item_id:path}/similar")
     async def similar(item_id: str, k: K = 10) -> Response:

@@ -1,0 +1,13 @@
+"""Language-model extras: optional generated text kept off the request path."""
+
+from pulserec.llm.generate import Generator, GeneratorError
+from pulserec.llm.openai_compat import OpenAICompatGenerator, generator_from_env
+from pulserec.llm.rewriter import ExplanationRewriter
+
+__all__ = [
+    "ExplanationRewriter",
+    "Generator",
+    "GeneratorError",
+    "OpenAICompatGenerator",
+    "generator_from_env",
+]
