@@ -242,6 +242,26 @@ def bench_chat(
     raise typer.Exit(run(["--encoder", encoder]))
 
 
+@bench_app.command(
+    "search", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def bench_search(ctx: typer.Context) -> None:
+    """Search quality: semantic vs BM25 vs semantic+personal on held-out paraphrased queries."""
+    from pulserec.bench.search import main as run
+
+    raise typer.Exit(run(list(ctx.args)))
+
+
+@bench_app.command(
+    "features", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
+def bench_features(ctx: typer.Context) -> None:
+    """What explanations, search and chat cost on the request path (in process)."""
+    from pulserec.bench.features import main as run
+
+    raise typer.Exit(run(list(ctx.args)))
+
+
 def main() -> None:
     """Console entry point."""
     limit_threads()

@@ -6,7 +6,6 @@ import asyncio
 import socket
 import sys
 import threading
-import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,11 @@ import pytest
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pulserec.llm import ExplanationRewriter, GeneratorError, OpenAICompatGenerator
-from pulserec.llm.llama_cpp import INSTALL_HINT, LlamaCppGenerator
+from pulserec.llm.llama_cpp import LlamaCppGenerator
 from pulserec.llm.openai_compat import generator_from_env
 from pulserec.llm.rewriter import first_sentence
 from pulserec.testing import free_port
@@ -27,29 +26,30 @@ from pulserec.testing import free_port
 REPLY = "You'll love Heat, since you enjoyed Ronin."
 GROUNDED = "Because you liked Ronin."
 REASONS: list[dict[str, Any]] = [{"kind": "history", "item_ids": [3]}]
+HI = [{"role": "user", "content": "hi"}]
+BROKEN = {"error": (500, b"model exploded"), "malformed": (200, b'{"choi'), "shape": (200, b"{}")}
 
 
 class FakeChatServer:
     """Test double: an OpenAI-compatible ``POST /v1/chat/completions`` on uvicorn in a thread.
 
     ``mode``: ``ok`` answers ``reply``; ``slow`` holds each request until ``release`` is set;
-    ``error`` answers HTTP 500; ``malformed`` sends broken JSON; ``shape`` JSON with no choices.
+    ``error`` (HTTP 500), ``malformed`` (broken JSON), ``shape`` (no choices) answer ``BROKEN``.
     """
 
     def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock = socket.create_server(("127.0.0.1", 0))
         self.base_url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
         app = Starlette(routes=[Route("/v1/chat/completions", self._chat, methods=["POST"])])
         config = uvicorn.Config(app, loop="asyncio", lifespan="off", log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, args=([self.sock],), daemon=True)
+        self.release = threading.Event()
         self.reset()
 
     def reset(self) -> None:
         """Back to answering normally; frees any request still held by ``slow``."""
-        if hasattr(self, "release"):
-            self.release.set()
+        self.release.set()
         self.mode, self.reply = "ok", REPLY
         self.requests: list[tuple[dict[str, str], Any]] = []
         self.received, self.release = threading.Event(), threading.Event()
@@ -60,24 +60,17 @@ class FakeChatServer:
         self.received.set()
         if self.mode == "slow":
             await asyncio.to_thread(self.release.wait, 30)
-        if self.mode == "error":
-            return PlainTextResponse("model exploded", status_code=500)
-        if self.mode == "malformed":
-            return Response(b'{"choices": [', media_type="application/json")
-        if self.mode == "shape":
-            return JSONResponse({"object": "chat.completion"})
-        message = {"role": "assistant", "content": self.reply}
-        choice = {"index": 0, "message": message, "finish_reason": "stop"}
-        return JSONResponse(
-            {"object": "chat.completion", "model": body["model"], "choices": [choice]}
-        )
+        if self.mode in BROKEN:
+            status, raw = BROKEN[self.mode]
+            return Response(raw, status, media_type="application/json")
+        choice = {"message": {"role": "assistant", "content": self.reply}, "finish_reason": "stop"}
+        return JSONResponse({"object": "chat.completion", "choices": [choice]})
 
     def __enter__(self) -> FakeChatServer:
         self.thread.start()
-        while not self.server.started:
-            if not self.thread.is_alive():
-                raise RuntimeError("FakeChatServer failed to start")
+        while not self.server.started and self.thread.is_alive():
             threading.Event().wait(0.01)
+        assert self.server.started, "FakeChatServer failed to start"
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -94,163 +87,113 @@ def server() -> Iterator[FakeChatServer]:
 
 
 @pytest.fixture
-def chat(server: FakeChatServer) -> Iterator[FakeChatServer]:
-    server.reset()
-    yield server
-    server.reset()
+def chat(server: FakeChatServer) -> FakeChatServer:
+    server.reset()  # also frees a request that an earlier test's timed-out client left held
+    return server
 
 
-def make_rewriter(chat: FakeChatServer, **kwargs: Any) -> ExplanationRewriter:
-    return ExplanationRewriter(OpenAICompatGenerator(chat.base_url, "tiny"), timeout_s=30, **kwargs)
+@pytest.fixture
+def rw(chat: FakeChatServer) -> Iterator[ExplanationRewriter]:
+    rewriter = ExplanationRewriter(OpenAICompatGenerator(chat.base_url, "m"), 30, queue_size=1)
+    yield rewriter
+    chat.release.set()
+    rewriter.close(timeout=10)  # no request of this test may reach the next one
 
 
-def test_complete_sends_model_messages_and_key(chat: FakeChatServer) -> None:
-    messages = [{"role": "user", "content": "hello"}]
+def test_complete_sends_model_messages_and_key_only_when_set(chat: FakeChatServer) -> None:
     generator = OpenAICompatGenerator(chat.base_url + "/", "qwen2.5:0.5b", api_key="sekrit")
-    assert generator.complete(messages, max_tokens=12) == REPLY
+    assert generator.complete(HI, max_tokens=12) == REPLY
     headers, body = chat.requests[0]
     assert headers["authorization"] == "Bearer sekrit"
-    assert body["model"] == "qwen2.5:0.5b" and body["messages"] == messages
+    assert body["model"] == "qwen2.5:0.5b" and body["messages"] == HI
     assert body["max_tokens"] == 12 and isinstance(body["temperature"], float)
-
-
-def test_no_authorization_header_without_key(chat: FakeChatServer) -> None:
-    OpenAICompatGenerator(chat.base_url, "m").complete([{"role": "user", "content": "hi"}])
-    assert "authorization" not in chat.requests[0][0]
+    OpenAICompatGenerator(chat.base_url, "m").complete(HI)
+    assert "authorization" not in chat.requests[1][0]
 
 
 def test_timeout_raises_while_server_still_holds_request(chat: FakeChatServer) -> None:
     chat.mode = "slow"
-    generator = OpenAICompatGenerator(chat.base_url, "m", timeout_s=0.2)
     with pytest.raises(GeneratorError, match=r"timed out after 0\.2 s"):
-        generator.complete([{"role": "user", "content": "hi"}])
-    assert chat.received.is_set() and not chat.release.is_set()
+        OpenAICompatGenerator(chat.base_url, "m", timeout_s=0.2).complete(HI)
+    assert chat.received.wait(10) and not chat.release.is_set()  # it gave up, not the server
 
 
 @pytest.mark.parametrize(
     ("mode", "message"),
-    [
-        ("error", "HTTP 500: model exploded"),
-        ("malformed", "malformed JSON"),
-        ("shape", "no choices"),
-    ],
+    [("error", "HTTP 500: model exploded"), ("malformed", "malformed JSON"), ("shape", "no ch")],
 )
 def test_bad_answers_raise_clear_errors(chat: FakeChatServer, mode: str, message: str) -> None:
     chat.mode = mode
     with pytest.raises(GeneratorError, match=message):
-        OpenAICompatGenerator(chat.base_url, "m").complete([{"role": "user", "content": "hi"}])
+        OpenAICompatGenerator(chat.base_url, "m").complete(HI)
 
 
 def test_connection_refused_is_a_generator_error() -> None:
     generator = OpenAICompatGenerator(f"http://127.0.0.1:{free_port()}/v1", "m")
     with pytest.raises(GeneratorError, match="request failed"):
-        generator.complete([{"role": "user", "content": "hi"}])
+        generator.complete(HI)
 
 
-def test_rewriter_answers_grounded_at_once_then_cached_rewrite(chat: FakeChatServer) -> None:
+def test_rewrite_is_async_then_cached(chat: FakeChatServer, rw: ExplanationRewriter) -> None:
     chat.mode = "slow"
-    with make_rewriter(chat) as rewriter:
-        assert rewriter.text(GROUNDED, "Heat", REASONS) == GROUNDED
-        assert chat.received.wait(10)  # the rewrite is now held inside the server
-        assert rewriter.text(GROUNDED, "Heat", REASONS) == GROUNDED
-        chat.release.set()
-        assert rewriter.wait_idle(10)
-        assert rewriter.text(GROUNDED, "Heat", REASONS) == REPLY
-        assert rewriter.stats() == {
-            "hits": 1,
-            "misses": 2,
-            "failures": 0,
-            "dropped": 0,
-            "cached": 1,
-        }
+    assert rw.text(GROUNDED, "Heat", REASONS) == GROUNDED
+    assert chat.received.wait(10)  # the rewrite is now held inside the server
+    assert rw.text(GROUNDED, "Heat", REASONS) == GROUNDED
+    chat.release.set()
+    assert rw.wait_idle(10)
+    assert rw.text(GROUNDED, "Heat", REASONS) == REPLY
+    assert rw.stats() == dict(hits=1, misses=2, failures=0, dropped=0, cached=1)
     assert len(chat.requests) == 1
-    prompt = chat.requests[0][1]["messages"]
-    assert "Do not add facts" in prompt[0]["content"]
-    assert GROUNDED in prompt[1]["content"] and "Heat" in prompt[1]["content"]
+    system, user = (message["content"] for message in chat.requests[0][1]["messages"])
+    assert "Do not add facts" in system and GROUNDED in user and "Heat" in user
 
 
-def test_rewriter_keeps_grounded_text_when_server_fails(chat: FakeChatServer) -> None:
+def test_rewrite_failure_keeps_grounded(chat: FakeChatServer, rw: ExplanationRewriter) -> None:
     chat.mode = "error"
-    with make_rewriter(chat) as rewriter:
-        assert rewriter.text(GROUNDED, "Heat", REASONS) == GROUNDED
-        assert rewriter.wait_idle(10)
-        assert rewriter.text(GROUNDED, "Heat", REASONS) == GROUNDED
-        assert rewriter.failures == 1 and rewriter.hits == 0
+    assert rw.text(GROUNDED, "Heat", REASONS) == GROUNDED
+    assert rw.wait_idle(10)
+    assert rw.text(GROUNDED, "Heat", REASONS) == GROUNDED
+    assert (rw.failures, rw.hits, len(chat.requests)) == (1, 0, 1)  # not retried at once
 
 
-def test_rewriter_drops_requests_beyond_its_queue(chat: FakeChatServer) -> None:
+def test_rewrite_overflow_is_dropped(chat: FakeChatServer, rw: ExplanationRewriter) -> None:
     chat.mode = "slow"
-    with make_rewriter(chat, queue_size=1) as rewriter:
-        rewriter.text("Because A.", "A", [])
-        assert chat.received.wait(10)  # the worker is busy with A
-        rewriter.text("Because B.", "B", [])  # fills the queue
-        assert rewriter.text("Because C.", "C", []) == "Because C."
-        assert rewriter.dropped == 1
-        chat.release.set()
-        assert rewriter.wait_idle(10)
-    assert [r[1]["messages"][1]["content"].split("\n")[0] for r in chat.requests] == [
-        "Item: A",
-        "Item: B",
-    ]
+    rw.text("Because A.", "A", [])
+    assert chat.received.wait(10)  # the worker is busy with A
+    rw.text("Because B.", "B", [])  # fills the queue
+    assert rw.text("Because C.", "C", []) == "Because C." and rw.dropped == 1
+    chat.release.set()
+    assert rw.wait_idle(10)
+    assert [b["messages"][1]["content"][:7] for _, b in chat.requests] == ["Item: A", "Item: B"]
 
 
-def test_summary_falls_back_to_first_sentence_then_caches(chat: FakeChatServer) -> None:
+def test_summary_fallback_then_cached(chat: FakeChatServer, rw: ExplanationRewriter) -> None:
     chat.reply = '"A tense heist in Lyon."\n'
-    with make_rewriter(chat) as rewriter:
-        description = "A heist film set in Lyon. It has three endings."
-        assert rewriter.summary("Heat", description) == "A heist film set in Lyon."
-        assert rewriter.wait_idle(10)
-        assert rewriter.summary("Heat", description) == "A tense heist in Lyon."
-
-
-def test_first_sentence_is_trimmed_at_a_word() -> None:
-    text = first_sentence("word " * 100)
-    assert len(text) <= 200 and text.endswith("word…")
+    description = "A heist film set in Lyon. It has three endings."
+    assert rw.summary("Heat", description) == "A heist film set in Lyon."
+    assert rw.wait_idle(10)
+    assert rw.summary("Heat", description) == "A tense heist in Lyon."
+    assert first_sentence("word " * 100) == "word " * 38 + "word…"  # 195 characters
     assert first_sentence("  Short one!  Then more.") == "Short one!"
 
 
-def test_generator_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_generator_from_env(tmp_path: Path) -> None:
     assert generator_from_env({}) is None
     env = {"PULSEREC_LLM_URL": "http://localhost:11434/v1", "PULSEREC_LLM_MODEL": "llama3.2"}
     generator = generator_from_env({**env, "PULSEREC_LLM_KEY": "k"})
     assert isinstance(generator, OpenAICompatGenerator)
-    assert (generator.url, generator.model, generator.api_key) == (
-        "http://localhost:11434/v1/chat/completions",
-        "llama3.2",
-        "k",
-    )
+    assert (generator.model, generator.api_key) == ("llama3.2", "k")
+    assert generator.url == env["PULSEREC_LLM_URL"] + "/chat/completions"
     with pytest.raises(ValueError, match="PULSEREC_LLM_MODEL"):
         generator_from_env({"PULSEREC_LLM_URL": "http://localhost:11434/v1"})
-    monkeypatch.setitem(sys.modules, "llama_cpp", None)
-    (tmp_path / "m.gguf").write_bytes(b"GGUF")
-    with pytest.raises(GeneratorError, match="pip install llama-cpp-python"):
-        generator_from_env({"PULSEREC_LLM_GGUF": str(tmp_path / "m.gguf")})
+    with pytest.raises(GeneratorError, match="GGUF model file not found"):
+        generator_from_env({"PULSEREC_LLM_GGUF": str(tmp_path / "absent.gguf")})
 
 
-def test_llama_cpp_missing_file_and_missing_package(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_llama_cpp_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(GeneratorError, match="GGUF model file not found"):
         LlamaCppGenerator(tmp_path / "absent.gguf")
-    monkeypatch.setitem(sys.modules, "llama_cpp", None)
+    monkeypatch.setitem(sys.modules, "llama_cpp", None)  # missing even where it is installed
     (tmp_path / "m.gguf").write_bytes(b"GGUF")
-    with pytest.raises(GeneratorError) as caught:
+    with pytest.raises(GeneratorError, match=r"^llama-cpp-python is not installed: pip install"):
         LlamaCppGenerator(tmp_path / "m.gguf")
-    assert str(caught.value) == INSTALL_HINT
-
-
-def test_llama_cpp_reads_the_chat_completion(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    class Llama:  # stands in for llama_cpp.Llama: only the call shape matters here
-        def __init__(self, **kwargs: Any) -> None:
-            self.kwargs = kwargs
-
-        def create_chat_completion(self, **kwargs: Any) -> dict[str, Any]:
-            return {"choices": [{"message": {"content": f"{len(kwargs['messages'])} msg"}}]}
-
-    monkeypatch.setitem(sys.modules, "llama_cpp", types.SimpleNamespace(Llama=Llama))
-    (tmp_path / "m.gguf").write_bytes(b"GGUF")
-    generator = LlamaCppGenerator(tmp_path / "m.gguf", n_threads=2)
-    assert generator.complete([{"role": "user", "content": "hi"}]) == "1 msg"
-    assert generator.name == "llama.cpp:m.gguf"

@@ -1,20 +1,22 @@
 """Friendly rewrites of grounded text that never slow or break a response.
 
-The request path only reads a cache: a hit returns the model's rewrite, a miss returns the
-grounded text at once and queues a rewrite for a background worker. The queue is bounded and
-requests beyond it are dropped; failures and timeouts leave the grounded text in place.
+The request path only reads a cache: a hit returns the rewrite, a miss returns the grounded text
+at once and queues a rewrite for a background worker (bounded queue; overflow is dropped). A
+failure keeps the grounded text and is not retried for ``retry_after_s``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import queue
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from pulserec.llm.generate import Generator, Messages
 
@@ -22,7 +24,6 @@ logger = logging.getLogger(__name__)
 
 MAX_OUTPUT_CHARS = 300
 SUMMARY_FALLBACK_CHARS = 200
-_MAX_DESCRIPTION_CHARS = 2000
 _EXPLAIN_SYSTEM = (
     "You rewrite recommendation explanations. Rewrite the given reasons into one short, "
     "friendly sentence addressed to the user. Do not add facts: use only the reasons and "
@@ -35,6 +36,8 @@ _SUMMARY_SYSTEM = (
 
 Key = tuple[str, str, str]
 _Job = tuple[Key, Messages]
+V = TypeVar("V")
+_COUNTERS = ("hits", "misses", "failures", "dropped")
 
 
 class ExplanationRewriter:
@@ -48,22 +51,21 @@ class ExplanationRewriter:
         workers: int = 1,
         queue_size: int = 256,
         max_tokens: int = 96,
+        retry_after_s: float = 60.0,
     ) -> None:
         self.generator = generator
         self.cache_size = cache_size
         self.timeout_s = timeout_s
         self.max_tokens = max_tokens
+        self.retry_after_s = retry_after_s
         self.hits = self.misses = self.failures = self.dropped = 0
         self._cache: OrderedDict[Key, str] = OrderedDict()
-        self._queued: set[Key] = set()
-        self._pending = 0
+        self._failed: OrderedDict[Key, float] = OrderedDict()  # key -> monotonic time of failure
+        self._queued: set[Key] = set()  # queued or running
         self._closed = False
         self._idle = threading.Condition()
         self._jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=queue_size)
-        self._threads = [
-            threading.Thread(target=self._work, name=f"pulserec-llm-{n}", daemon=True)
-            for n in range(workers)
-        ]
+        self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(workers)]
         for thread in self._threads:
             thread.start()
 
@@ -74,45 +76,36 @@ class ExplanationRewriter:
 
     def summary(self, item_title: str, description: str) -> str:
         """The cached one-sentence summary, else the description's first sentence (queued)."""
-        fallback = first_sentence(description)
-        if not fallback:
-            return ""
         key = ("summary", item_title, description)
+        if not (fallback := first_sentence(description)):
+            return ""
         return self._lookup(key, fallback, lambda: _summary_messages(item_title, description))
 
     def stats(self) -> dict[str, int]:
         """Counters: cache hits and misses, failed and dropped rewrites, cached entries."""
         with self._idle:
-            return {
-                "hits": self.hits,
-                "misses": self.misses,
-                "failures": self.failures,
-                "dropped": self.dropped,
-                "cached": len(self._cache),
-            }
+            return {name: getattr(self, name) for name in _COUNTERS} | {"cached": len(self._cache)}
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no rewrite is queued or running; False if ``timeout`` ran out first."""
         with self._idle:
-            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+            return self._idle.wait_for(lambda: not self._queued, timeout)
 
-    def close(self) -> None:
-        """Stop the workers after the job in hand (queued jobs are abandoned)."""
+    def close(self, timeout: float = 0.0) -> None:
+        """Abandon queued jobs, stop the workers; wait up to ``timeout`` s for the job in hand."""
         with self._idle:
             if self._closed:
                 return
             self._closed = True
-            while True:
-                try:
-                    job = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if job is not None:
+            while not self._jobs.empty():
+                if (job := self._jobs.get_nowait()) is not None:
                     self._queued.discard(job[0])
-                    self._pending -= 1
             self._idle.notify_all()
         for _ in self._threads:
             self._jobs.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(deadline - time.monotonic(), 0.0))
 
     def __enter__(self) -> ExplanationRewriter:
         return self
@@ -128,7 +121,8 @@ class ExplanationRewriter:
                 self.hits += 1
                 return cached
             self.misses += 1
-            if self._closed or key in self._queued:
+            failed_lately = time.monotonic() - self._failed.get(key, -math.inf) < self.retry_after_s
+            if self._closed or key in self._queued or failed_lately:
                 return fallback
             try:
                 self._jobs.put_nowait((key, messages()))
@@ -136,7 +130,6 @@ class ExplanationRewriter:
                 self.dropped += 1
                 return fallback
             self._queued.add(key)
-            self._pending += 1
         return fallback
 
     def _work(self) -> None:
@@ -146,12 +139,11 @@ class ExplanationRewriter:
             with self._idle:
                 if text is None:
                     self.failures += 1
+                    _put_bounded(self._failed, key, time.monotonic(), self.cache_size)
                 else:
-                    self._cache[key] = text
-                    if len(self._cache) > self.cache_size:
-                        self._cache.popitem(last=False)
+                    self._failed.pop(key, None)
+                    _put_bounded(self._cache, key, text, self.cache_size)
                 self._queued.discard(key)
-                self._pending -= 1
                 self._idle.notify_all()
 
     def _generate(self, messages: Messages) -> str | None:
@@ -161,11 +153,16 @@ class ExplanationRewriter:
         except Exception as error:
             logger.warning("%s rewrite failed: %s", self.generator.name, error)
             return None
-        cleaned = _clean(reply)
-        if not cleaned:
+        if not (cleaned := _clean(reply)):
             logger.warning("%s returned an empty rewrite", self.generator.name)
-            return None
-        return cleaned
+        return cleaned or None
+
+
+def _put_bounded(store: OrderedDict[Key, V], key: Key, value: V, size: int) -> None:
+    store[key] = value
+    store.move_to_end(key)
+    if len(store) > size:
+        store.popitem(last=False)
 
 
 def first_sentence(text: str, limit: int = SUMMARY_FALLBACK_CHARS) -> str:
@@ -197,5 +194,5 @@ def _explain_messages(grounded: str, item_title: str, reasons: list[dict[str, An
 
 
 def _summary_messages(item_title: str, description: str) -> Messages:
-    user = f"Item: {item_title}\nDescription: {description[:_MAX_DESCRIPTION_CHARS]}"
+    user = f"Item: {item_title}\nDescription: {description[:2000]}"
     return [{"role": "system", "content": _SUMMARY_SYSTEM}, {"role": "user", "content": user}]

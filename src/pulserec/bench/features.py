@@ -1,0 +1,69 @@
+"""``pulserec bench features``: what each language-model feature costs on the request path.
+
+In process over a served data dir (the ml-100k demo's by default), answer cache off so every
+call computes: recommend without and with explanations, personalised search and chat, p50/p99
+over the same users.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pulserec.config import limit_threads
+from pulserec.engine import lookups
+from pulserec.engine.config import EngineConfig
+from pulserec.engine.startup import start_runtime
+from pulserec.llm.chat import ChatService
+from pulserec.storage import open_store
+
+REQUESTS = ("a funny sci-fi film from the 90s", "something with cowboys", "scary but not gory")
+
+
+def _percentiles(call: Callable[[int], Any], n: int) -> tuple[float, float]:
+    for i in range(min(20, n)):
+        call(i)
+    spent = np.empty(n)
+    for i in range(n):
+        started = time.perf_counter()
+        call(i)
+        spent[i] = time.perf_counter() - started
+    return float(np.percentile(spent, 50) * 1e3), float(np.percentile(spent, 99) * 1e3)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pulserec bench features", description=__doc__)
+    parser.add_argument("--data-dir", type=Path, required=True, help="a served data dir")
+    parser.add_argument("--requests", type=int, default=300)
+    args = parser.parse_args(argv)
+    limit_threads()
+    import torch
+
+    torch.set_num_threads(1)
+    config = EngineConfig.from_env(answer_cache=0, category_label="genre")
+    runtime = start_runtime(open_store(args.data_dir), config, args.data_dir, progress=False)
+    engine, chat = runtime.engine, ChatService(runtime.engine)
+    users = [engine.users.id_of(i) for i in range(min(len(engine.users), args.requests))]
+    n = len(users)
+    rows = {
+        "recommend": _percentiles(lambda i: engine.recommend(users[i], 10), n),
+        "recommend explain=true": _percentiles(
+            lambda i: engine.recommend(users[i], 10, explain=True), n
+        ),
+        "search (personalised)": _percentiles(
+            lambda i: lookups.search(engine, REQUESTS[i % 3] + f" {i}", users[i], 10), n
+        ),
+        "chat": _percentiles(lambda i: chat.reply(REQUESTS[i % 3], users[i], 10), n),
+    }
+    for name, (p50, p99) in rows.items():
+        print(f"{name:<26} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
