@@ -131,3 +131,18 @@ def test_answers_are_reused_only_while_nothing_they_depend_on_changed(runtime: R
     again = engine.recommend("u30", k=5)
     runtime.ingestor.add_items([Item("music-new", "Music story new", THEMES["music"], ("Music",))])
     assert engine.recommend("u30", k=5) is not again  # the catalog changed
+
+
+def test_explanations_go_through_the_rewriter_when_one_is_configured(runtime: Runtime) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def rewrite(grounded: str, title: str, reasons: list[dict[str, object]]) -> str:
+        seen.append((grounded, title))
+        return f"{title}: {grounded}"
+
+    runtime.engine.rewrite = rewrite
+    listed = runtime.engine.recommend("u20", k=3, explain=True)
+    assert len(seen) == 3
+    for ranked, (grounded, title) in zip(listed.items, seen, strict=True):
+        assert ranked.explanation == f"{title}: {grounded}"
+        assert grounded.startswith("Because") or grounded.startswith("Recommended")

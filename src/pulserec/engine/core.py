@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -71,6 +72,9 @@ class Engine:
         self.event_log = EventLog()
         self.pending = PendingEvents()
         self.answers = AnswerCache(config.answer_cache)
+        # optional friendly rewrite of a grounded sentence (grounded, title, reasons) -> text;
+        # must never block (see pulserec.llm.rewriter)
+        self.rewrite: Callable[[str, str, list[dict[str, Any]]], str] | None = None
         self.explainer = Explainer(
             self.catalog.vectors,
             self.catalog.has_vector,
@@ -347,5 +351,10 @@ class Engine:
             for reason in reasons:
                 if reason["kind"] == "history":
                     reason["item_ids"] = self.items.ids_of(reason["item_ids"])
+            if self.rewrite is not None:
+                item = self.store.get_item(item_id)
+                sentence = self.rewrite(
+                    sentence, item.title if item and item.title else item_id, reasons
+                )
             out.append(Ranked(item_id, float(score), (source,), sentence, reasons))
         return RankedList(out, version)

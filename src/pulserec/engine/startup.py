@@ -27,6 +27,8 @@ from pulserec.engine.training import Trainer
 from pulserec.engine.updates import OnlineUpdater
 from pulserec.ingest import Ingestor
 from pulserec.interactions import Interactions
+from pulserec.llm.openai_compat import generator_from_env
+from pulserec.llm.rewriter import ExplanationRewriter
 from pulserec.storage import Store
 
 logger = logging.getLogger(__name__)
@@ -76,6 +78,10 @@ def start_runtime(
     elif train_if_empty and config.models and len(engine.event_log):
         logger.info("no trained models yet: training %s", ", ".join(config.models))
         trainer.train_now()
+    generator = generator_from_env()
+    if generator is not None:
+        engine.rewrite = ExplanationRewriter(generator).text
+        logger.info("explanations rewritten by %s when ready", generator.name)
     if config.train_every_s:
         trainer.schedule(config.train_every_s)
     return Runtime(engine, ingestor, trainer)
