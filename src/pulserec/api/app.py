@@ -13,6 +13,7 @@ from pulserec.api.routes.catalog import catalog_router
 from pulserec.api.routes.events import events_router
 from pulserec.api.routes.ops import ops_router
 from pulserec.api.routes.recs import recs_router
+from pulserec.api.routes.web import static_files, web_router
 from pulserec.api.services import Services
 from pulserec.config import ServerSettings
 from pulserec.engine.config import EngineConfig
@@ -43,9 +44,11 @@ def create_app(
         catalog_router(services),
         events_router(services),
         admin_router(services),
+        web_router(),
     )
     for router in routers:
         app.include_router(router)
+    app.mount("/static", static_files(), name="static")
     # Added innermost first: metrics see every response, auth runs before the body is read.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key, read_key=settings.read_key)

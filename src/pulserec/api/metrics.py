@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+import threading
 import time
+from bisect import bisect_left
 from collections import deque
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,6 +29,92 @@ LATENCY_BUCKETS = (
     1.0,
     2.5,
 )
+
+
+class Timeseries:
+    """Per-second request samples of the last ``seconds`` seconds in a fixed ring buffer.
+
+    Recording is O(1): one slot per second (reused when its second has passed) holds the
+    request count, errors, latency sum and max, and counts per latency bucket, from which
+    p50/p99 are approximated (the upper bound of the bucket that holds the quantile, capped
+    by the slot's maximum)."""
+
+    def __init__(self, seconds: int = 300, buckets: tuple[float, ...] = LATENCY_BUCKETS) -> None:
+        self.seconds = seconds
+        self.buckets = buckets
+        self._lock = threading.Lock()
+        self._stamp = [-1] * seconds
+        self._count = [0] * seconds
+        self._errors = [0] * seconds
+        self._sum = [0.0] * seconds
+        self._max = [0.0] * seconds
+        self._hist = [[0] * (len(buckets) + 1) for _ in range(seconds)]
+
+    def record(self, duration_s: float, error: bool, now: float | None = None) -> None:
+        second = int(time.time() if now is None else now)
+        slot = second % self.seconds
+        bucket = bisect_left(self.buckets, duration_s)
+        with self._lock:
+            if self._stamp[slot] != second:
+                self._stamp[slot] = second
+                self._count[slot] = self._errors[slot] = 0
+                self._sum[slot] = self._max[slot] = 0.0
+                hist = self._hist[slot]
+                for i in range(len(hist)):
+                    hist[i] = 0
+            self._count[slot] += 1
+            self._errors[slot] += error
+            self._sum[slot] += duration_s
+            self._max[slot] = max(self._max[slot], duration_s)
+            self._hist[slot][bucket] += 1
+
+    def _quantile(self, slot: int, q: float) -> float:
+        rank = math.ceil(q * self._count[slot])
+        seen = 0
+        for i, n in enumerate(self._hist[slot]):
+            seen += n
+            if seen >= rank:
+                upper = self.buckets[i] if i < len(self.buckets) else self._max[slot]
+                return min(upper, self._max[slot])
+        return self._max[slot]
+
+    def samples(
+        self, window_s: int | None = None, now: float | None = None
+    ) -> list[dict[str, Any]]:
+        """One sample per second, oldest first, ending with the current second (empty seconds
+        included with zero requests and null latencies). Latencies in milliseconds."""
+        window = min(window_s or self.seconds, self.seconds)
+        current = int(time.time() if now is None else now)
+        out: list[dict[str, Any]] = []
+        with self._lock:
+            for second in range(current - window + 1, current + 1):
+                slot = second % self.seconds
+                count = self._count[slot] if self._stamp[slot] == second else 0
+                if count == 0:
+                    out.append(
+                        {
+                            "t": second,
+                            "requests": 0,
+                            "errors": 0,
+                            "mean_ms": None,
+                            "p50_ms": None,
+                            "p99_ms": None,
+                            "max_ms": None,
+                        }
+                    )
+                    continue
+                out.append(
+                    {
+                        "t": second,
+                        "requests": count,
+                        "errors": self._errors[slot],
+                        "mean_ms": round(self._sum[slot] / count * 1000, 3),
+                        "p50_ms": round(self._quantile(slot, 0.5) * 1000, 3),
+                        "p99_ms": round(self._quantile(slot, 0.99) * 1000, 3),
+                        "max_ms": round(self._max[slot] * 1000, 3),
+                    }
+                )
+        return out
 
 
 class ApiMetrics:
@@ -69,6 +159,7 @@ class ApiMetrics:
             registry=self.registry,
         )
         self._recent_events: deque[tuple[float, int]] = deque()
+        self.timeseries = Timeseries()
 
     def record_events(self, accepted: int) -> None:
         """Count accepted events (for the counter and the events/s figure)."""
@@ -114,7 +205,9 @@ class MetricsMiddleware:
             route = scope.get("route")
             label = getattr(route, "path", "unmatched")
             method = scope["method"]
-            self.metrics.latency.labels(method, label).observe(time.perf_counter() - start)
+            duration = time.perf_counter() - start
+            self.metrics.latency.labels(method, label).observe(duration)
             self.metrics.requests.labels(method, label, str(status)).inc()
+            self.metrics.timeseries.record(duration, status >= 400)
             if status >= 400:
                 self.metrics.errors.labels(label, str(status)).inc()

@@ -1,15 +1,70 @@
-"""Health, metrics and store statistics."""
+"""Health, metrics, store statistics, the dashboard's time series and evaluation reports."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
+from pulserec.api.errors import ApiError
 from pulserec.api.services import Services
+
+EVAL_DIR_ENV = "PULSEREC_EVAL_DIR"
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+
+def eval_dir() -> Path:
+    """Where evaluation reports live: ``$PULSEREC_EVAL_DIR`` or ``./pulserec-eval``."""
+    return Path(os.environ.get(EVAL_DIR_ENV) or "pulserec-eval")
+
+
+def _stamp(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def list_reports(root: Path) -> list[dict[str, Any]]:
+    """Every ``<root>/<protocol>/results.json``, parsed, newest first, with its PNG plots.
+    An unreadable file is listed with an ``error`` instead of ``results``."""
+    if not root.is_dir():
+        return []
+    reports: list[dict[str, Any]] = []
+    for results in root.glob("*/results.json"):
+        folder = results.parent
+        if not _SAFE_NAME.match(folder.name):
+            continue
+        entry: dict[str, Any] = {
+            "protocol": folder.name,
+            "modified": _stamp(results.stat().st_mtime),
+            "plots": sorted(
+                p.name for p in folder.glob("*.png") if _SAFE_NAME.match(p.name) and p.is_file()
+            ),
+        }
+        try:
+            entry["results"] = json.loads(results.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            entry["error"] = f"unreadable results.json: {error}"
+        reports.append(entry)
+    reports.sort(key=lambda r: str(r["modified"]), reverse=True)
+    return reports
+
+
+def report_plot(root: Path, protocol: str, name: str) -> Path | None:
+    """The path of a report's plot, or None when the names are unsafe or the file is absent."""
+    filename = f"{name}.png"
+    if not (_SAFE_NAME.match(protocol) and _SAFE_NAME.match(filename)):
+        return None
+    path = (root / protocol / filename).resolve()
+    if not path.is_relative_to(root.resolve()) or not path.is_file():
+        return None
+    return path
 
 
 def ops_router(services: Services) -> APIRouter:
@@ -48,5 +103,32 @@ def ops_router(services: Services) -> APIRouter:
             "events_accepted_since_start": ingestor.events_accepted,
             "events_duplicate_since_start": ingestor.events_duplicate,
         }
+
+    @router.get("/v1/admin/timeseries")
+    async def timeseries(
+        seconds: Annotated[int, Query(ge=1, le=300, description="How many seconds back")] = 300,
+    ) -> dict[str, Any]:
+        """Per-second request counts and latency (mean, p50, p99 approximations, ms) of the
+        last ``seconds`` seconds, oldest first, for every route of this server."""
+        return {
+            "interval_s": 1,
+            "samples": services.metrics.timeseries.samples(seconds),
+            "events_per_second": services.metrics.event_rate(),
+        }
+
+    @router.get("/v1/admin/reports")
+    async def reports() -> dict[str, Any]:
+        """The offline evaluation reports (``results.json``) found under the eval dir."""
+        root = eval_dir()
+        found = await run_in_threadpool(list_reports, root)
+        return {"dir": str(root), "reports": found}
+
+    @router.get("/v1/admin/reports/{protocol}/{name}.png")
+    async def report_png(protocol: str, name: str) -> Response:
+        """One PNG plot of an evaluation report."""
+        path = report_plot(eval_dir(), protocol, name)
+        if path is None:
+            raise ApiError(404, f"no plot {name!r}.png for protocol {protocol!r}")
+        return FileResponse(path, media_type="image/png")
 
     return router
