@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -200,66 +201,30 @@ def train(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     print(f"trained model version {version}")
 
 
-@bench_app.command(
-    "serve", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
-def bench_serve(ctx: typer.Context) -> None:
-    """Recommend latency and throughput against /healthz and the bare-Starlette floor."""
-    from pulserec.bench.serve import main as run
-
-    raise typer.Exit(run(list(ctx.args)))
-
-
-@bench_app.command(
-    "fresh", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
-def bench_fresh(ctx: typer.Context) -> None:
-    """Freshness: does the next recommendation reflect an event, is a new item found at once."""
-    from pulserec.bench.fresh import main as run
-
-    raise typer.Exit(run(list(ctx.args)))
+# Benchmarks with their own argparse options: the CLI passes the arguments through.
+PASSTHROUGH_BENCHES = {
+    "serve": "Recommend latency and throughput against /healthz and the bare-Starlette floor.",
+    "fresh": "Freshness: does the next recommendation reflect an event, is a new item found.",
+    "scale": "The engine over synthetic catalogs of 10k-1M items: latency, memory, build time.",
+    "search": "Search quality: semantic vs BM25 vs semantic+personal on held-out queries.",
+    "features": "What explanations, search and chat cost on the request path (in process).",
+    "chat": "Accuracy of free-text requests turned into constraints (held-out requests).",
+}
 
 
-@bench_app.command(
-    "scale", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
-def bench_scale(ctx: typer.Context) -> None:
-    """The engine over synthetic catalogs of 10k-1M items: latency, memory, build time."""
-    from pulserec.bench.scale import main as run
+def _add_passthrough_bench(name: str, summary: str) -> None:
+    def command(ctx: typer.Context) -> None:
+        module = importlib.import_module(f"pulserec.bench.{name}")
+        raise typer.Exit(module.main(list(ctx.args)))
 
-    raise typer.Exit(run(list(ctx.args)))
-
-
-@bench_app.command("chat")
-def bench_chat(
-    encoder: Annotated[
-        str, typer.Option(help="Query encoder ('none': rules only).")
-    ] = "minilm-int8",
-) -> None:
-    """Accuracy of free-text requests turned into constraints (held-out requests)."""
-    from pulserec.bench.chat import main as run
-
-    raise typer.Exit(run(["--encoder", encoder]))
+    command.__doc__ = summary
+    bench_app.command(
+        name, context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+    )(command)
 
 
-@bench_app.command(
-    "search", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
-def bench_search(ctx: typer.Context) -> None:
-    """Search quality: semantic vs BM25 vs semantic+personal on held-out paraphrased queries."""
-    from pulserec.bench.search import main as run
-
-    raise typer.Exit(run(list(ctx.args)))
-
-
-@bench_app.command(
-    "features", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
-def bench_features(ctx: typer.Context) -> None:
-    """What explanations, search and chat cost on the request path (in process)."""
-    from pulserec.bench.features import main as run
-
-    raise typer.Exit(run(list(ctx.args)))
+for _name, _summary in PASSTHROUGH_BENCHES.items():
+    _add_passthrough_bench(_name, _summary)
 
 
 def main() -> None:

@@ -8,13 +8,10 @@ over the same users.
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
+from pulserec.bench.timing import percentiles_ms
 from pulserec.config import limit_threads
 from pulserec.engine import lookups
 from pulserec.engine.config import EngineConfig
@@ -23,17 +20,6 @@ from pulserec.llm.chat import ChatService
 from pulserec.storage import open_store
 
 REQUESTS = ("a funny sci-fi film from the 90s", "something with cowboys", "scary but not gory")
-
-
-def _percentiles(call: Callable[[int], Any], n: int) -> tuple[float, float]:
-    for i in range(min(20, n)):
-        call(i)
-    spent = np.empty(n)
-    for i in range(n):
-        started = time.perf_counter()
-        call(i)
-        spent[i] = time.perf_counter() - started
-    return float(np.percentile(spent, 50) * 1e3), float(np.percentile(spent, 99) * 1e3)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -51,14 +37,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     users = [engine.users.id_of(i) for i in range(min(len(engine.users), args.requests))]
     n = len(users)
     rows = {
-        "recommend": _percentiles(lambda i: engine.recommend(users[i], 10), n),
-        "recommend explain=true": _percentiles(
+        "recommend": percentiles_ms(lambda i: engine.recommend(users[i], 10), n),
+        "recommend explain=true": percentiles_ms(
             lambda i: engine.recommend(users[i], 10, explain=True), n
         ),
-        "search (personalised)": _percentiles(
+        "search (personalised)": percentiles_ms(
             lambda i: lookups.search(engine, REQUESTS[i % 3] + f" {i}", users[i], 10), n
         ),
-        "chat": _percentiles(lambda i: chat.reply(REQUESTS[i % 3], users[i], 10), n),
+        "chat": percentiles_ms(lambda i: chat.reply(REQUESTS[i % 3], users[i], 10), n),
     }
     for name, (p50, p99) in rows.items():
         print(f"{name:<26} p50 {p50:6.2f} ms   p99 {p99:6.2f} ms")

@@ -18,7 +18,7 @@ import gc
 import resource
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ import numpy as np
 import orjson
 from tqdm import tqdm
 
+from pulserec.bench.timing import percentiles_ms
 from pulserec.config import limit_threads
 from pulserec.data.synthetic import write_synthetic
 from pulserec.encoders import load_encoder
@@ -98,17 +99,6 @@ def build_engine(directory: Path, n_items: int, encoder: str) -> tuple[Engine, d
     return engine, timings
 
 
-def _latencies(call: Callable[[int], Any], n: int) -> tuple[float, float]:
-    for i in range(min(50, n)):
-        call(i)
-    spent = np.empty(n)
-    for i in range(n):
-        started = time.perf_counter()
-        call(i)
-        spent[i] = time.perf_counter() - started
-    return float(np.percentile(spent, 50) * 1e3), float(np.percentile(spent, 99) * 1e3)
-
-
 def run_scale(
     n_items: int,
     n_users: int,
@@ -133,14 +123,14 @@ def run_scale(
         "encoder": encoder,
         **timings,
     }
-    figures["recommend_p50_ms"], figures["recommend_p99_ms"] = _latencies(
+    figures["recommend_p50_ms"], figures["recommend_p99_ms"] = percentiles_ms(
         lambda i: engine.recommend(users[i], 10), requests
     )
-    figures["search_p50_ms"], figures["search_p99_ms"] = _latencies(
+    figures["search_p50_ms"], figures["search_p99_ms"] = percentiles_ms(
         lambda i: lookups.search(engine, QUERIES[i % len(QUERIES)] + f" {i}", users[i], 10),
         requests,
     )
-    figures["similar_p50_ms"], figures["similar_p99_ms"] = _latencies(
+    figures["similar_p50_ms"], figures["similar_p99_ms"] = percentiles_ms(
         lambda i: lookups.similar(engine, items[i], 10), requests
     )
     figures["index"] = type(engine.catalog.index).__name__
