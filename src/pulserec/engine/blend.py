@@ -59,15 +59,14 @@ def insert_fresh(
 
 
 def diversify(
-    items: Int32s, scores: Float32s, vectors: npt.NDArray[np.floating], k: int, diversity: float
+    scores: Float32s, vectors: npt.NDArray[np.floating], k: int, diversity: float
 ) -> Int32s:
-    """MMR over the candidate list with text vectors (rows without text count as unrelated)."""
-    if diversity <= 0 or items.shape[0] <= 1:
-        return items[:k]
-    local = np.asarray(vectors[items], dtype=np.float32)
-    order = mmr(np.arange(items.shape[0], dtype=np.int32), scores, local, k, diversity)
-    picked: Int32s = items[order]
-    return picked
+    """Positions (into the candidate list) of an MMR re-ranking with the candidates' text
+    ``vectors`` (rows without text count as unrelated)."""
+    positions = np.arange(scores.shape[0], dtype=np.int32)
+    if diversity <= 0 or scores.shape[0] <= 1:
+        return positions[:k]
+    return mmr(positions, scores, np.asarray(vectors, dtype=np.float32), k, diversity)
 
 
 def monotone(scores: Float32s) -> Float32s:

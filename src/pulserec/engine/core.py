@@ -66,7 +66,7 @@ class Engine:
         self.items = IdMap()
         self.write_lock = threading.RLock()
         self.bundle: ModelBundle | None = None
-        self.catalog = Catalog(self.items, item_encoder.dim, self._new_index(), config.vector_dtype)
+        self._attach_catalog(self.items)
         self.user_states = UserStates()
         self.trending = TrendingCounter(config.trending_half_life_s)
         self.event_log = EventLog()
@@ -75,13 +75,6 @@ class Engine:
         # optional friendly rewrite of a grounded sentence (grounded, title, reasons) -> text;
         # must never block (see pulserec.llm.rewriter)
         self.rewrite: Callable[[str, str, list[dict[str, Any]]], str] | None = None
-        self.explainer = Explainer(
-            self.catalog.vectors,
-            self.catalog.has_vector,
-            self.catalog.categories_of,
-            self._title_of,
-            config.category_label,
-        )
 
     def _new_index(self) -> VectorIndex:
         return make_index(
@@ -93,6 +86,10 @@ class Engine:
     def adopt_maps(self, users: IdMap, items: IdMap) -> None:
         """Use a trained bundle's id maps (before any state is loaded), so model rows line up."""
         self.users, self.items = users, items
+        self._attach_catalog(items)
+
+    def _attach_catalog(self, items: IdMap) -> None:
+        """A fresh catalog (and the explainer reading it) over ``items``."""
         self.catalog = Catalog(
             items, self.item_encoder.dim, self._new_index(), self.config.vector_dtype
         )
@@ -202,9 +199,7 @@ class Engine:
         )
         items, scores, sources = self._filled(items, scores, sources, allowed, need)
         if request.diversity > 0:
-            picked = diversify(items, scores, self.catalog.vectors(), need, request.diversity)
-            position = {int(i): n for n, i in enumerate(items.tolist())}
-            order = np.array([position[int(i)] for i in picked], dtype=np.int64)
+            order = diversify(scores, self.catalog.vectors()[items], need, request.diversity)
             items, scores, sources = items[order], scores[order], [sources[i] for i in order]
         scores = monotone(scores)
         window = slice(request.offset, need)

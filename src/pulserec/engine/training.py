@@ -126,14 +126,14 @@ class Trainer:
         return Interactions.concat(parts)
 
     def _vectors(self) -> ItemVectors | None:
+        """The catalog's text vectors by id (live items with text only)."""
         catalog = self.engine.catalog
-        rows = catalog.has_vector().nonzero()[0]
-        if rows.size == 0:
+        rows = [int(r) for r in catalog.has_vector().nonzero()[0]]
+        live = [(r, i) for r in rows if (i := catalog.items.id_of_or_none(r)) is not None]
+        if not live:
             return None
-        ids = [catalog.items.id_of_or_none(int(r)) for r in rows]
-        keep = [n for n, i in enumerate(ids) if i is not None]
-        vectors = catalog.vectors()[rows[keep]].astype("float32")
-        return ItemVectors([ids[n] for n in keep if ids[n] is not None], vectors)  # type: ignore[misc]
+        vectors = catalog.vectors()[[r for r, _ in live]].astype("float32")
+        return ItemVectors([i for _, i in live], vectors)
 
     def _fit(self, data: Interactions, vectors: ItemVectors | None) -> dict[str, Any]:
         fitted: dict[str, Any] = {}

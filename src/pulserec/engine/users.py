@@ -95,13 +95,6 @@ class UserStates:
             self._seen[user] = _EMPTY
         self._preferences.pop(user, None)
 
-    def forget_item(self, item: int) -> None:
-        """Remove a deleted item from every history (seen keeps it: it stays excluded)."""
-        for user, history in enumerate(self._history):
-            if (history == item).any():
-                self._touch(user)
-                self._history[user] = history[history != item]
-
 
 def _latest_unique(items: Int32s) -> Int32s:
     """``items`` with repeats collapsed to their last occurrence, order kept."""
