@@ -49,18 +49,29 @@ class ApiKeyMiddleware:
 
 
 class BodyLimitMiddleware:
-    """Reads a body up to ``max_bytes``; a larger one gets 413 before any route parses it."""
+    """Reads a body up to ``max_bytes``; a larger one gets 413 before any route parses it.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Before the 413 goes out the rest of the body is read and dropped (up to ``drain_bytes``), and
+    the response closes the connection: a client that writes its whole body before reading (like
+    ``urllib``) then reads the status instead of a connection reset. A client that asked for
+    ``Expect: 100-continue`` has sent nothing yet, so it is answered at once.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, drain_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.drain_bytes = drain_bytes if drain_bytes is not None else max(8 * max_bytes, 1 << 26)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _WRITE_METHODS:
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            waits = headers.get(b"expect", b"").lower() == b"100-continue"
+            if not waits and int(declared) <= self.drain_bytes:
+                await self._drain(receive, 0)
             await self._refuse(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -71,11 +82,14 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
+            more = bool(message.get("more_body", False))
             if size > self.max_bytes:
+                if more:
+                    await self._drain(receive, size)
                 await self._refuse(scope, receive, send)
                 return
             chunks.append(chunk)
-            if not message.get("more_body", False):
+            if not more:
                 break
         body = b"".join(chunks)
         replayed = False
@@ -89,7 +103,19 @@ class BodyLimitMiddleware:
 
         await self.app(scope, replay, send)
 
+    async def _drain(self, receive: Receive, size: int) -> None:
+        """Read and drop the rest of the body, up to ``drain_bytes`` in all."""
+        while size <= self.drain_bytes:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            size += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                return
+
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit_mib = self.max_bytes / (1024 * 1024)
         message = f"the request body exceeds the limit of {limit_mib:g} MiB; send smaller batches"
-        await error_response(413, message)(scope, receive, send)
+        response = error_response(413, message)
+        response.headers["connection"] = "close"
+        await response(scope, receive, send)
