@@ -47,7 +47,7 @@ def test_csv_items_split_lists_and_fold_extra_columns(tmp_path: Path, ingestor: 
     boots = ingestor.store.get_item("1")
     assert boots is not None and boots.title == "Boots, waterproof"
     assert boots.tags == ("outdoor", "winter") and boots.categories == ("shoes",)
-    assert boots.attributes == {"price": "89.5"}
+    assert boots.attributes == {"price": 89.5}
     hat = ingestor.store.get_item("2")
     assert hat is not None and hat.description is None and hat.tags == ()
 
@@ -127,3 +127,54 @@ def test_forced_kind_and_unreadable_files(tmp_path: Path, ingestor: Ingestor) ->
     broken.write_bytes(b"not parquet")
     with pytest.raises((UnreadableFileError, pa.ArrowInvalid)):
         import_file(broken, ingestor)
+
+
+def test_csv_infers_int_float_and_bool_per_column(tmp_path: Path, ingestor: Ingestor) -> None:
+    path = tmp_path / "items.csv"
+    path.write_text(
+        "id,title,price,year,in_stock,zip,sku,rank,score\n"
+        "1,Boots,14.99,2019,true,02139,A1,1,12345678901234567890\n"
+        "2,Hat,5,2020,FALSE,10001,B2,2.5,7\n"
+        "3,Scarf,,,,,,3,\n"
+    )
+    report = import_file(path, ingestor, chunk_rows=1)
+    assert (report.stored, report.rejected) == (3, 0)
+    boots, hat, scarf = (ingestor.store.get_item(i) for i in ("1", "2", "3"))
+    assert boots is not None and hat is not None and scarf is not None
+    assert boots.attributes == {
+        "price": 14.99,
+        "year": 2019,
+        "in_stock": True,
+        "zip": "02139",
+        "sku": "A1",
+        "rank": 1.0,
+        "score": "12345678901234567890",
+    }
+    assert hat.attributes["price"] == 5.0 and isinstance(hat.attributes["price"], float)
+    assert hat.attributes["in_stock"] is False and hat.attributes["year"] == 2020
+    assert scarf.attributes == {"rank": 3.0}
+
+
+def test_csv_keeps_named_fields_as_strings(tmp_path: Path, ingestor: Ingestor) -> None:
+    items = tmp_path / "items.csv"
+    items.write_text("id,title,description,tags\n1,1984,2,3\n2,42,,\n")
+    assert import_file(items, ingestor).stored == 2
+    novel = ingestor.store.get_item("1")
+    assert novel is not None and (novel.title, novel.description, novel.tags) == (
+        "1984",
+        "2",
+        ("3",),
+    )
+    users = tmp_path / "users.csv"
+    users.write_text("id,preferences,age,vip\n7,1,31,true\n")
+    assert import_file(users, ingestor).stored == 1
+    user = ingestor.store.get_user("7")
+    assert user is not None and user.preferences == "1"
+    assert user.attributes == {"age": 31, "vip": True}
+
+
+def test_jsonl_values_keep_their_types(tmp_path: Path, ingestor: Ingestor) -> None:
+    path = _jsonl(tmp_path / "items.jsonl", [{"id": "1", "title": "A", "price": "14.99", "n": 3}])
+    assert import_file(path, ingestor).stored == 1
+    item = ingestor.store.get_item("1")
+    assert item is not None and item.attributes == {"price": "14.99", "n": 3}

@@ -2,7 +2,9 @@
 
 Rows go through the same validation as the HTTP API (``pulserec.schemas``); valid rows are stored
 chunk by chunk (each chunk atomically, retries deduplicated by ``event_id``), invalid ones are
-counted and reported with their row number and reason.
+counted and reported with their row number and reason. In CSV, the extra columns of items and
+users (the ones folded into ``attributes``) get an inferred int, float or bool type; the named
+fields stay strings for the schema to parse.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -126,54 +128,73 @@ def _reason(error: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
-def _validate_chunk(rows: list[Row], kind: Kind, start: int, report: ImportReport) -> list[Any]:
+Valid = tuple[int, BaseModel]
+"""A validated row with its row number (for reports)."""
+
+
+class Sink(Protocol):
+    """Where validated rows go: the local store, or a running server's API."""
+
+    def store(self, kind: Kind, rows: list[Valid], report: ImportReport) -> None:
+        """Store ``rows`` and count them (stored, duplicates, rejected) in ``report``."""
+
+
+class LocalSink:
+    """Rows into a store through the shared write path."""
+
+    def __init__(self, ingestor: Ingestor) -> None:
+        self.ingestor = ingestor
+
+    def store(self, kind: Kind, rows: list[Valid], report: ImportReport) -> None:
+        if not rows:
+            return
+        now = time.time()
+        models: list[Any] = [model for _, model in rows]
+        if kind == "events":
+            result = self.ingestor.add_events([m.to_domain(now) for m in models])
+            report.stored += result.accepted
+            report.duplicates += result.duplicates
+        elif kind == "items":
+            report.stored += self.ingestor.add_items([m.to_domain(now) for m in models])
+        else:
+            report.stored += self.ingestor.add_users([m.to_domain() for m in models])
+
+
+def _validate_chunk(rows: list[Row], kind: Kind, start: int, report: ImportReport) -> list[Valid]:
     shape, model, _ = _PLAN[kind]
-    now = time.time()
-    valid = []
+    valid: list[Valid] = []
     for offset, row in enumerate(rows):
         if isinstance(row, BadRow):
             report.reject(row.number, row.reason)
             continue
         try:
-            parsed: Any = model.model_validate(shape(row))
+            valid.append((start + offset, model.model_validate(shape(row))))
         except ValidationError as error:
             report.reject(start + offset, _reason(error))
-            continue
-        valid.append(parsed.to_domain() if kind == "users" else parsed.to_domain(now))
     return valid
-
-
-def _store(ingestor: Ingestor, kind: Kind, records: list[Any], report: ImportReport) -> None:
-    if not records:
-        return
-    if kind == "events":
-        result = ingestor.add_events(records)
-        report.stored += result.accepted
-        report.duplicates += result.duplicates
-    elif kind == "items":
-        report.stored += ingestor.add_items(records)
-    else:
-        report.stored += ingestor.add_users(records)
 
 
 def import_file(
     path: Path,
-    ingestor: Ingestor,
+    target: Ingestor | Sink,
     kind: Kind | None = None,
     chunk_rows: int = 20_000,
     on_rows: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import one file; ``on_rows`` is told how many rows each chunk held (for a progress bar)."""
+    """Import one file into a store (an ``Ingestor``) or another sink; ``on_rows`` is told how many
+    rows each chunk held (for a progress bar)."""
+    sink = LocalSink(target) if isinstance(target, Ingestor) else target
     columns = columns_of(path)
     resolved: Kind = kind or detect_kind(columns)
     report = ImportReport(path=path, kind=resolved)
     if resolved == "events":
         report.ignored_columns = [c for c in columns if c not in EVENT_FIELDS]
     started = time.perf_counter()
-    for chunk in read_chunks(path, chunk_rows):
+    known = _PLAN[resolved][2]
+    typed = [] if resolved == "events" else [c for c in columns if c not in known]
+    for chunk in read_chunks(path, chunk_rows, infer=typed):
         first_row = report.rows + (2 if path.suffix.lower() == ".csv" else 1)
-        records = _validate_chunk(chunk, resolved, first_row, report)
-        _store(ingestor, resolved, records, report)
+        sink.store(resolved, _validate_chunk(chunk, resolved, first_row, report), report)
         report.rows += len(chunk)
         if on_rows is not None:
             on_rows(len(chunk))

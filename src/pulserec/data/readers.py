@@ -1,13 +1,15 @@
 """Streaming readers for CSV, JSONL and Parquet: each yields chunks of raw row dicts.
 
 A row that cannot even be parsed (a broken JSON line) comes through as a :class:`BadRow`, so the
-importer can report it with the others instead of stopping.
+importer can report it with the others instead of stopping. JSONL and Parquet values keep their
+own types; CSV cells are strings, except the columns named in ``infer`` whose type is inferred
+over the whole file (``pulserec.data.csv_types``).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ import orjson
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from pulserec.data.csv_types import BLOCK_SIZE, convert, infer_types, string_options
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 
@@ -65,14 +69,19 @@ def columns_of(path: Path) -> list[str]:
     return []
 
 
-def read_chunks(path: Path, chunk_rows: int = 20_000) -> Iterator[list[Row]]:
-    """Rows of ``path`` in chunks of at most ``chunk_rows``; memory stays bounded by the chunk."""
+def read_chunks(
+    path: Path, chunk_rows: int = 20_000, infer: Sequence[str] = ()
+) -> Iterator[list[Row]]:
+    """Rows of ``path`` in chunks of at most ``chunk_rows``; memory stays bounded by the chunk.
+
+    In a CSV file, the columns in ``infer`` become int, float or bool where every value is one.
+    """
     fmt = file_format(path)
     try:
         if fmt == "parquet":
             yield from _parquet_chunks(path, chunk_rows)
         elif fmt == "csv":
-            yield from _csv_chunks(path, chunk_rows)
+            yield from _csv_chunks(path, chunk_rows, infer)
         else:
             yield from _jsonl_chunks(path, chunk_rows)
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
@@ -84,17 +93,17 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[list[Row]]:
         yield list(batch.to_pylist())
 
 
-def _csv_chunks(path: Path, chunk_rows: int) -> Iterator[list[Row]]:
+def _csv_chunks(path: Path, chunk_rows: int, infer: Sequence[str]) -> Iterator[list[Row]]:
     names = columns_of(path)
-    convert = pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in names}, strings_can_be_null=True
-    )
+    types = infer_types(path, [name for name in infer if name in names])
     reader = pacsv.open_csv(
-        path, read_options=pacsv.ReadOptions(block_size=8 << 20), convert_options=convert
+        path,
+        read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
+        convert_options=string_options(names),
     )
     pending: list[Row] = []
     for batch in reader:
-        pending.extend(batch.to_pylist())
+        pending.extend(convert(batch, types).to_pylist())
         while len(pending) >= chunk_rows:
             yield pending[:chunk_rows]
             pending = pending[chunk_rows:]
