@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from pydantic import ValidationError
 
@@ -57,3 +59,11 @@ def test_search_may_omit_item_but_needs_query() -> None:
     assert event.item_id is None
     with pytest.raises(ValidationError):
         EventIn.model_validate({"user_id": "u", "type": "search", "query": "   "})
+
+
+def test_a_timestamp_more_than_five_minutes_ahead_is_refused() -> None:
+    soon = time.time() + 60
+    assert EventIn(type="click", user_id="u", item_id="i", timestamp=soon).timestamp == soon
+    for future in (time.time() + 3600, 99_999_999_999, "5138-11-16T09:46:39Z", 1e15):
+        with pytest.raises(ValidationError, match="ahead of the server's clock"):
+            EventIn(type="click", user_id="u", item_id="i", timestamp=future)

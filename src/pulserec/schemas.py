@@ -18,6 +18,7 @@ from pulserec.types import MAX_RATING, Event, EventType, Item, User
 
 MAX_ID_LENGTH = 256
 MAX_TEXT_LENGTH = 100_000
+MAX_FUTURE_SECONDS = 300.0  # a timestamp further ahead of the server's clock is refused
 
 
 def _check_id(value: Any) -> Any:
@@ -47,7 +48,18 @@ def parse_timestamp(value: Any) -> float | None:
         raise ValueError("timestamp must be Unix seconds or an RFC 3339 string")
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError("timestamp must be a finite, non-negative time")
+    if seconds > time.time() + MAX_FUTURE_SECONDS:
+        raise ValueError(
+            f"timestamp {_readable(seconds)} is more than 5 minutes ahead of the server's clock"
+        )
     return seconds
+
+
+def _readable(seconds: float) -> str:
+    try:
+        return format_timestamp(seconds)
+    except (ValueError, OverflowError, OSError):
+        return f"{seconds:g} (Unix seconds)"
 
 
 def _parse_timestamp_text(text: str) -> float:

@@ -38,20 +38,36 @@ def keep_allowed(
     return items[ok], scores[ok]
 
 
+def depth_for(need: int, pool: int) -> int:
+    """How deep every source is read for a list of ``need`` items: ``pool``, doubled until it
+    holds twice ``need``. Lists within one depth are computed identically whatever the page,
+    so pages of a list concatenate to the longer list."""
+    depth = max(pool, 1)
+    while depth < 2 * need:
+        depth *= 2
+    return depth
+
+
 def insert_fresh(
     primary: Int32s,
     primary_affinity: Float32s,
     fresh: Int32s,
     fresh_affinity: Float32s,
-    need: int,
+    share: float,
     max_fresh: int,
 ) -> tuple[Int32s, npt.NDArray[np.bool_]]:
-    """Insert up to ``max_fresh`` fresh items where their affinity ranks among the primary
-    list's first ``need`` items; returns the merged list and a mask of inserted items."""
-    head = primary_affinity[:need]
-    fresh = fresh[:max_fresh]
-    positions = (head[None, :] > fresh_affinity[:max_fresh, None]).sum(axis=1)
-    keep = positions < need
+    """Insert up to ``max_fresh`` fresh items (best affinity first) where their affinity ranks
+    among the primary list's, so that no prefix of the merged list holds more than
+    ``max(1, share * length)`` fresh items. Returns the merged list and a mask of inserted
+    items; nothing depends on how many items the caller shows."""
+    order = np.argsort(-fresh_affinity, kind="stable")[:max_fresh]
+    fresh, affinity = fresh[order], fresh_affinity[order]
+    positions = (primary_affinity[None, :] > affinity[:, None]).sum(axis=1)
+    rank = np.arange(fresh.shape[0])
+    earliest = np.ceil((rank + 1) / max(share, 1e-9)).astype(np.int64) - rank - 1
+    earliest[0] = 0
+    positions = np.maximum.accumulate(np.maximum(positions, earliest))
+    keep = positions < primary.shape[0]
     fresh, positions = fresh[keep], positions[keep]
     merged = np.insert(primary, positions, fresh).astype(np.int32)
     inserted = np.insert(np.zeros(primary.shape[0], dtype=bool), positions, True)

@@ -19,13 +19,21 @@ import numpy.typing as npt
 
 from pulserec.encoders.base import Encoder
 from pulserec.engine.answer_cache import AnswerCache
-from pulserec.engine.blend import diversify, insert_fresh, keep_allowed, monotone, rrf
+from pulserec.engine.blend import (
+    depth_for,
+    diversify,
+    insert_fresh,
+    keep_allowed,
+    monotone,
+    rrf,
+)
 from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.catalog import Catalog
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.event_log import EventLog
 from pulserec.engine.explain import Evidence, Explainer
 from pulserec.engine.pending import PendingEvents
+from pulserec.engine.popularity import DEFAULT_WINDOW_S, WINDOW, Popularity, rank_popularity
 from pulserec.engine.request import Request
 from pulserec.engine.results import Ranked, RankedList
 from pulserec.engine.trending import TrendingCounter
@@ -112,6 +120,24 @@ class Engine:
         self.bundle = bundle
         logger.info("serving model version %s", bundle.version)
 
+    def popularity(self, window_s: float = DEFAULT_WINDOW_S) -> Popularity:
+        """The tiered popularity of every item (see :mod:`~.popularity`): what ``popular``,
+        every trending fill and trending evidence rank by."""
+        return rank_popularity(
+            self.trending,
+            self.event_log,
+            self.catalog.servable(),
+            self.catalog.has_vector(),
+            window_s,
+        )
+
+    def trending_now(self, n: int = TRENDING_EVIDENCE) -> frozenset[int]:
+        """Items of the current ``popular`` top ``n`` that had events in its window: the only
+        items an explanation may call trending."""
+        ranked = self.popularity()
+        top, _ = top_k(ranked.key, n)
+        return frozenset(top[ranked.tier[top] == WINDOW].tolist())
+
     def _title_of(self, index: int) -> str:
         item_id = self.items.id_of(index)
         item = self.store.get_item(item_id)
@@ -191,7 +217,7 @@ class Engine:
         bundle = self.bundle
         allowed = self.allowed(request)
         need = request.offset + request.k
-        pool = max(self.config.pool, 2 * need)
+        pool = depth_for(need, self.config.pool)
         taste = self.taste(request.history, request.preferences)
         items, scores, sources = self._primary(bundle, request, allowed, pool)
         items, scores, sources = self._with_fresh(
@@ -274,10 +300,10 @@ class Engine:
         if not new.any():
             return items, scores, sources
         vectors = self.catalog.vectors()
-        affinity = np.asarray(vectors[items[:need]], dtype=np.float32) @ taste
-        max_fresh = max(1, int(self.config.fresh_share * need))
+        affinity = np.asarray(vectors[items], dtype=np.float32) @ taste
+        share = self.config.fresh_share
         merged, inserted = insert_fresh(
-            items, affinity, found[new], found_scores[new], need, max_fresh
+            items, affinity, found[new], found_scores[new], share, max(1, int(share * pool))
         )
         merged_scores = np.full(merged.shape[0], np.nan, dtype=np.float32)
         merged_scores[~inserted] = scores
@@ -295,13 +321,14 @@ class Engine:
         allowed: npt.NDArray[np.bool_],
         need: int,
     ) -> tuple[Int32s, Float32s, list[str]]:
-        """Top up a short list with trending items."""
+        """Top up a short list from the popularity ranking (never a placeholder without
+        evidence, never an item already listed)."""
         if items.shape[0] >= need:
             return items, scores, sources
-        trending = self.trending.scores(allowed.shape[0]).astype(np.float32)
-        trending[~allowed] = -np.inf
-        trending[items[items < trending.shape[0]]] = -np.inf
-        extra, _extra_scores = top_k(trending, need - items.shape[0])
+        key = self.popularity().key.copy()
+        key[~allowed] = -np.inf
+        key[items[items < key.shape[0]]] = -np.inf
+        extra, _extra_scores = top_k(key, need - items.shape[0])
         base = float(np.nanmin(scores)) if scores.size and np.isfinite(np.nanmin(scores)) else 0.0
         filler = base - 1.0 - np.arange(extra.shape[0], dtype=np.float32) * 1e-3
         return (
@@ -330,11 +357,9 @@ class Engine:
                 ],
                 version,
             )
-        trending = self.trending.scores(self.catalog.size)
-        top_trending, _ = top_k(trending.astype(np.float32), TRENDING_EVIDENCE)
         evidence = Evidence(
             request.history,
-            frozenset(top_trending.tolist()),
+            self.trending_now(),
             request.query,
             request.preferences is not None,
         )

@@ -107,19 +107,10 @@ def _similar_by_models(
 
 
 def popular(engine: Engine, k: int = 10, window: str | None = None) -> RankedList:
-    """Trending items: decayed counts over ``window`` (default ``24h`` before the newest event);
-    when fewer than ``k`` items had events in it, the rest by longer-term decayed counts."""
-    size = engine.catalog.size
-    counts = engine.event_log.window_counts(parse_window(window or DEFAULT_WINDOW), size)
-    servable = engine.catalog.servable()
-    scores = np.where(servable & (counts > 0), counts, -np.inf).astype(np.float32)
-    if int(np.isfinite(scores).sum()) < k:
-        longer = engine.trending.scores(size)
-        # below every item of the window, in the longer-term order
-        tail = (longer / (longer.max() + 1.0)) - 1.0
-        scores = np.where(
-            np.isfinite(scores), scores, np.where(servable & (longer > 0), tail, -np.inf)
-        ).astype(np.float32)
-    items, values = top_k(scores, k)
+    """Trending items over ``window`` (default ``24h`` before the newest event), topped up from
+    longer horizons, all-time counts and then unseen items (:mod:`~.popularity`), so the list
+    holds ``min(k, servable items)`` whatever the window caught."""
+    ranked = engine.popularity(parse_window(window or DEFAULT_WINDOW))
+    items, values = top_k(ranked.key, k)
     request = Request(_EMPTY, _EMPTY, None, k)
     return engine.answer(items, values, ["trending"] * len(items), request)
