@@ -113,3 +113,29 @@ def test_counts(store: Store) -> None:
     store.append_events([_event("u", "a", 1.0), _event("w", "b", 2.0)])
     counts = store.counts()
     assert (counts.items, counts.users, counts.events) == (2, 2, 2)
+
+
+def test_search_users_finds_ids_containing_the_text(store: Store) -> None:
+    store.upsert_users([User(f"user-{n:03d}") for n in range(300)] + [User("Ärger-USER-x")])
+    found, total = store.search_users("er-29", 0, 100)
+    assert [u.id for u in found] == [f"user-{n}" for n in range(290, 300)] and total == 10
+    assert [u.id for u in store.search_users("USER-00", 2, 3)[0]] == [
+        "user-002",
+        "user-003",
+        "user-004",
+    ]
+    assert store.search_users("user-x", 0, 10)[0] == [User("Ärger-USER-x")]  # ASCII letters fold
+    assert store.search_users("ä", 0, 10) == ([], 0)  # non-ASCII letters are compared as is
+    assert store.search_users("%", 0, 10) == ([], 0)  # no pattern syntax
+    assert store.search_users("", 0, 5)[1] == 301
+    store.delete_user("user-299")
+    assert store.search_users("er-29", 0, 100)[1] == 9
+
+
+def test_all_user_events_in_arrival_order(store: Store) -> None:
+    events = [_event("u", f"i{n}", float(100 - n), f"e{n}") for n in range(5)]
+    store.append_events([*events, _event("v", "x", 1.0, "other")])
+    assert store.all_user_events("u") == events
+    assert store.all_user_events("nobody") == []
+    store.delete_user("u")
+    assert store.all_user_events("u") == []

@@ -13,7 +13,7 @@ from pulserec.api.routes.catalog import catalog_router
 from pulserec.api.routes.events import events_router
 from pulserec.api.routes.ops import ops_router
 from pulserec.api.routes.recs import recs_router
-from pulserec.api.routes.web import static_files, web_router
+from pulserec.api.routes.web import DOCS_ASSETS, docs_assets, static_files, web_router
 from pulserec.api.services import Services
 from pulserec.config import ServerSettings
 from pulserec.engine.config import EngineConfig
@@ -35,6 +35,8 @@ def create_app(
         version=__version__,
         description="Real-time recommendations: ingest items, users and events.",
         strict_content_type=False,
+        docs_url=None,  # served by the web router from local assets (no CDN)
+        redoc_url=None,
     )
     app.state.services = services
     install_error_handlers(app)
@@ -49,6 +51,7 @@ def create_app(
     for router in routers:
         app.include_router(router)
     app.mount("/static", static_files(), name="static")
+    app.mount(DOCS_ASSETS, docs_assets(), name="docs-assets")
     # Added innermost first: metrics see every response, auth runs before the body is read.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key, read_key=settings.read_key)

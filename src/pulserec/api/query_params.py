@@ -8,6 +8,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from pulserec.api.errors import ApiError
+from pulserec.schemas import MAX_ID_LENGTH
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -16,6 +17,17 @@ _FALSE = {"false", "0", "no", "off"}
 def _invalid(name: str, message: str) -> ApiError:
     detail = {"index": None, "field": name, "message": message}
     return ApiError(422, f"1 invalid field(s); first: {name}: {message}", [detail])
+
+
+def path_id(name: str, value: str) -> str:
+    """An id taken from a path obeys the body's rule: 1-256 printable characters."""
+    if not value:
+        raise _invalid(name, "String should have at least 1 character")
+    if len(value) > MAX_ID_LENGTH:
+        raise _invalid(name, f"String should have at most {MAX_ID_LENGTH} characters")
+    if not value.isprintable():
+        raise _invalid(name, "ids must be printable characters")
+    return value
 
 
 def int_param(params: QueryParams, name: str, default: int, low: int, high: int | None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,6 +47,17 @@ def user_json(user: User, events: int) -> dict[str, Any]:
         "attributes": user.attributes,
         "preferences": user.preferences,
         "events": events,
+    }
+
+
+def user_export_json(user: User, events: list[Event]) -> dict[str, Any]:
+    """``GET /v1/users/{id}/export``: the profile, stated preferences and every event
+    (arrival order), with the time of the export."""
+    return {
+        "user": {"id": user.id, "attributes": user.attributes},
+        "preferences": user.preferences,
+        "events": [event_json(e) for e in events],
+        "exported_at": format_timestamp(time.time()),
     }
 
 

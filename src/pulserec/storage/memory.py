@@ -6,7 +6,13 @@ import threading
 from collections.abc import Iterator, Sequence
 from itertools import islice
 
-from pulserec.storage.base import AppendResult, StoreCounts, dedupe_batch, referenced_ids
+from pulserec.storage.base import (
+    AppendResult,
+    StoreCounts,
+    ascii_lower,
+    dedupe_batch,
+    referenced_ids,
+)
 from pulserec.types import Event, Item, User
 
 
@@ -52,6 +58,12 @@ class MemoryStore:
         with self._lock:
             return list(islice(self._users.values(), offset, offset + limit)), len(self._users)
 
+    def search_users(self, text: str, offset: int, limit: int) -> tuple[list[User], int]:
+        needle = ascii_lower(text)
+        with self._lock:
+            found = [u for u in self._users.values() if needle in ascii_lower(u.id)]
+        return found[offset : offset + limit], len(found)
+
     def delete_user(self, user_id: str) -> bool:
         with self._lock:
             if self._users.pop(user_id, None) is None:
@@ -89,6 +101,11 @@ class MemoryStore:
             positions = self._by_user.get(user_id, [])
             ordered = sorted(positions, key=lambda p: (self._timestamp(p), p), reverse=True)
             return [e for e in (self._events[p] for p in ordered[:limit]) if e is not None]
+
+    def all_user_events(self, user_id: str) -> list[Event]:
+        with self._lock:
+            positions = self._by_user.get(user_id, [])
+            return [e for e in (self._events[p] for p in positions) if e is not None]
 
     def _timestamp(self, position: int) -> float:
         event = self._events[position]

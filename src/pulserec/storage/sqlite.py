@@ -15,7 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from pulserec.storage import sqlite_schema as sql
-from pulserec.storage.base import AppendResult, StoreCounts, dedupe_batch, referenced_ids
+from pulserec.storage.base import (
+    AppendResult,
+    StoreCounts,
+    ascii_lower,
+    dedupe_batch,
+    referenced_ids,
+)
 from pulserec.types import Event, Item, User
 
 _PARAMS_PER_QUERY = 900
@@ -119,6 +125,16 @@ class SqliteStore:
         total = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
         return [sql.user_from_row(r) for r in rows], int(total)
 
+    def search_users(self, text: str, offset: int, limit: int) -> tuple[list[User], int]:
+        conn, needle = self._reader(), ascii_lower(text)
+        where = "WHERE instr(lower(id), ?) > 0"
+        rows = conn.execute(
+            f"SELECT {sql.USER_COLUMNS} FROM users {where} ORDER BY seq LIMIT ? OFFSET ?",
+            (needle, limit, offset),
+        ).fetchall()
+        total = conn.execute(f"SELECT COUNT(*) FROM users {where}", (needle,)).fetchone()[0]
+        return [sql.user_from_row(r) for r in rows], int(total)
+
     def delete_user(self, user_id: str) -> bool:
         with self._write_lock:
             conn = self._writer
@@ -168,6 +184,17 @@ class SqliteStore:
                 f"SELECT {sql.EVENT_COLUMNS} FROM events WHERE user_id = ?"
                 " ORDER BY timestamp DESC, seq DESC LIMIT ?",
                 (user_id, limit),
+            )
+            .fetchall()
+        )
+        return [sql.event_from_row(r) for r in rows]
+
+    def all_user_events(self, user_id: str) -> list[Event]:
+        rows = (
+            self._reader()
+            .execute(
+                f"SELECT {sql.EVENT_COLUMNS} FROM events WHERE user_id = ? ORDER BY seq",
+                (user_id,),
             )
             .fetchall()
         )

@@ -1,4 +1,4 @@
-"""Items and users: upsert, read, list, delete."""
+"""Items and users: upsert, read, list (users also by id search), delete, export."""
 
 from __future__ import annotations
 
@@ -9,11 +9,27 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from pulserec.api.errors import ApiError
-from pulserec.api.schemas import ItemsBody, UsersBody, event_json, item_json, user_json
+from pulserec.api.query_params import path_id
+from pulserec.api.schemas import (
+    ItemsBody,
+    UsersBody,
+    event_json,
+    item_json,
+    user_export_json,
+    user_json,
+)
 from pulserec.api.services import Services
+from pulserec.schemas import MAX_ID_LENGTH
 
 Offset = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
+UserQuery = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_ID_LENGTH,
+        description="Only users whose id contains this text (A-Z case-insensitive)",
+    ),
+]
 
 
 def catalog_router(services: Services) -> APIRouter:
@@ -33,14 +49,14 @@ def catalog_router(services: Services) -> APIRouter:
 
     @router.get("/items/{item_id:path}")
     async def get_item(item_id: str) -> dict[str, Any]:
-        item = await run_in_threadpool(store.get_item, item_id)
+        item = await run_in_threadpool(store.get_item, path_id("item_id", item_id))
         if item is None:
             raise ApiError(404, f"no item with id {item_id!r}")
         return item_json(item)
 
     @router.delete("/items/{item_id:path}")
     async def delete_item(item_id: str) -> dict[str, str]:
-        if not await run_in_threadpool(ingestor.delete_item, item_id):
+        if not await run_in_threadpool(ingestor.delete_item, path_id("item_id", item_id)):
             raise ApiError(404, f"no item with id {item_id!r}")
         return {"deleted": item_id}
 
@@ -50,8 +66,13 @@ def catalog_router(services: Services) -> APIRouter:
         return {"upserted": await run_in_threadpool(ingestor.add_users, users)}
 
     @router.get("/users")
-    async def list_users(offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
-        users, total = await run_in_threadpool(store.list_users, offset, limit)
+    async def list_users(
+        offset: Offset = 0, limit: Limit = 100, q: UserQuery = None
+    ) -> dict[str, Any]:
+        if q:
+            users, total = await run_in_threadpool(store.search_users, q, offset, limit)
+        else:
+            users, total = await run_in_threadpool(store.list_users, offset, limit)
         counts = [await run_in_threadpool(store.count_user_events, u.id) for u in users]
         return {
             "users": [user_json(u, n) for u, n in zip(users, counts, strict=True)],
@@ -60,21 +81,29 @@ def catalog_router(services: Services) -> APIRouter:
 
     @router.get("/users/{user_id:path}/events")
     async def user_events(user_id: str, limit: Limit = 100) -> dict[str, Any]:
-        if await run_in_threadpool(store.get_user, user_id) is None:
+        if await run_in_threadpool(store.get_user, path_id("user_id", user_id)) is None:
             raise ApiError(404, f"no user with id {user_id!r}")
         events = await run_in_threadpool(store.user_events, user_id, limit)
         return {"events": [event_json(e) for e in events]}
 
+    @router.get("/users/{user_id:path}/export")
+    async def export_user(user_id: str) -> dict[str, Any]:
+        """Everything stored about a user (right of access): profile, preferences, events."""
+        user = await run_in_threadpool(store.get_user, path_id("user_id", user_id))
+        if user is None:
+            raise ApiError(404, f"no user with id {user_id!r}")
+        return user_export_json(user, await run_in_threadpool(store.all_user_events, user_id))
+
     @router.get("/users/{user_id:path}")
     async def get_user(user_id: str) -> dict[str, Any]:
-        user = await run_in_threadpool(store.get_user, user_id)
+        user = await run_in_threadpool(store.get_user, path_id("user_id", user_id))
         if user is None:
             raise ApiError(404, f"no user with id {user_id!r}")
         return user_json(user, await run_in_threadpool(store.count_user_events, user_id))
 
     @router.delete("/users/{user_id:path}")
     async def delete_user(user_id: str) -> dict[str, str]:
-        if not await run_in_threadpool(ingestor.delete_user, user_id):
+        if not await run_in_threadpool(ingestor.delete_user, path_id("user_id", user_id)):
             raise ApiError(404, f"no user with id {user_id!r}")
         return {"deleted": user_id}
 

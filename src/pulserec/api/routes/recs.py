@@ -1,17 +1,22 @@
-"""Recommendations, session, similar items, search and trending: thin calls into the engine."""
+"""Recommendations, session, batch, similar items, search, trending and chat: thin calls into
+the engine. Every list goes out through ``_body`` (``include=item`` adds item fields)."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from pulserec.api.errors import ApiError
-from pulserec.api.query_params import bool_param, documented, float_param, int_param
+from pulserec.api.filters import category_filter
+from pulserec.api.item_fields import INCLUDE_DESCRIPTION, wants_item, with_items
+from pulserec.api.query_params import bool_param, documented, float_param, int_param, path_id
 from pulserec.api.responses import json_response
 from pulserec.api.services import Services
 from pulserec.engine import lookups
@@ -19,16 +24,24 @@ from pulserec.engine.core import UnknownItem
 from pulserec.engine.results import RankedList
 from pulserec.llm.chat import ChatService
 from pulserec.schemas import ExternalId
+from pulserec.storage import Store
 
 K = Annotated[int, Query(ge=1, le=1000, description="How many items")]
 Offset = Annotated[int, Query(ge=0)]
+IncludeQuery = Annotated[str | None, Query(description=INCLUDE_DESCRIPTION)]
+CATEGORY = "Only items in this category (case-insensitive; an unknown one is a 422)"
+INCLUDE = ("include", "string", None, INCLUDE_DESCRIPTION)
 RECOMMEND_PARAMETERS = documented(
     ("k", "integer", 10, "How many items (1-1000)"),
     ("offset", "integer", 0, "Skip this many first"),
     ("exclude_seen", "boolean", True, "Leave out items the user already engaged with"),
-    ("category", "string", None, "Only items in this category"),
+    ("category", "string", None, CATEGORY),
     ("explain", "boolean", False, "Add a grounded explanation and reasons to every item"),
     ("diversity", "number", 0.0, "MMR trade-off in [0, 1]: 0 keeps relevance order"),
+    INCLUDE,
+)
+IncludeBody: list[str] = Field(
+    default_factory=list, max_length=10, description='``["item"]``: add item fields'
 )
 
 
@@ -37,6 +50,7 @@ class SessionBody(BaseModel):
 
     items: list[ExternalId] = Field(max_length=1000)
     k: int = Field(default=10, ge=1, le=1000)
+    include: list[str] = IncludeBody
 
 
 class ChatBody(BaseModel):
@@ -45,12 +59,31 @@ class ChatBody(BaseModel):
     message: str = Field(min_length=1, max_length=2000)
     user_id: ExternalId | None = None
     k: int = Field(default=10, ge=1, le=100)
+    include: list[str] = IncludeBody
 
 
-def _body(ranked: RankedList, started: float, **extra: Any) -> dict[str, Any]:
+class BatchBody(BaseModel):
+    """Many users' lists in one call, each the same as ``GET /v1/recommend/{user}``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    users: list[ExternalId] = Field(min_length=1, max_length=1000)
+    k: int = Field(default=10, ge=1, le=1000)
+    exclude_seen: bool = True
+    category: str | None = Field(default=None, max_length=1000)
+    include: list[str] = IncludeBody
+
+
+def _items(ranked: RankedList, store: Store | None) -> list[dict[str, Any]]:
+    """A list's results as JSON; with a store, each carries its item fields."""
+    results = [item.as_json() for item in ranked.items]
+    return with_items(results, store) if store is not None else results
+
+
+def _body(ranked: RankedList, started: float, store: Store | None, **extra: Any) -> dict[str, Any]:
     return {
         **extra,
-        "items": [item.as_json() for item in ranked.items],
+        "items": _items(ranked, store),
         "model_version": ranked.model_version,
         "took_ms": round((time.perf_counter() - started) * 1000, 3),
     }
@@ -58,8 +91,12 @@ def _body(ranked: RankedList, started: float, **extra: Any) -> dict[str, Any]:
 
 def recs_router(services: Services) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["recommendations"])
-    engine = services.runtime.engine
+    engine, store = services.runtime.engine, services.store
     chat_service = ChatService(engine)
+
+    def item_store(request: Request, body: Sequence[str] = ()) -> Store | None:
+        """The store when the request asks for ``include=item`` (query or body), else None."""
+        return store if wants_item(request.query_params, body) else None
 
     @router.get("/recommend/{user_id:path}", openapi_extra=RECOMMEND_PARAMETERS)
     async def recommend(user_id: str, request: Request) -> Response:
@@ -67,49 +104,86 @@ def recs_router(services: Services) -> APIRouter:
         started = time.perf_counter()
         params = request.query_params
         ranked = engine.recommend(
-            user_id,
+            path_id("user_id", user_id),
             int_param(params, "k", 10, 1, 1000),
             int_param(params, "offset", 0, 0, None),
             bool_param(params, "exclude_seen", True),
-            params.get("category") or None,
+            category_filter(engine, params.get("category")),
             bool_param(params, "explain", False),
             float_param(params, "diversity", 0.0, 0.0, 1.0),
         )
-        return json_response(_body(ranked, started, user_id=user_id))
+        return json_response(_body(ranked, started, item_store(request), user_id=user_id))
 
-    @router.post("/recommend/session")
-    async def session(body: SessionBody) -> Response:
+    @router.post("/recommend/batch", openapi_extra=documented(INCLUDE))
+    async def batch(body: BatchBody, request: Request) -> Response:
+        """Many users' lists at once (at most 1000), the same as one call per user."""
+        started = time.perf_counter()
+        category = category_filter(engine, body.category)
+        details = item_store(request, body.include)
+
+        def lists() -> list[RankedList]:
+            return [
+                engine.recommend(user, body.k, 0, body.exclude_seen, category, False, 0.0)
+                for user in body.users
+            ]
+
+        def results(ranked: list[RankedList]) -> list[dict[str, Any]]:
+            return [
+                {"user_id": user, "items": _items(answer, details)}
+                for user, answer in zip(body.users, ranked, strict=True)
+            ]
+
+        ranked = await run_in_threadpool(lists)
+        return json_response(
+            {
+                "results": await run_in_threadpool(results, ranked),
+                "model_version": ranked[-1].model_version,
+                "took_ms": round((time.perf_counter() - started) * 1000, 3),
+            }
+        )
+
+    @router.post("/recommend/session", openapi_extra=documented(INCLUDE))
+    async def session(body: SessionBody, request: Request) -> Response:
         """Recommendations for an anonymous visitor from the items they just engaged with."""
         started = time.perf_counter()
-        return json_response(_body(engine.session(body.items, body.k), started))
+        details = item_store(request, body.include)
+        return json_response(_body(engine.session(body.items, body.k), started, details))
 
-    @router.post("/chat")
-    async def chat(body: ChatBody) -> Response:
+    @router.post("/chat", openapi_extra=documented(INCLUDE))
+    async def chat(body: ChatBody, request: Request) -> Response:
         """Free text ("a funny sci-fi film from the 90s") to constraints, a list and a reply."""
         if not body.message.strip():
             detail = {"index": None, "field": "message", "message": "blank"}
             raise ApiError(422, "message must not be blank", [detail])
         started = time.perf_counter()
+        details = item_store(request, body.include)
         answer = chat_service.reply(body.message, body.user_id, body.k)
+        if details is not None:
+            answer["items"] = with_items(answer["items"], details)
         answer["took_ms"] = round((time.perf_counter() - started) * 1000, 3)
         return json_response(answer)
 
     @router.get("/items/{item_id:path}/similar")
-    async def similar(item_id: str, k: K = 10) -> Response:
+    async def similar(
+        item_id: str, request: Request, k: K = 10, include: IncludeQuery = None
+    ) -> Response:
         started = time.perf_counter()
+        details = item_store(request)
         try:
-            ranked = lookups.similar(engine, item_id, k)
+            ranked = lookups.similar(engine, path_id("item_id", item_id), k)
         except UnknownItem:
             raise ApiError(404, f"no item with id {item_id!r}") from None
-        return json_response(_body(ranked, started, item_id=item_id))
+        return json_response(_body(ranked, started, details, item_id=item_id))
 
     @router.get("/search")
     async def search(
         q: Annotated[str, Query(min_length=1, max_length=1000)],
+        request: Request,
         user_id: str | None = None,
         k: K = 10,
-        category: str | None = None,
+        category: Annotated[str | None, Query(description=CATEGORY)] = None,
         explain: bool = False,
+        include: IncludeQuery = None,
     ) -> Response:
         """Semantic search over item text, personalised when ``user_id`` is given."""
         if not q.strip():
@@ -117,18 +191,24 @@ def recs_router(services: Services) -> APIRouter:
                 422, "q must not be blank", [{"index": None, "field": "q", "message": "blank"}]
             )
         started = time.perf_counter()
-        ranked = lookups.search(engine, q, user_id or None, k, category or None, explain)
-        return json_response(_body(ranked, started, query=q))
+        details = item_store(request)
+        wanted = category_filter(engine, category)
+        ranked = lookups.search(engine, q, user_id or None, k, wanted, explain)
+        return json_response(_body(ranked, started, details, query=q))
 
     @router.get("/popular")
-    async def popular(k: K = 10, window: str | None = None) -> Response:
+    async def popular(
+        request: Request, k: K = 10, window: str | None = None, include: IncludeQuery = None
+    ) -> Response:
         """Trending items with time decay, over ``window`` (``30m``, ``24h``, ``7d``) if given."""
         started = time.perf_counter()
+        details = item_store(request)
         try:
             ranked = lookups.popular(engine, k, window)
         except ValueError as error:
             detail = {"index": None, "field": "window", "message": str(error)}
             raise ApiError(422, str(error), [detail]) from None
-        return json_response(_body(ranked, started, window=window or lookups.DEFAULT_WINDOW))
+        body = _body(ranked, started, details, window=window or lookups.DEFAULT_WINDOW)
+        return json_response(body)
 
     return router

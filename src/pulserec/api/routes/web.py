@@ -1,26 +1,53 @@
-"""The web page: ``GET /`` (index.html) and its static files under ``/static`` (both open)."""
+"""The web page (``GET /``, its files under ``/static``), the favicon and the API docs
+(``GET /docs``: Swagger UI from the ``swagger-ui-bundle`` package under ``/docs-assets``, so it
+works offline). All open under auth."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import APIRouter
-from starlette.responses import FileResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from starlette.responses import FileResponse, HTMLResponse
 from starlette.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+SWAGGER_DIR = Path(str(swagger_ui_path))
+DOCS_ASSETS = "/docs-assets"
+FAVICON = "/static/favicon.svg"
 
 
-def web_router() -> APIRouter:
+def web_router(openapi_url: str = "/openapi.json") -> APIRouter:
     router = APIRouter(tags=["web"])
 
     @router.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(WEB_DIR / "index.html", media_type="text/html; charset=utf-8")
 
+    @router.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> FileResponse:
+        return FileResponse(WEB_DIR / "favicon.svg", media_type="image/svg+xml")
+
+    @router.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=openapi_url,
+            title="pulserec API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=FAVICON,
+            swagger_ui_parameters={"validatorUrl": None},  # no call to validator.swagger.io
+        )
+
     return router
 
 
 def static_files() -> StaticFiles:
-    """The page's CSS and JavaScript modules (no build step)."""
+    """The page's CSS, JavaScript modules and icon (no build step)."""
     return StaticFiles(directory=WEB_DIR)
+
+
+def docs_assets() -> StaticFiles:
+    """Swagger UI's JavaScript and CSS, shipped by the ``swagger-ui-bundle`` package."""
+    return StaticFiles(directory=SWAGGER_DIR)
