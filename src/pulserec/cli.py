@@ -61,13 +61,27 @@ def import_files(
         str | None, typer.Option(help="items, users or events (default: detect).")
     ] = None,
     data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Annotated[
+        str | None, typer.Option(help="Import through this running server's API instead.")
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(help="X-API-Key for --url.", envvar="PULSEREC_API_KEY")
+    ] = None,
 ) -> None:
-    """Bulk-load items, users or events; rejected rows are summarised with reasons."""
-    from pulserec.cli_import import run_import
+    """Bulk-load items, users or events; rejected rows are summarised with reasons.
+
+    Into a data dir that a running server holds, the rows go through that server's API (it sees
+    them at once); if it does not answer, the import is refused."""
+    from pulserec.cli_import import remote_target, run_import
 
     if kind is not None and kind not in ("items", "users", "events"):
         fail(f"--kind must be items, users or events, not {kind!r}")
-    stored, unreadable = run_import(files, kind, data_dir, console)
+    try:
+        remote = remote_target(data_dir, url, api_key, console)
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    stored, unreadable = run_import(files, kind, data_dir, console, remote)
     if unreadable:
         fail(f"{unreadable} file(s) could not be imported (see above)")
     if stored == 0:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import logging
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from pulserec.datasets import load_dataset
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.startup import start_runtime
 from pulserec.ingest import Ingestor
+from pulserec.server_lock import claim, release
 from pulserec.storage import open_store
 
 logger = logging.getLogger(__name__)
@@ -26,9 +29,38 @@ def _one_torch_thread() -> None:
     torch.set_num_threads(1)
 
 
+class _Terminated(Exception):
+    """SIGTERM as an exception, so that the store is closed and the record removed."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
 def serve(data_dir: Path, host: str, port: int, dataset: str | None = None) -> None:
-    """Serve the API over the store in ``data_dir`` until interrupted."""
+    """Serve the API over the store in ``data_dir`` until interrupted; while it runs,
+    ``server.json`` in the data dir names this server (see ``pulserec.server_lock``).
+
+    uvicorn shuts down gracefully on SIGTERM and then raises it again; here that second SIGTERM
+    unwinds the cleanup before the process ends with the usual status."""
     _one_torch_thread()
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    terminated = False
+    claim(data_dir, host, port)
+    try:
+        _serve(data_dir, host, port, dataset)
+    except _Terminated:
+        terminated = True
+    finally:
+        release(data_dir)
+    if terminated and main_thread:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.raise_signal(signal.SIGTERM)
+
+
+def _serve(data_dir: Path, host: str, port: int, dataset: str | None) -> None:
     store = open_store(data_dir)
     if dataset is not None:
         if store.counts().items == 0:
