@@ -59,3 +59,14 @@ def test_malformed_json(client: TestClient) -> None:
         "/v1/chat", content=b"{nope", headers={"content-type": "application/json"}
     )
     assert response.status_code == 400
+
+
+def test_titles_tags_and_relaxation_reach_the_response(client: TestClient) -> None:
+    body = client.post("/v1/chat", json={"message": "something like Music story 2"}).json()
+    assert body["constraints"]["similar_to"] == [{"id": "music-2", "title": "Music story 2"}]
+    assert body["constraints"]["relaxed"] == []
+    assert body["items"] and "music-2" not in [item["id"] for item in body["items"]]
+    body = client.post("/v1/chat", json={"message": "garden and music, nothing space"}).json()
+    assert body["constraints"]["relaxed"] == ["Music"]
+    assert "Fewer than 10 items" in body["reply"]
+    assert set(body["constraints"]) >= {"tags", "exclude_tags", "attributes", "avoid"}

@@ -39,6 +39,8 @@ class Catalog:
         self._masks: dict[str, Bools] = {}
         self.version = 0  # bumped by every change to what may be served
         self._numeric: dict[str, npt.NDArray[np.float64]] = {}  # attribute -> value (NaN: none)
+        self._tags = _Labels()  # tag -> items
+        self._strings = _Labels()  # "attribute\x00value" -> items (string attributes)
 
     # -- growth -----------------------------------------------------------------------------
     def _grow(self, size: int) -> None:
@@ -67,6 +69,8 @@ class Catalog:
                 self._servable[index] = not item.hidden
                 self._set_categories(index, item.categories)
                 self._set_numeric(index, item.attributes)
+                self._tags.set(index, item.tags)
+                self._strings.set(index, _string_attributes(item.attributes))
             if vectors is not None:
                 has = ~np.isnan(vectors[:, 0]) if len(vectors) else np.zeros(0, dtype=bool)
                 self._vectors[indices[has]] = vectors[has]
@@ -139,6 +143,8 @@ class Catalog:
             self._servable[index] = False
             self._has_vector[index] = False
             self._set_categories(index, ())
+            self._tags.set(index, ())
+            self._strings.set(index, ())
             self.index.remove(np.array([index], dtype=np.int64))
         self.items.remove(item_id)
         return index
@@ -179,6 +185,87 @@ class Catalog:
                 mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
             self._masks[key] = mask
         return mask[: self.size]
+
+    def tag_names(self) -> list[str]:
+        """Every tag items carry (one spelling per lower-case name)."""
+        return self._tags.names()
+
+    def tag_mask(self, tag: str) -> Bools:
+        """(size,) mask of items tagged ``tag`` (case-insensitive)."""
+        return self._tags.mask(tag, self.size)
+
+    def attribute_values(self) -> dict[str, list[str]]:
+        """String attributes and their values, e.g. ``{"brand": ["Soleway", ...]}``."""
+        out: dict[str, list[str]] = {}
+        for key in self._strings.names():
+            name, value = key.split(_SEP, 1)
+            out.setdefault(name, []).append(value)
+        return out
+
+    def attribute_count(self, name: str, value: str) -> int:
+        """How many items have string attribute ``name`` equal to ``value``."""
+        return self._strings.count(f"{name}{_SEP}{value}")
+
+    def attribute_mask(self, name: str, value: str) -> Bools:
+        """(size,) mask of items whose string attribute ``name`` is ``value`` (any case)."""
+        return self._strings.mask(f"{name}{_SEP}{value}", self.size)
+
+
+_SEP = "\x00"
+
+
+def _string_attributes(attributes: dict[str, object]) -> tuple[str, ...]:
+    return tuple(
+        f"{name}{_SEP}{value.strip()}"
+        for name, value in attributes.items()
+        if isinstance(value, str) and value.strip() and _SEP not in name
+    )
+
+
+class _Labels:
+    """Items per case-insensitive label (tags, attribute values), with cached masks."""
+
+    def __init__(self) -> None:
+        self._members: dict[str, set[int]] = {}
+        self._spelling: dict[str, str] = {}
+        self._of: dict[int, tuple[str, ...]] = {}
+        self._masks: dict[str, Bools] = {}
+
+    def set(self, index: int, labels: tuple[str, ...]) -> None:
+        for old in self._of.pop(index, ()):
+            members = self._members.get(old)
+            if members is not None:
+                members.discard(index)
+                if not members:
+                    del self._members[old]
+                    self._spelling.pop(old, None)
+            self._masks.pop(old, None)
+        kept = tuple(dict.fromkeys(label.strip() for label in labels if label.strip()))
+        keys = tuple(dict.fromkeys(label.lower() for label in kept))
+        if keys:
+            self._of[index] = keys
+        for label in kept:
+            key = label.lower()
+            self._members.setdefault(key, set()).add(index)
+            self._spelling.setdefault(key, label)
+            self._masks.pop(key, None)
+
+    def names(self) -> list[str]:
+        return sorted(self._spelling.values())
+
+    def count(self, label: str) -> int:
+        return len(self._members.get(label.strip().lower(), ()))
+
+    def mask(self, label: str, size: int) -> Bools:
+        key = label.strip().lower()
+        mask = self._masks.get(key)
+        if mask is None or mask.shape[0] < size:
+            mask = np.zeros(size, dtype=bool)
+            members = self._members.get(key)
+            if members:
+                mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
+            self._masks[key] = mask
+        return mask[:size]
 
 
 def _resized(array: Bools, size: int) -> Bools:

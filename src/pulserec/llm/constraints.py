@@ -1,42 +1,47 @@
-"""Free text to hard constraints: categories to include or exclude, year and price ranges, and
-what is left as a semantic query. Rules and the catalog's own vocabulary, no generative model.
+"""Free text to constraints in a catalog's own vocabulary. Rules, no generative model.
 
-Categories are found three ways, in order: the catalog's own names (and plurals), everyday
-synonyms (:mod:`.lexicon`), then, for content words nothing matched, the query encoder's
-similarity to each category name. A category named after "no", "not", "without", "nothing",
-"except" or "avoid" (up to the next "but", "and", comma or stop) is excluded instead.
+In order: titles after "like", "similar to", "loved"... (:mod:`.titles`) become ``similar_to``;
+year and price ranges (:mod:`.ranges`) come out; the rest is read phrase by phrase, longest
+first, against the catalog's categories, tags and attribute values (:mod:`.vocabulary`). A
+phrase after "no", "not", "without", "nothing", "except", "avoid"... (up to the next comma, "but",
+or an "and" not followed by another name) is excluded: a category (and items tagged so), a tag or
+an attribute value. Every negated phrase is also kept in ``avoid``, so items whose text is about
+it can be ranked down. Content words nothing matched are the semantic query; for those (not the
+subject after "about"), the query encoder may still find a category whose name is close enough.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from pulserec.encoders.base import Encoder
-from pulserec.llm.lexicon import SYNONYMS
+from pulserec.llm.ranges import extract_prices, extract_years
+from pulserec.llm.text import key
+from pulserec.llm.titles import CUES, NOT_CUES, TitleSource, match_title
+from pulserec.llm.vocabulary import Term, Vocabulary
 
-NEGATIONS = ("no", "not", "without", "nothing", "except", "avoid", "never", "none")
+__all__ = ["ConstraintExtractor", "Constraints", "extract_prices", "extract_years"]
+
+_NEGATION_TEXT = "no not without nothing except avoid never none dont neither nor excluding minus"
+NEGATIONS = frozenset(_NEGATION_TEXT.split())
 _STOP_TEXT = (
     "a an the i me my we our you some any something anything for from of with to in on and or"
     " but please want looking look find show give recommend recommendation recommendations need"
     " would like love really very too so that which is are be it its this these those about"
     " good great nice best film films movie movies one ones item items thing things story"
+    " stories song songs track tracks tune tunes piece pieces article articles news stuff gear"
+    " equipment product products set made released watch listen read buy get see make what else"
+    " whole kind sort type lot lots more other another just also maybe around by at into"
+    " can could will should something's id im it's there here cheap budget"
 )
 STOPWORDS = frozenset(_STOP_TEXT.split())
-_DECADE = re.compile(r"\b(?:the\s+)?(?:(19|20)(\d)0|'?(\d)0)'?s\b")
-_BETWEEN_YEARS = re.compile(r"\bbetween\s+((?:19|20)\d\d)\s+and\s+((?:19|20)\d\d)\b")
-_BEFORE = re.compile(r"\b(?:before|older than|earlier than|pre-?)\s*((?:19|20)\d\d)\b")
-_AFTER = re.compile(r"\b(?:after|newer than|later than|since)\s+((?:19|20)\d\d)\b")
-_YEAR = re.compile(r"\b(?:from|in|of)\s+((?:19|20)\d\d)\b")
-_MONEY = r"\$?\s*(\d+(?:\.\d+)?)\s*(?:dollars|usd|bucks|\$)?"
-_PRICE_BETWEEN = re.compile(rf"\bbetween\s+{_MONEY}\s+and\s+{_MONEY}")
-_PRICE_MAX = re.compile(rf"\b(?:under|below|less than|cheaper than|up to|at most|max)\s+{_MONEY}")
-_PRICE_MIN = re.compile(rf"\b(?:over|above|more than|at least|min)\s+{_MONEY}")
-_WORD = re.compile(r"[a-z0-9&'\-]+")
+_TOKEN = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?|&|[,.;!?:]")
+_BOUNDARY = frozenset(",.;!?:") | {"but"}
 
 
 @dataclass(frozen=True)
@@ -51,117 +56,225 @@ class Constraints:
     price_max: float | None = None
     text: str = ""
     notes: tuple[str, ...] = field(default=())
+    tags: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+    attributes: tuple[tuple[str, str], ...] = ()  # (name, value): any value of a name will do
+    exclude_attributes: tuple[tuple[str, str], ...] = ()
+    similar_to: tuple[tuple[str, str], ...] = ()  # (item id, title)
+    avoid: tuple[str, ...] = ()  # negated phrases: items about them are ranked down
 
     def as_json(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        """The ``constraints`` object of ``POST /v1/chat``."""
+        return {
+            "include": list(self.include),
+            "exclude": list(self.exclude),
+            "tags": list(self.tags),
+            "exclude_tags": list(self.exclude_tags),
+            "attributes": _grouped(self.attributes),
+            "exclude_attributes": _grouped(self.exclude_attributes),
+            "similar_to": [{"id": i, "title": t} for i, t in self.similar_to],
+            "year_min": self.year_min,
+            "year_max": self.year_max,
+            "price_min": self.price_min,
+            "price_max": self.price_max,
+            "avoid": list(self.avoid),
+            "text": self.text,
+            "notes": list(self.notes),
+        }
 
 
-def _decade(match: re.Match[str]) -> tuple[int, int]:
-    if match.group(1):
-        start = int(match.group(1) + match.group(2) + "0")
-    else:
-        digit = int(match.group(3))
-        start = (2000 if digit <= 2 else 1900) + 10 * digit
-    return start, start + 9
+def _grouped(pairs: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, value in pairs:
+        out.setdefault(name, []).append(value)
+    return out
 
 
-def extract_years(text: str) -> tuple[int | None, int | None, str]:
-    """Year bounds from decades ("90s"), ranges, "before/after YEAR", "from YEAR"."""
-    if m := _BETWEEN_YEARS.search(text):
-        return int(m.group(1)), int(m.group(2)), text.replace(m.group(0), " ")
-    low: int | None = None
-    high: int | None = None
-    if m := _DECADE.search(text):
-        low, high = _decade(m)
-        text = text.replace(m.group(0), " ")
-    if m := _BEFORE.search(text):
-        high, text = int(m.group(1)) - 1, text.replace(m.group(0), " ")
-    if m := _AFTER.search(text):
-        since = m.group(0).startswith("since")
-        low, text = int(m.group(1)) + (0 if since else 1), text.replace(m.group(0), " ")
-    if low is None and high is None and (m := _YEAR.search(text)):
-        low = high = int(m.group(1))
-        text = text.replace(m.group(0), " ")
-    return low, high, text
+@dataclass
+class _Found:
+    """Accumulates one reading."""
+
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    exclude_tags: list[str] = field(default_factory=list)
+    attributes: list[tuple[str, str]] = field(default_factory=list)
+    exclude_attributes: list[tuple[str, str]] = field(default_factory=list)
+    leftover: list[str] = field(default_factory=list)
+    subjects: set[str] = field(default_factory=set)  # words right after "about"
+    avoid: list[str] = field(default_factory=list)
+
+    def add(self, terms: list[Term], negated: bool) -> None:
+        for term in terms:
+            if term.kind == "category":
+                (self.exclude if negated else self.include).append(term.name)
+            elif term.kind == "tag":
+                (self.exclude_tags if negated else self.tags).append(term.name)
+            else:
+                pair = (term.name, term.value)
+                (self.exclude_attributes if negated else self.attributes).append(pair)
 
 
-def extract_prices(text: str) -> tuple[float | None, float | None, str]:
-    """Price bounds from "under 100", "over $50", "between 20 and 40 dollars"."""
-    if m := _PRICE_BETWEEN.search(text):
-        return float(m.group(1)), float(m.group(2)), text.replace(m.group(0), " ")
-    low: float | None = None
-    high: float | None = None
-    if m := _PRICE_MAX.search(text):
-        high, text = float(m.group(1)), text.replace(m.group(0), " ")
-    if m := _PRICE_MIN.search(text):
-        low, text = float(m.group(1)), text.replace(m.group(0), " ")
-    return low, high, text
+def _tokens(text: str) -> list[str]:
+    return [t.replace("\u2019", "").replace("'", "") for t in _TOKEN.findall(text)]
+
+
+def _unique(values: list[Any], drop: list[Any] | None = None) -> tuple[Any, ...]:
+    banned = set(drop or ())
+    return tuple(v for v in dict.fromkeys(values) if v not in banned)
 
 
 class ConstraintExtractor:
-    """Reads requests against one catalog's category names."""
+    """Reads requests against one catalog's vocabulary (and, optionally, its titles)."""
 
     def __init__(
-        self, categories: list[str], encoder: Encoder | None = None, threshold: float = 0.62
+        self,
+        categories: list[str] | Vocabulary,
+        encoder: Encoder | None = None,
+        threshold: float = 0.62,
+        titles: TitleSource | None = None,
     ) -> None:
-        self.names = {c.lower(): c for c in categories}
+        self.vocabulary = (
+            categories if isinstance(categories, Vocabulary) else Vocabulary(categories)
+        )
         self.encoder = encoder
         self.threshold = threshold
+        self.titles = titles
+        self._names = sorted(
+            {n for n in self.vocabulary.categories.values() if ">" not in n}, key=str.lower
+        )
         self._name_vectors: npt.NDArray[np.float32] | None = None
-        if encoder is not None and categories:
-            self._name_vectors = encoder.encode(list(self.names.values()))
-
-    def _lookup(self, phrase: str) -> str | None:
-        for candidate in (phrase, phrase.rstrip("s"), SYNONYMS.get(phrase, "")):
-            if candidate and candidate in self.names:
-                return self.names[candidate]
-        return None
+        if encoder is not None and self._names:
+            self._name_vectors = encoder.encode(self._names)
 
     def _by_embedding(self, words: list[str]) -> list[str]:
         if self._name_vectors is None or self.encoder is None or not words:
             return []
         similarity = self.encoder.encode(words) @ self._name_vectors.T  # (W, C)
         best = similarity.argmax(axis=1)
-        names = list(self.names.values())
-        return [names[b] for w, b in enumerate(best) if similarity[w, b] >= self.threshold]
+        return [self._names[b] for w, b in enumerate(best) if similarity[w, b] >= self.threshold]
+
+    def _similar(self, tokens: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+        """Tokens with titles after a cue taken out, and the items those titles name."""
+        if self.titles is None:
+            return tokens, []
+        out: list[str] = []
+        found: list[tuple[str, str]] = []
+        i = 0
+        while i < len(tokens):
+            cue = _cue_length(tokens, i)
+            if cue:
+                rest = tokens[i + cue :]
+                match = match_title(rest, self.titles)
+                if match is not None and not self._is_vocabulary(rest[: match[0]]):
+                    found += match[1]
+                    i += cue + match[0]
+                    continue
+            out.append(tokens[i])
+            i += 1
+        return out, found
+
+    def _is_vocabulary(self, words: list[str]) -> bool:
+        content = [w for w in words if w not in STOPWORDS]
+        return len(content) <= 1 and bool(self.vocabulary.resolve(key(" ".join(words))))
 
     def extract(self, message: str) -> Constraints:
-        text = " " + message.lower().replace("science fiction", "sci-fi") + " "
+        tokens, similar = self._similar(_tokens(message.lower()))
+        text = " " + " ".join(tokens) + " "
         year_min, year_max, text = extract_years(text)
         price_min, price_max, text = extract_prices(text)
-        include: list[str] = []
-        exclude: list[str] = []
-        leftover: list[str] = []
-        ignored: list[str] = []
-        for clause in re.split(r"[,.;!?]|\bbut\b|\band\b", text):
-            words = _WORD.findall(clause)
-            negated = False
-            position = 0
-            while position < len(words):
-                word = words[position]
-                if word in NEGATIONS:
-                    negated = True
-                    position += 1
-                    continue
-                pair = " ".join(words[position : position + 2])
-                found = self._lookup(pair) if position + 1 < len(words) else None
-                step = 2 if found else 1
-                found = found or self._lookup(word)
-                if found:
-                    (exclude if negated else include).append(found)
-                elif word not in STOPWORDS and not word.isdigit():
-                    (ignored if negated else leftover).append(word)
-                position += step
-        matched = self._by_embedding([w for w in leftover if len(w) > 3])
-        include += [name for name in matched if name not in exclude]
-        include = [c for c in dict.fromkeys(include) if c not in exclude]
+        found = self._read(_tokens(text))
+        guesses = [
+            w for w in found.leftover if len(w) > 3 and w not in found.subjects and not w.isdigit()
+        ]
+        found.include += [n for n in self._by_embedding(guesses) if n not in found.exclude]
+        text_words = [w for w in found.leftover if not w.isdigit()]
         return Constraints(
-            tuple(include),
-            tuple(dict.fromkeys(exclude)),
-            year_min,
-            year_max,
-            price_min,
-            price_max,
-            " ".join(leftover),
-            tuple(f"could not apply: not {word}" for word in ignored),
+            include=_unique(found.include, found.exclude),
+            exclude=_unique(found.exclude),
+            year_min=year_min,
+            year_max=year_max,
+            price_min=price_min,
+            price_max=price_max,
+            text=" ".join(text_words),
+            tags=_unique(found.tags, found.exclude_tags),
+            exclude_tags=_unique(found.exclude_tags),
+            attributes=_unique(found.attributes, found.exclude_attributes),
+            exclude_attributes=_unique(found.exclude_attributes),
+            similar_to=_unique(similar),
+            avoid=_unique(found.avoid),
         )
+
+    def _read(self, tokens: list[str]) -> _Found:
+        found = _Found()
+        negated, about, i = False, False, 0
+        phrase: list[str] = []  # the negated words so far, for ``avoid``
+        while i < len(tokens):
+            token = tokens[i]
+            if token in _BOUNDARY or (token == "and" and not self._starts_term(tokens, i + 1)):
+                negated, about = False, False
+                found.avoid += [" ".join(phrase)] if phrase else []
+                phrase = []
+                i += 1
+                continue
+            if token in NEGATIONS:
+                negated = True
+                i += 1
+                continue
+            if token in ("and", "or", "nor"):
+                found.avoid += [" ".join(phrase)] if phrase else []
+                phrase = []
+                i += 1
+                continue
+            length, terms = self._longest(tokens, i, negated)
+            if terms:
+                found.add(terms, negated)
+                if negated:
+                    phrase += tokens[i : i + length]
+                i += length
+                about = False
+                continue
+            if token == "about":
+                about = True
+            elif token not in STOPWORDS:
+                if negated:
+                    phrase.append(token)
+                else:
+                    found.leftover.append(token)
+                    if about:
+                        found.subjects.add(token)
+                about = False
+            i += 1
+        found.avoid += [" ".join(phrase)] if phrase else []
+        return found
+
+    def _longest(self, tokens: list[str], i: int, negated: bool) -> tuple[int, list[Term]]:
+        top = min(self.vocabulary.longest, len(tokens) - i)
+        for n in range(top, 0, -1):
+            words = tokens[i : i + n]
+            if any(w in _BOUNDARY for w in words):
+                continue
+            if n == 1 and words[0] in _GENERIC:
+                return 0, []
+            terms = self.vocabulary.resolve(key(" ".join(words)), negated)
+            if terms:
+                return n, terms
+        return 0, []
+
+    def _starts_term(self, tokens: list[str], i: int) -> bool:
+        """Whether a name starts right at ``i`` ("no horror and thrillers", not "and a ...")."""
+        return i < len(tokens) and bool(self._longest(tokens, i, False)[1])
+
+
+_GENERIC = frozenset({"a", "an", "the", "and", "or", "for", "of", "with", "to", "in", "on", "by"})
+
+
+def _cue_length(tokens: list[str], i: int) -> int:
+    """The number of tokens of a title cue starting at ``i`` (0: none)."""
+    if i > 0 and tokens[i - 1] in NOT_CUES:
+        return 0
+    for cue in CUES:
+        parts = cue.split()
+        if tokens[i : i + len(parts)] == parts:
+            return len(parts)
+    return 0
