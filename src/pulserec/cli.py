@@ -144,7 +144,13 @@ def embed(
 
 @app.command()
 def evaluate(
-    dataset: Annotated[str, typer.Option(help="Data set to evaluate on.")] = "movielens-100k",
+    dataset: Annotated[
+        str | None, typer.Option(help="Data set to evaluate on (default movielens-100k).")
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Evaluate on this data dir's stored items and events."),
+    ] = None,
     protocol: Annotated[
         str | None, typer.Option(help="random, temporal, loo, cold-items, ratings or replay.")
     ] = None,
@@ -163,10 +169,48 @@ def evaluate(
     if protocol is None:
         fail("--protocol is required (random, temporal, loo, cold-items, ratings or replay)")
         return
+    if dataset is not None and data_dir is not None:
+        fail("give --dataset or --data-dir, not both")
     names = None if models is None else [m.strip() for m in models.split(",") if m.strip()]
-    code = run_evaluate(dataset, protocol, names, k, seed, out)
+    code = run_evaluate(
+        dataset or "movielens-100k", protocol, names, k, seed, out, data_dir=data_dir
+    )
     if code:
         raise typer.Exit(code=code)
+
+
+@app.command()
+def recommend(
+    out: Annotated[Path, typer.Option("--out", help="FILE.jsonl, FILE.csv or FILE.parquet.")],
+    users: Annotated[
+        Path | None,
+        typer.Option(
+            "--users",
+            help="Users file: one id a line, or a CSV/JSONL/Parquet user_id (or id) column.",
+        ),
+    ] = None,
+    all_users: Annotated[bool, typer.Option("--all", help="Every stored user.")] = False,
+    k: Annotated[int, typer.Option("--k", help="Items per user (1-1000).")] = 10,
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    url: Annotated[
+        str | None, typer.Option("--url", help="A running server (its batch route) instead.")
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option("--api-key", help="X-API-Key for --url.", envvar="PULSEREC_API_KEY"),
+    ] = None,
+) -> None:
+    """Every user's list (--all) or a file's users (--users) to a file, with a progress bar."""
+    from pulserec.cli_recommend import run_recommend
+
+    if (users is None) == (not all_users):
+        fail("give --users FILE or --all (one of them)")
+    try:
+        done, version = run_recommend(users, k, out, data_dir, url, api_key)
+    except ValueError as exc:
+        fail(str(exc))
+        return
+    console.print(f"wrote {done:,} users' lists to {out} (model version {version})")
 
 
 @bench_app.command("ingest")

@@ -1,4 +1,7 @@
-"""``pulserec evaluate``: check the request, run the protocol, print a table, write the report."""
+"""``pulserec evaluate``: check the request, run the protocol, print a table, write the report.
+
+The data is a named data set (``--dataset``) or the user's own stored data (``--data-dir``,
+protocols ``STORE_PROTOCOLS``); both give the same outputs."""
 
 from __future__ import annotations
 
@@ -16,20 +19,31 @@ from pulserec.evaluation.protocols import PROTOCOLS, RATING_PROTOCOLS
 from pulserec.evaluation.replay import run_replay, write_replay_report
 from pulserec.evaluation.report import table_columns, write_report
 from pulserec.evaluation.runner import EvalResult, evaluate
+from pulserec.evaluation.store_data import load_store_data
 
 ALL_PROTOCOLS = (*PROTOCOLS, "replay")
+STORE_PROTOCOLS = ("temporal", "random", "loo", "cold-items")
 
 
 class UsageError(ValueError):
     """A bad request: unknown data set, protocol or model, or a bad ``k``."""
 
 
-def check_request(dataset: str, protocol: str, models: Sequence[str] | None, k: int) -> None:
+def check_request(
+    dataset: str,
+    protocol: str,
+    models: Sequence[str] | None,
+    k: int,
+    data_dir: Path | None = None,
+) -> None:
     """Raise :class:`UsageError` (one line) for anything the run could not do."""
-    if dataset not in DATASETS:
+    if data_dir is None and dataset not in DATASETS:
         raise UsageError(f"unknown data set {dataset!r} (known: {', '.join(DATASETS)})")
     if protocol not in ALL_PROTOCOLS:
         raise UsageError(f"unknown protocol {protocol!r} (known: {', '.join(ALL_PROTOCOLS)})")
+    if data_dir is not None and protocol not in STORE_PROTOCOLS:
+        usable = ", ".join(STORE_PROTOCOLS)
+        raise UsageError(f"--data-dir evaluates {usable}; protocol {protocol!r} needs --dataset")
     if k < 1:
         raise UsageError(f"--k must be at least 1, not {k}")
     if models is None:
@@ -66,23 +80,29 @@ def run_evaluate(
     seed: int,
     out: Path | None,
     progress: bool = True,
+    data_dir: Path | None = None,
 ) -> int:
     """Evaluate and write ``results.json``, ``report.md`` and plots into ``out``.
 
-    ``out`` defaults to ``./pulserec-eval/<protocol>``. Returns the exit status: 0 on success,
-    2 on a bad request and 1 when the data set cannot be loaded, each with one line on stderr.
+    With ``data_dir`` the data is what that data dir stores, not ``dataset``. ``out`` defaults
+    to ``./pulserec-eval/<protocol>``. Returns the exit status: 0 on success, 2 on a bad request
+    and 1 when the data cannot be loaded, each with one line on stderr.
     """
     try:
-        check_request(dataset, protocol, models, k)
+        check_request(dataset, protocol, models, k, data_dir)
     except UsageError as exc:
         print(f"pulserec: {exc}", file=sys.stderr)
         return 2
     if protocol == "replay":
         return run_replay_protocol(models, k, out, progress)
+    source = dataset if data_dir is None else str(data_dir)
     try:
-        data = load_eval_data(dataset, progress=progress)
+        if data_dir is None:
+            data = load_eval_data(dataset, progress=progress)
+        else:
+            data = load_store_data(data_dir, progress=progress)
     except (OSError, RuntimeError) as exc:
-        print(f"pulserec: cannot load {dataset}: {exc}".splitlines()[0], file=sys.stderr)
+        print(f"pulserec: cannot load {source}: {exc}".splitlines()[0], file=sys.stderr)
         return 1
     if missing := [name for name in models or () if name in unavailable_models(data)]:
         reason = "no item text embeddings could be made (see the log)"
@@ -90,7 +110,8 @@ def run_evaluate(
         return 2
     result = evaluate(data, protocol, models, k, seed, progress=progress)
     target = out if out is not None else Path("pulserec-eval") / protocol
-    files = write_report(result, target, command_line(dataset, protocol, models, k, seed, target))
+    command = command_line(dataset, protocol, models, k, seed, target, data_dir)
+    files = write_report(result, target, command)
     show(result, files)
     return 0
 
@@ -133,10 +154,17 @@ def show(result: EvalResult, files: list[Path]) -> None:
 
 
 def command_line(
-    dataset: str, protocol: str, models: list[str] | None, k: int, seed: int, out: Path
+    dataset: str,
+    protocol: str,
+    models: list[str] | None,
+    k: int,
+    seed: int,
+    out: Path,
+    data_dir: Path | None = None,
 ) -> str:
     """The CLI line that reproduces a run (recorded in the report)."""
-    parts = ["pulserec", "evaluate", "--dataset", dataset, "--protocol", protocol]
+    source = ["--dataset", dataset] if data_dir is None else ["--data-dir", str(data_dir)]
+    parts = ["pulserec", "evaluate", *source, "--protocol", protocol]
     parts += ["--models", ",".join(models)] if models is not None else []
     parts += ["--k", str(k), "--seed", str(seed), "--out", str(out)]
     return shlex.join(parts)
