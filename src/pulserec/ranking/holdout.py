@@ -42,6 +42,7 @@ def ndcg_at(scores: Float32s, labels: Any, k: int) -> float:
     scores, labels = np.asarray(scores)[keep], labels[keep]
     if not len(labels):
         return 0.0
+    k = min(k, labels.shape[1])  # a catalog smaller than k
     top = np.argsort(-np.nan_to_num(scores, nan=-np.inf), axis=1, kind="stable")[:, :k]
     gains = np.take_along_axis(labels, top, axis=1) > 0
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
