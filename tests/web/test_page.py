@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pulserec.api.app import create_app
 from pulserec.config import ServerSettings
 from pulserec.storage import MemoryStore
+from pulserec.types import User
 from tests.engine.conftest import build, filled_store
 from tests.web.test_routes import PNG
 
@@ -271,3 +272,48 @@ def test_the_page_asks_for_a_key(page: Page, keyed_url: str) -> None:
     page.get_by_role("button", name="Create and recommend").click()
     expect(page.locator("#recs-title")).to_have_text("Recommendations for keyless")
     expect(message).to_be_hidden()
+
+
+@pytest.fixture(scope="module")
+def crowded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The small catalog with 300 more users than the picker's first page of 200."""
+    store: MemoryStore = filled_store()
+    store.upsert_users([User(f"member-{n:03d}") for n in range(300)])
+    runtime = build(store, tmp_path_factory.mktemp("crowded"), ("itemknn",))
+    with ThreadedServer(create_app(store, ServerSettings(), runtime=runtime)) as server:
+        yield server.url
+    store.close()
+
+
+def test_the_user_picker_finds_a_user_beyond_the_first_200(page: Page, crowded_url: str) -> None:
+    page.goto(crowded_url + "/")
+    expect(page.locator("#recs .card").first).to_be_visible()
+    expect(page.locator("#user-select option")).to_have_count(200)
+    expect(page.locator('#user-select option[value="member-287"]')).to_have_count(0)
+    expect(page.locator("#user-count")).to_contain_text("search to find others")
+    page.fill("#user-search", "member-28")
+    expect(page.locator("#user-select option")).to_have_count(10)
+    expect(page.locator("#user-count")).to_have_text("10 matches")
+    expect(page.locator("#recs-title")).to_have_text("Recommendations for member-280")
+    page.select_option("#user-select", "member-287")
+    expect(page.locator("#recs-title")).to_have_text("Recommendations for member-287")
+    expect(page.locator("#recs .card")).to_have_count(10)
+    page.fill("#user-search", "")
+    expect(page.locator("#user-select option")).to_have_count(200)
+
+
+def test_docs_render_with_no_network_beyond_the_server(page: Page, base_url: str) -> None:
+    outside: list[str] = []
+
+    def only_local(route: Any) -> None:
+        if route.request.url.startswith(base_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(base_url + "/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("pulserec")
+    expect(page.locator('.opblock-summary-path[data-path="/v1/recommend/batch"]')).to_be_visible()
+    assert outside == []

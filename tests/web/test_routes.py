@@ -4,6 +4,7 @@ and evaluation reports with their plots (path-safe)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
+from pulserec.api.docs_schema import openapi_30
 from pulserec.api.metrics import Timeseries
 from pulserec.config import ServerSettings
 from pulserec.storage import MemoryStore
@@ -122,3 +124,58 @@ def test_reports_without_an_eval_dir_are_an_empty_list(
     monkeypatch.setenv("PULSEREC_EVAL_DIR", str(tmp_path / "nowhere"))
     body = _client(store, tmp_path).get("/v1/admin/reports").json()
     assert body["reports"] == []
+
+
+def test_docs_work_offline_from_local_assets(store: MemoryStore, tmp_path: Path) -> None:
+    client = _client(store, tmp_path, api_key="k", read_key="r")
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
+    sources = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert "/docs-assets/swagger-ui-bundle.js" in sources
+    assert "/docs-assets/swagger-ui.css" in sources
+    assert all(s.startswith("/") and not s.startswith("//") for s in sources), sources
+    assert "http://" not in docs.text and "https://" not in docs.text  # no CDN, no validator
+    for source in sources:
+        asset = client.get(source)
+        assert asset.status_code == 200 and asset.content, source
+    assert "SwaggerUIBundle" in client.get("/docs-assets/swagger-ui-bundle.js").text
+    assert client.get("/redoc").status_code == 404  # ReDoc would need a CDN
+    original = client.get("/openapi.json").json()
+    for_swagger = client.get("/docs/openapi.json").json()
+    assert original["openapi"].startswith("3.1") and for_swagger["openapi"] == "3.0.3"
+    assert set(for_swagger["paths"]) == set(original["paths"])
+    assert '{"type": "null"}' not in json.dumps(for_swagger)
+
+
+def test_openapi_30_rewrites_the_31_forms() -> None:
+    document = {
+        "openapi": "3.1.0",
+        "components": {
+            "schemas": {
+                "A": {
+                    "properties": {
+                        "x": {"anyOf": [{"type": "string"}, {"type": "null"}], "title": "X"},
+                        "y": {"anyOf": [{"type": "integer"}, {"type": "string"}, {"type": "null"}]},
+                        "z": {"const": "item"},
+                        "k": {"type": "integer", "exclusiveMinimum": 0, "examples": [5]},
+                    }
+                }
+            }
+        },
+    }
+    converted = openapi_30(document)
+    assert document["openapi"] == "3.1.0"  # the input is left as it was
+    props = converted["components"]["schemas"]["A"]["properties"]
+    assert props["x"] == {"type": "string", "title": "X", "nullable": True}
+    assert props["y"] == {"anyOf": [{"type": "integer"}, {"type": "string"}], "nullable": True}
+    assert props["z"] == {"enum": ["item"]}
+    assert props["k"] == {"type": "integer", "minimum": 0, "exclusiveMinimum": True, "example": 5}
+
+
+def test_favicon(store: MemoryStore, tmp_path: Path) -> None:
+    client = _client(store, tmp_path, api_key="k", read_key="r")
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert icon.content.startswith(b"<svg")
+    assert '<link rel="icon" href="/static/favicon.svg"' in client.get("/").text
+    assert client.get("/static/favicon.svg").content == icon.content

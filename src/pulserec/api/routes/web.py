@@ -1,24 +1,29 @@
 """The web page (``GET /``, its files under ``/static``), the favicon and the API docs
 (``GET /docs``: Swagger UI from the ``swagger-ui-bundle`` package under ``/docs-assets``, so it
-works offline). All open under auth."""
+works offline, reading ``/docs/openapi.json``, the 3.0 form of the schema). All open under
+auth."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import FileResponse, HTMLResponse
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
+from pulserec.api.docs_schema import openapi_30
+
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 SWAGGER_DIR = Path(str(swagger_ui_path))
 DOCS_ASSETS = "/docs-assets"
 FAVICON = "/static/favicon.svg"
+DOCS_SCHEMA = "/docs/openapi.json"
 
 
-def web_router(openapi_url: str = "/openapi.json") -> APIRouter:
+def web_router() -> APIRouter:
     router = APIRouter(tags=["web"])
 
     @router.get("/", include_in_schema=False)
@@ -32,13 +37,17 @@ def web_router(openapi_url: str = "/openapi.json") -> APIRouter:
     @router.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=openapi_url,
+            openapi_url=DOCS_SCHEMA,
             title="pulserec API",
             swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
             swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
             swagger_favicon_url=FAVICON,
             swagger_ui_parameters={"validatorUrl": None},  # no call to validator.swagger.io
         )
+
+    @router.get(DOCS_SCHEMA, include_in_schema=False)
+    async def docs_schema(request: Request) -> dict[str, Any]:
+        return openapi_30(request.app.openapi())
 
     return router
 

@@ -155,22 +155,43 @@ async function createUser(event) {
   await refresh();
 }
 
+const USER_PAGE = 200;
+let userQuery = 0; // only the latest search fills the picker
+let searchTimer = null;
+
+/** Fill the picker with the first users, or those whose id contains the search box's text
+ * (GET /v1/users?q=), so any user can be found, not only the first page. */
 export async function loadUsers() {
-  const { body } = await api("/v1/users?limit=200");
+  const mine = ++userQuery;
+  const text = $("#user-search").value.trim();
+  const query = text ? `&q=${enc(text)}` : "";
+  const { body } = await api(`/v1/users?limit=${USER_PAGE}${query}`);
+  if (mine !== userQuery) return false;
   const select = $("#user-select");
   const previous = select.value;
   select.replaceChildren(...body.users.map((u) => h("option", { value: u.id, text: `${u.id} (${u.events} events)` })));
   if (previous && body.users.some((u) => u.id === previous)) select.value = previous;
-  if (!body.users.length) {
+  const shown = body.users.length;
+  $("#user-count").textContent = text
+    ? `${body.total} match${body.total === 1 ? "" : "es"}${body.total > shown ? `, first ${shown} shown` : ""}`
+    : body.total > shown ? `first ${shown} of ${body.total} users: search to find others` : "";
+  if (!text && !shown) {
     $("#mode-anon").checked = true;
     state.mode = "anon";
   }
+  return select.value !== previous;
+}
+
+async function searchUsers() {
+  clearMessage();
+  if (await loadUsers() && state.mode === "user") await refresh();
 }
 
 function setMode(mode) {
   state.mode = mode;
   $("#new-user-form").hidden = mode !== "new";
   $("#user-select").disabled = mode !== "user";
+  $("#user-search").disabled = mode !== "user";
   if (mode === "new") $("#new-user-id").focus();
   return refresh();
 }
@@ -179,6 +200,10 @@ export function initTry() {
   document.querySelectorAll('input[name="mode"]').forEach((radio) =>
     radio.addEventListener("change", () => guarded(() => setMode(radio.value))));
   $("#user-select").addEventListener("change", () => guarded(() => { clearMessage(); return refresh(); }));
+  $("#user-search").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => guarded(searchUsers), 250);
+  });
   $("#refresh").addEventListener("click", () => guarded(() => { clearMessage(); return refresh(); }));
   $("#new-user-form").addEventListener("submit", (e) => guarded(() => createUser(e)));
   $("#search-form").addEventListener("submit", (e) => guarded(() => search(e)));
