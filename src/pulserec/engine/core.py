@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -363,7 +364,12 @@ class Engine:
             request.query,
             request.preferences is not None,
         )
-        explained = self.explainer.explain(items, evidence)
+        stored = self.user_states.evidence(request.history)  # None: an anonymous session
+        if stored is not None:
+            citable = self.config.feedback.citable(stored.kinds, stored.values)
+            evidence = replace(evidence, kinds=stored.kinds, values=stored.values, citable=citable)
+        tiers = self.popularity().tier[items] if "trending" in sources else None
+        explained = self.explainer.explain(items, evidence, sources, tiers)
         out = []
         for item_id, score, source, (sentence, reasons) in zip(
             ids, scores.tolist(), sources, explained, strict=True

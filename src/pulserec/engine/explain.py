@@ -1,10 +1,20 @@
-"""Grounded explanations: each reason is evidence that really holds for this user and item.
+"""Grounded explanations: each reason is evidence that really holds for this user and item, and
+each sentence names that evidence as it was.
 
-- ``history``: the user's own items nearest to the recommended one by text vector (only items
-  that are in the user's history, and only when they are really close);
-- ``attribute``: categories the item has that recur in the user's history;
-- ``trending``: the item is among the most popular right now;
+- ``history``: the user's own items nearest to the recommended one by text vector, only items
+  whose latest event an explanation may cite (:meth:`pulserec.feedback.Feedback.citable`:
+  positive ones and views, never a low rating, a dislike or a skip), and only when they are
+  really close; ``events`` says what each one was, and the sentence says it ("you rated Fargo 5",
+  "you bought X", "you viewed Y"). Items of an anonymous session have no stored events: "you
+  engaged with X";
+- ``attribute``: categories the item has that recur among those citable items;
+- ``trending``: the item is in ``Engine.trending_now()`` (the current ``popular`` top 50, with
+  events in its window);
 - ``query`` / ``preferences``: the search phrase or stated tastes the list was built from.
+
+An item with none of these gets one sentence true of where it came from (its ``source``): a
+popularity fill says which horizon it is popular over, a model's pick says it comes from what
+people with similar histories engage with.
 """
 
 from __future__ import annotations
@@ -17,20 +27,57 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from pulserec.engine.popularity import ALL_TIME, RECENT, WINDOW
+from pulserec.types import EVENT_TYPES, EventType
+
 Int32s = npt.NDArray[np.int32]
+Int8s = npt.NDArray[np.int8]
+Float32s = npt.NDArray[np.float32]
+Bools = npt.NDArray[np.bool_]
 
 HISTORY_MIN_COSINE = 0.35
 MAX_NAMED_ITEMS = 2
+FILL_SOURCE = "trending"
+_VERBS: dict[str, tuple[str, str]] = {  # event type -> (verb, after the titles)
+    EventType.RATING.value: ("rated", ""),
+    EventType.PURCHASE.value: ("bought", ""),
+    EventType.CART.value: ("added", " to your cart"),
+    EventType.CLICK.value: ("clicked", ""),
+    EventType.LIKE.value: ("liked", ""),
+    EventType.VIEW.value: ("viewed", ""),
+    EventType.SEARCH.value: ("found", " in a search"),
+}
+_UNKNOWN = ("engaged with", "")
+_FILLS = {
+    WINDOW: "Among the items people engaged with in the last day.",
+    RECENT: "Among the most popular items of the last 30 days.",
+    ALL_TIME: "Among the most popular items overall.",
+}
+_UNRANKED_FILL = "Added to complete the list."
+_BY_SOURCE = {
+    "pop": "Among the most popular items overall.",
+    "content": "Recommended for its similarity to what you engaged with.",
+}
+_COLLABORATIVE = "Recommended from what people with similar histories engage with."
+_NO_EVIDENCE = "Recommended from the catalog."
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """What a request knows that explanations may cite."""
+    """What a request knows that explanations may cite.
 
-    history: Int32s  # the user's positive items, most recent last
+    ``kinds``/``values``: per history item, its latest event's type code and value (NaN: none);
+    ``citable``: which history items a reason may name. All three are None when the history
+    has no stored events (an anonymous session): its items are named as engaged with.
+    """
+
+    history: Int32s  # the user's items, most recent last
     trending: frozenset[int]
     query: str | None = None
     preferences: bool = False
+    kinds: Int8s | None = None
+    values: Float32s | None = None
+    citable: Bools | None = None
 
 
 class Explainer:
@@ -50,17 +97,28 @@ class Explainer:
         self._title_of = title_of
         self.category_label = category_label
 
-    def explain(self, items: Int32s, evidence: Evidence) -> list[tuple[str, list[dict[str, Any]]]]:
-        """One ``(sentence, reasons)`` per item in ``items``."""
-        nearest = self._nearest_history(items, evidence.history)
-        common = self._common_categories(evidence.history)
+    def explain(
+        self,
+        items: Int32s,
+        evidence: Evidence,
+        sources: Sequence[str] | None = None,
+        tiers: Int8s | None = None,
+    ) -> list[tuple[str, list[dict[str, Any]]]]:
+        """One ``(sentence, reasons)`` per item in ``items``; ``sources`` (each item's) and
+        ``tiers`` (each item's popularity tier) word the sentence of an item without reasons."""
+        positions = np.arange(evidence.history.size, dtype=np.int32)
+        if evidence.citable is not None:
+            positions = positions[evidence.citable]
+        cited = evidence.history[positions]
+        nearest = self._nearest_history(items, cited)
+        common = self._common_categories(cited)
         out = []
-        for position, item in enumerate(items.tolist()):
+        for row, item in enumerate(items.tolist()):
             reasons: list[dict[str, Any]] = []
             if evidence.query:
                 reasons.append({"kind": "query", "text": evidence.query})
-            if nearest[position]:
-                reasons.append({"kind": "history", "item_ids": nearest[position]})
+            if nearest[row].size:
+                reasons.append(self._history_reason(evidence, positions[nearest[row]]))
             shared = [c for c in self._categories_of(item) if c in common][:2]
             reasons.extend(
                 {"kind": "attribute", "name": self.category_label, "value": c} for c in shared
@@ -69,30 +127,54 @@ class Explainer:
                 reasons.append({"kind": "preferences"})
             if item in evidence.trending:
                 reasons.append({"kind": "trending"})
-            out.append((self.sentence(reasons), reasons))
+            source = sources[row] if sources is not None else None
+            tier = int(tiers[row]) if tiers is not None else None
+            fallback = _fallback(source, tier, evidence.history.size > 0)
+            out.append((self.sentence(reasons, fallback), reasons))
         return out
 
-    def _nearest_history(self, items: Int32s, history: Int32s) -> list[list[int]]:
-        """For each item, up to two of the user's items nearest to it by text (indices)."""
-        empty: list[list[int]] = [[] for _ in range(len(items))]
+    def _history_reason(self, evidence: Evidence, positions: Int32s) -> dict[str, Any]:
+        """A ``history`` reason naming ``evidence.history[positions]`` with their events."""
+        reason: dict[str, Any] = {
+            "kind": "history",
+            "item_ids": evidence.history[positions].tolist(),
+        }
+        if evidence.kinds is not None and evidence.values is not None:
+            events: list[dict[str, Any]] = []
+            for kind, value in zip(
+                evidence.kinds[positions].tolist(), evidence.values[positions].tolist(), strict=True
+            ):
+                event: dict[str, Any] = {"type": EVENT_TYPES[kind]}
+                if not np.isnan(value):
+                    event["value"] = value
+                events.append(event)
+            reason["events"] = events
+        return reason
+
+    def _nearest_history(self, items: Int32s, history: Int32s) -> list[Int32s]:
+        """For each item, the positions in ``history`` of up to two items nearest to it by
+        text (only really close ones)."""
+        empty = np.zeros(0, dtype=np.int32)
+        out: list[Int32s] = [empty] * len(items)
         has = self._has_vector()
-        history = history[(history < has.shape[0])]
-        history = history[has[history]] if history.size else history
-        if history.size == 0 or items.size == 0:
-            return empty
+        usable = np.flatnonzero(history < has.shape[0]).astype(np.int32)
+        usable = usable[has[history[usable]]] if usable.size else usable
+        if usable.size == 0 or items.size == 0:
+            return out
         vectors = self._vectors()
         ok = (items < has.shape[0]) & has[np.minimum(items, has.shape[0] - 1)]
+        chosen = history[usable]
         similarity = np.asarray(
-            vectors[np.where(ok, items, 0)] @ vectors[history].T, dtype=np.float32
+            vectors[np.where(ok, items, 0)] @ vectors[chosen].T, dtype=np.float32
         )  # (k, H)
         similarity[~ok] = -np.inf
-        similarity[items[:, None] == history[None, :]] = -np.inf
-        count = min(MAX_NAMED_ITEMS, history.size)
+        similarity[items[:, None] == chosen[None, :]] = -np.inf
+        count = min(MAX_NAMED_ITEMS, usable.size)
         best = np.argsort(-similarity, axis=1, kind="stable")[:, :count]
         for row in range(len(items)):
             close = best[row][similarity[row, best[row]] >= HISTORY_MIN_COSINE]
-            empty[row] = history[close].tolist()
-        return empty
+            out[row] = usable[close]
+        return out
 
     def _common_categories(self, history: Int32s) -> set[str]:
         """Categories on at least a fifth of the user's recent items (and at least two)."""
@@ -101,30 +183,53 @@ class Explainer:
         needed = max(2, len(recent) // 5)
         return {c for c, n in counts.items() if n >= needed}
 
-    def sentence(self, reasons: Sequence[dict[str, Any]]) -> str:
-        """One plain sentence from the reasons, in the order they were found."""
+    def sentence(self, reasons: Sequence[dict[str, Any]], fallback: str = _NO_EVIDENCE) -> str:
+        """One plain sentence from the reasons, in the order they were found (``fallback``
+        when there are none)."""
         parts: list[str] = []
         attributes = [r["value"] for r in reasons if r["kind"] == "attribute"]
         for reason in reasons:
             kind = reason["kind"]
             if kind == "query":
-                parts.append(f'it matches your search "{reason["text"]}"')
+                parts.append(f'it matches your request "{reason["text"]}"')
             elif kind == "history":
-                titles = _joined([self._title_of(i) for i in reason["item_ids"]])
-                parts.append(f"you liked {titles}")
+                parts.append("you " + self._what_you_did(reason))
             elif kind == "attribute" and reason["value"] == attributes[0]:
                 parts.append(f"you often choose {_joined(attributes)}")
             elif kind == "preferences":
                 parts.append("it fits the tastes you described")
             elif kind == "trending":
-                parts.append("it is trending right now")
+                parts.append("it is popular right now")
         if not parts:
-            return "Recommended from what similar people engage with."
-        return f"Because {_joined(parts, ', ')}."
+            return fallback
+        return f"Because {_joined(parts, ', ', ', and ')}."
+
+    def _what_you_did(self, reason: dict[str, Any]) -> str:
+        """``rated Fargo 5 and Heat 4``, ``bought X and viewed Y``, ``engaged with X``."""
+        events = reason.get("events") or [None] * len(reason["item_ids"])
+        groups: dict[tuple[str, str], list[str]] = {}
+        for item, event in zip(reason["item_ids"], events, strict=True):
+            title = self._title_of(item)
+            verb = _VERBS.get(event["type"], _UNKNOWN) if event else _UNKNOWN
+            if event and "value" in event and event["type"] == EventType.RATING.value:
+                title = f"{title} {event['value']:g}"
+            groups.setdefault(verb, []).append(title)
+        return _joined([f"{verb} {_joined(names)}{tail}" for (verb, tail), names in groups.items()])
 
 
-def _joined(parts: Sequence[str], separator: str = ", ") -> str:
+def _fallback(source: str | None, tier: int | None, has_history: bool) -> str:
+    """The sentence for an item without reasons, true of its source."""
+    if source == FILL_SOURCE:
+        return _FILLS.get(tier, _UNRANKED_FILL) if tier is not None else _UNRANKED_FILL
+    if source in _BY_SOURCE:
+        return _BY_SOURCE[source] if has_history or source == "pop" else _NO_EVIDENCE
+    if source is None or not has_history:
+        return _NO_EVIDENCE
+    return _COLLABORATIVE
+
+
+def _joined(parts: Sequence[str], separator: str = ", ", last: str = " and ") -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     if len(parts) <= 1:
         return "".join(parts)
-    return separator.join(parts[:-1]) + " and " + parts[-1]
+    return separator.join(parts[:-1]) + last + parts[-1]

@@ -25,6 +25,7 @@ from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
 from pulserec.engine.training import Trainer
 from pulserec.engine.updates import OnlineUpdater
+from pulserec.feedback import Signal
 from pulserec.ingest import Ingestor
 from pulserec.interactions import Interactions
 from pulserec.llm.openai_compat import generator_from_env
@@ -134,9 +135,11 @@ def load_preferences(engine: Engine, updater: OnlineUpdater) -> None:
 
 
 def load_events(engine: Engine) -> None:
-    """Recent and seen items per user, trending counters and the event log, from the store."""
+    """Recent and seen items per user, trending counters and the event log, from the store,
+    with the same feedback rule as the online updater."""
     data = Interactions.from_store(engine.store, engine.users, engine.items)
-    engine.user_states.load(data)
-    positive = data.positive_mask()
-    engine.trending.add(data.item_idx[positive], data.timestamp[positive])
-    engine.event_log.append(data.item_idx[positive], data.timestamp[positive])
+    feedback = engine.config.feedback
+    engine.user_states.load(data, feedback.signals(data.type_code, data.value) == Signal.NEGATIVE)
+    counted = feedback.engagement(data.type_code)
+    engine.trending.add(data.item_idx[counted], data.timestamp[counted])
+    engine.event_log.append(data.item_idx[counted], data.timestamp[counted])

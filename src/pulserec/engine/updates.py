@@ -16,8 +16,9 @@ import numpy as np
 
 from pulserec.encoders.texts import item_text
 from pulserec.engine.core import Engine
+from pulserec.feedback import Signal
 from pulserec.ingest import Change
-from pulserec.interactions import NEGATIVE_TYPES
+from pulserec.interactions import TYPE_CODES
 from pulserec.types import Event, Item, User
 
 logger = logging.getLogger(__name__)
@@ -63,18 +64,31 @@ class OnlineUpdater:
             self.engine.user_states.set_preferences(index, vector)
 
     def events(self, events: list[Event]) -> None:
+        """User state (history with its evidence, seen), trending and the event log, by the
+        rules of :mod:`pulserec.feedback` (a negative event takes the item out of the history;
+        trending counts engagements)."""
         engine = self.engine
         rated = [e for e in events if e.item_id is not None]
         if not rated:
             return
         users = engine.users.add_many(e.user_id for e in rated)
         items = engine.items.add_many(e.item_id for e in rated if e.item_id is not None)
-        positive = np.array([e.type not in NEGATIVE_TYPES for e in rated], dtype=bool)
+        kinds = np.array([TYPE_CODES[e.type.value] for e in rated], dtype=np.int8)
+        values = np.array([np.nan if e.value is None else e.value for e in rated], np.float32)
+        negative = engine.config.feedback.signals(kinds, values) == Signal.NEGATIVE
         stamps = np.array([e.timestamp for e in rated], dtype=np.float64)
-        for user, item, good in zip(users.tolist(), items.tolist(), positive.tolist(), strict=True):
-            engine.user_states.add(user, item, good)
-        engine.trending.add(items[positive], stamps[positive])
-        engine.event_log.append(items[positive], stamps[positive])
+        for user, item, kind, value, bad in zip(
+            users.tolist(),
+            items.tolist(),
+            kinds.tolist(),
+            values.tolist(),
+            negative.tolist(),
+            strict=True,
+        ):
+            engine.user_states.add(user, item, kind, value, bad)
+        counted = engine.config.feedback.engagement(kinds)
+        engine.trending.add(items[counted], stamps[counted])
+        engine.event_log.append(items[counted], stamps[counted])
         engine.pending.record(rated)
         self.events_applied += len(rated)
 

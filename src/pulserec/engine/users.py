@@ -1,14 +1,21 @@
 """Online user state: what each user engaged with, in time order, updated on every event.
 
-Kept as one small int32 array per user (not Python lists of ints): cheap to slice into a
-request's ``Query`` and nearly free for the garbage collector. ``history`` holds positive items
-(most recent last, repeats collapsed to their latest position); ``seen`` every item the user
-touched at all (dislikes and skips too), which is what ``exclude_seen`` leaves out.
+Kept as small arrays per user (not Python lists of ints): cheap to slice into a request's
+``Query`` and nearly free for the garbage collector. ``history`` holds the items whose latest
+event was not negative (most recent last, repeats collapsed to their latest position; a dislike,
+a skip or a low rating takes the item out), with that latest event's type code (int8) and value
+(float32, NaN: none) alongside, which is what explanations name as the evidence. ``seen`` holds
+every item the user touched at all, which is what ``exclude_seen`` leaves out.
+
+A request holds the very ``history`` array of the state, so :meth:`UserStates.evidence` finds
+the events behind it by identity; a history that is not a user's current one (an anonymous
+session, or one a concurrent event just replaced) has no evidence.
 """
 
 from __future__ import annotations
 
 import itertools
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -16,16 +23,30 @@ import numpy.typing as npt
 from pulserec.interactions import Interactions
 
 Int32s = npt.NDArray[np.int32]
+Int8s = npt.NDArray[np.int8]
 Float32s = npt.NDArray[np.float32]
+Bools = npt.NDArray[np.bool_]
 _EMPTY = np.zeros(0, dtype=np.int32)
 
 
+class History(NamedTuple):
+    """A user's history items and, per item, the type code and value of its latest event."""
+
+    items: Int32s
+    kinds: Int8s
+    values: Float32s
+
+
+_NO_HISTORY = History(_EMPTY, np.zeros(0, np.int8), np.zeros(0, np.float32))
+
+
 class UserStates:
-    """Per-user recent items, seen items and stated-preference vectors, by user index."""
+    """Per-user history (with its evidence), seen items and stated-preference vectors."""
 
     def __init__(self, max_history: int = 200) -> None:
         self.max_history = max_history
-        self._history: list[Int32s] = []
+        self._history: list[History] = []
+        self._by_array: dict[int, History] = {}  # id(history.items) -> history
         self._seen: list[Int32s] = []
         self._preferences: dict[int, Float32s] = {}
         self._versions: dict[int, int] = {}
@@ -40,39 +61,63 @@ class UserStates:
     def _grow(self, user: int) -> None:
         missing = user + 1 - len(self._history)
         if missing > 0:
-            self._history.extend([_EMPTY] * missing)
+            self._history.extend([_NO_HISTORY] * missing)
             self._seen.extend([_EMPTY] * missing)
 
-    def load(self, data: Interactions) -> None:
-        """Replace every user's state with ``data``'s events, ordered by time then arrival."""
-        self._history, self._seen = [], []
+    def _set_history(self, user: int, history: History) -> None:
+        old = self._history[user]
+        self._by_array[id(history.items)] = history
+        self._history[user] = history
+        self._by_array.pop(id(old.items), None)
+
+    def load(self, data: Interactions, negative: Bools) -> None:
+        """Replace every user's state with ``data``'s events, ordered by time then arrival;
+        ``negative`` marks the events that take an item out of the history."""
+        self._history, self._seen, self._by_array = [], [], {}
         self._grow(data.n_users - 1)
         if not len(data):
             return
         order = np.lexsort((np.arange(len(data)), data.timestamp, data.user_idx))
         users, items = data.user_idx[order], data.item_idx[order]
-        positive = data.positive_mask()[order]
+        kinds, values, negative = data.type_code[order], data.value[order], negative[order]
         bounds = np.r_[0, np.flatnonzero(np.diff(users)) + 1, len(users)]
         for start, end in itertools.pairwise(bounds):
             user = int(users[start])
             mine = items[start:end]
             self._seen[user] = np.unique(mine).astype(np.int32)
-            self._history[user] = _latest_unique(mine[positive[start:end]])[-self.max_history :]
+            latest = start + _latest_positions(mine)
+            kept = latest[~negative[latest]][-self.max_history :]
+            self._set_history(
+                user,
+                History(items[kept], kinds[kept], values[kept]),
+            )
 
-    def add(self, user: int, item: int, positive: bool) -> None:
-        """Record one event (most recent last)."""
+    def add(self, user: int, item: int, kind: int, value: float, negative: bool) -> None:
+        """Record one event (most recent last): its type code, value (NaN: none) and whether
+        it is negative feedback."""
         self._grow(user)
         self._touch(user)
         seen = self._seen[user]
         if not (seen == item).any():
             self._seen[user] = np.append(seen, np.int32(item))
-        if positive:
-            history = self._history[user]
-            history = history[history != item]
-            self._history[user] = np.append(history, np.int32(item))[-self.max_history :]
+        old = self._history[user]
+        other = old.items != item
+        if negative and other.all():
+            return
+        items, kinds, values = old.items[other], old.kinds[other], old.values[other]
+        if not negative:
+            items = np.append(items, np.int32(item))[-self.max_history :]
+            kinds = np.append(kinds, np.int8(kind))[-self.max_history :]
+            values = np.append(values, np.float32(value))[-self.max_history :]
+        self._set_history(user, History(items, kinds, values))
 
     def history(self, user: int) -> Int32s:
-        return self._history[user] if 0 <= user < len(self._history) else _EMPTY
+        return self._history[user].items if 0 <= user < len(self._history) else _EMPTY
+
+    def evidence(self, history: Int32s) -> History | None:
+        """The events behind ``history`` when it is a user's current history array."""
+        found = self._by_array.get(id(history))
+        return found if found is not None and found.items is history else None
 
     def seen(self, user: int) -> Int32s:
         return self._seen[user] if 0 <= user < len(self._seen) else _EMPTY
@@ -91,16 +136,14 @@ class UserStates:
         """Drop everything known about a user (a deleted user)."""
         self._touch(user)
         if 0 <= user < len(self._history):
-            self._history[user] = _EMPTY
+            self._set_history(user, _NO_HISTORY)
             self._seen[user] = _EMPTY
         self._preferences.pop(user, None)
 
 
-def _latest_unique(items: Int32s) -> Int32s:
-    """``items`` with repeats collapsed to their last occurrence, order kept."""
+def _latest_positions(items: Int32s) -> npt.NDArray[np.intp]:
+    """Positions of each distinct item's last occurrence in ``items``, in order."""
     if items.size < 2:
-        return items.astype(np.int32)
-    reversed_items = items[::-1]
-    _, first = np.unique(reversed_items, return_index=True)
-    keep = np.sort(items.size - 1 - first)
-    return items[keep].astype(np.int32)
+        return np.arange(items.size)
+    _, first = np.unique(items[::-1], return_index=True)
+    return np.sort(items.size - 1 - first)
