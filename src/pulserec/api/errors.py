@@ -1,4 +1,5 @@
-"""The one error format of the API and the handlers that produce it.
+"""The one error format of the API, the handlers that produce it, and its place in the OpenAPI
+document (every operation lists the error statuses it can answer, with this shape).
 
 ``{"error": {"code": str, "message": str, "details": [{"index", "field", "message"}]}}``
 """
@@ -11,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -25,6 +27,37 @@ _CODES_BY_STATUS = {
     413: "payload_too_large",
     422: "validation_error",
 }
+
+
+class ErrorDetail(BaseModel):
+    index: int | None
+    field: str
+    message: str
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+    details: list[ErrorDetail]
+
+
+class ErrorBody(BaseModel):
+    """What every error response carries."""
+
+    error: ErrorInfo
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "Malformed JSON",
+    401: "Missing or wrong API key",
+    404: "Unknown resource",
+    409: "Conflict (a second training, an existing id)",
+    413: "Request body over the limit",
+    422: "A well-formed request that breaks the rules",
+    503: "The store is unreachable",
+}
+_WRITES = frozenset({"post", "put", "patch", "delete"})
+_CONFLICTS = ("/v1/admin/train", "/v1/experiments")
 
 
 class ApiError(Exception):
@@ -105,9 +138,52 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "internal error", code="internal")
 
 
+def _error_statuses(method: str, path: str, operation: dict[str, Any]) -> list[int]:
+    statuses = {422}
+    if path.startswith("/v1/"):
+        statuses.add(401)
+    if "requestBody" in operation:
+        statuses.add(400)
+    if method in _WRITES:
+        statuses |= {413, 503}
+    if "{" in path:
+        statuses.add(404)
+    if method == "post" and path.startswith(_CONFLICTS):
+        statuses.add(409)
+    return sorted(statuses)
+
+
+def document_errors(spec: dict[str, Any]) -> dict[str, Any]:
+    """Give every operation of an OpenAPI document its error responses in the standard shape
+    (FastAPI's default 422 ``HTTPValidationError`` is not what the API sends)."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    definition = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(definition.pop("$defs", {}))
+    schemas["ErrorBody"] = definition
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for path, operations in spec.get("paths", {}).items():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            for status in _error_statuses(method, path, operation):
+                description = _ERROR_DESCRIPTIONS[status]
+                responses.setdefault(str(status), {"description": description, "content": content})
+    return spec
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Make every error, expected or not, leave in the standard format."""
+    """Make every error, expected or not, leave in the standard format, as /openapi.json says."""
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(ApiError, _on_api_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_errors(generate())
+        return app.openapi_schema
+
+    setattr(app, "openapi", openapi)  # noqa: B010 - mypy forbids assigning to a method
