@@ -1,7 +1,11 @@
 """The write path shared by the API, the importers and the data set loaders.
 
-Every write goes to the store first (durable), then to subscribers (the online updater in later
-stages). A subscriber sees only what the store accepted, in order.
+Every write goes to the store first (durable), then to subscribers (the online updater). One
+lock covers the commit and the publication together, so subscribers see changes in the
+store's commit order, and a reader holding that lock (a training cutting its snapshot) sees a
+point where everything committed is also published. Expensive work (encoding item text and
+stated preferences) is done by *preparers* before the lock is taken, so a large item batch
+never stalls events.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pulserec.storage import AppendResult, Store
 from pulserec.types import Event, Item, User
@@ -27,56 +32,78 @@ class Change:
     deleted_items: tuple[str, ...] = ()
     deleted_users: tuple[str, ...] = ()
     result: AppendResult | None = None
+    prepared: dict[str, Any] | None = None  # what preparers computed (e.g. text vectors)
 
 
 Subscriber = Callable[[Change], None]
+Preparer = Callable[[Change], dict[str, Any]]
 
 
 class Ingestor:
     """Validated domain objects in, durable state and notifications out."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, lock: threading.RLock | None = None) -> None:
         self.store = store
         self._subscribers: list[Subscriber] = []
-        self._lock = threading.Lock()
+        self._preparers: list[Preparer] = []
+        self.lock = lock if lock is not None else threading.RLock()  # commit + publish
         self.events_accepted = 0
         self.events_duplicate = 0
 
     def subscribe(self, subscriber: Subscriber) -> None:
-        """Call ``subscriber`` after every accepted write."""
+        """Call ``subscriber`` after every accepted write, in commit order."""
         self._subscribers.append(subscriber)
+
+    def prepare_with(self, preparer: Preparer) -> None:
+        """Run ``preparer`` on each item or user change before its commit, outside the lock;
+        what it returns reaches subscribers as ``Change.prepared``."""
+        self._preparers.append(preparer)
+
+    def _prepared(self, change: Change) -> Change:
+        if not self._preparers:
+            return change
+        prepared: dict[str, Any] = {}
+        for preparer in self._preparers:
+            prepared.update(preparer(change))
+        return Change(items=change.items, users=change.users, prepared=prepared)
 
     def _publish(self, change: Change) -> None:
         for subscriber in self._subscribers:
             subscriber(change)
 
     def add_items(self, items: Sequence[Item]) -> int:
-        count = self.store.upsert_items(items)
-        self._publish(Change(items=tuple(items)))
+        change = self._prepared(Change(items=tuple(items)))
+        with self.lock:
+            count = self.store.upsert_items(items)
+            self._publish(change)
         return count
 
     def add_users(self, users: Sequence[User]) -> int:
-        count = self.store.upsert_users(users)
-        self._publish(Change(users=tuple(users)))
+        change = self._prepared(Change(users=tuple(users)))
+        with self.lock:
+            count = self.store.upsert_users(users)
+            self._publish(change)
         return count
 
     def add_events(self, events: Sequence[Event]) -> AppendResult:
         """Store a batch atomically; duplicates (by ``event_id``) are counted, not stored."""
-        result = self.store.append_events(events)
-        with self._lock:
+        with self.lock:
+            result = self.store.append_events(events)
             self.events_accepted += result.accepted
             self.events_duplicate += result.duplicates
-        self._publish(Change(events=tuple(events), result=result))
+            self._publish(Change(events=tuple(events), result=result))
         return result
 
     def delete_item(self, item_id: str) -> bool:
-        deleted = self.store.delete_item(item_id)
-        if deleted:
-            self._publish(Change(deleted_items=(item_id,)))
+        with self.lock:
+            deleted = self.store.delete_item(item_id)
+            if deleted:
+                self._publish(Change(deleted_items=(item_id,)))
         return deleted
 
     def delete_user(self, user_id: str) -> bool:
-        deleted = self.store.delete_user(user_id)
-        if deleted:
-            self._publish(Change(deleted_users=(user_id,)))
+        with self.lock:
+            deleted = self.store.delete_user(user_id)
+            if deleted:
+                self._publish(Change(deleted_users=(user_id,)))
         return deleted

@@ -72,6 +72,36 @@ class Interactions:
         )
 
     @classmethod
+    def from_known_events(cls, events: Iterable[Event], users: IdMap, items: IdMap) -> Interactions:
+        """Map events through ``users``/``items`` without growing them: events naming an id
+        the maps do not hold (a deleted item) are left out."""
+        kept = [e for e in events if e.item_id is not None]
+        user_idx = users.lookup([e.user_id for e in kept])
+        item_idx = items.lookup([e.item_id for e in kept if e.item_id is not None])
+        known = (user_idx >= 0) & (item_idx >= 0)
+        mapped = cls.from_events([], users, items)
+        if not known.any():
+            return mapped
+        rows = np.flatnonzero(known)
+        return cls(
+            users=users,
+            items=items,
+            user_idx=user_idx[rows],
+            item_idx=item_idx[rows],
+            type_code=np.fromiter(
+                (TYPE_CODES[kept[r].type.value] for r in rows), dtype=np.int8, count=rows.size
+            ),
+            value=np.fromiter(
+                (np.nan if kept[r].value is None else kept[r].value for r in rows),
+                dtype=np.float32,
+                count=rows.size,
+            ),
+            timestamp=np.fromiter(
+                (kept[r].timestamp for r in rows), dtype=np.float64, count=rows.size
+            ),
+        )
+
+    @classmethod
     def from_store(
         cls, store: Store, users: IdMap | None = None, items: IdMap | None = None
     ) -> Interactions:

@@ -161,3 +161,21 @@ def test_train_needs_the_api_key(runtime: Runtime) -> None:
     body = ok(client.post("/v1/admin/train", headers={"X-API-Key": "k"}))
     job = client.get(f"/v1/admin/train/{body['job']}", headers={"X-API-Key": "r"})
     assert ok(job)["state"] == "done"
+
+
+def test_a_training_that_can_fit_nothing_says_why(tmp_path: Path) -> None:
+    from pulserec.types import Event, EventType
+
+    store = MemoryStore()
+    store.append_events(
+        [Event("u", f"p{n}", EventType.CLICK, 1_700_000_000.0 + n) for n in range(5)]
+    )
+    runtime = build(store, tmp_path, ("content",))  # needs item text; only placeholders exist
+    client = TestClient(create_app(store, ServerSettings(), runtime=runtime))
+    body = ok(client.post("/v1/admin/train"))
+    assert body["models"] == []
+    assert "text vectors" in body["skipped"]["content"]
+    assert "no model could be trained" in body["message"]
+    job = ok(client.get(f"/v1/admin/train/{body['job']}"))
+    assert job["skipped"] == body["skipped"]
+    store.close()

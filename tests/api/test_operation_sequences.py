@@ -135,6 +135,7 @@ class OperationSequences(RuleBasedStateMachine):
                 self._listed(client.get(f"/v1/recommend/{user}?{query}"))
             self.ok(client.get(f"/v1/users/{user}"))
             self.ok(client.get(f"/v1/users/{user}/events"))
+            self.ok(client.get(f"/v1/users/{user}/export"))
             self._listed(client.get(f"/v1/search?q=rocket&user_id={user}&k=5"))
             body = {"message": "something with guitars but no war", "user_id": user}
             self._listed(client.post("/v1/chat", json=body))
@@ -142,7 +143,10 @@ class OperationSequences(RuleBasedStateMachine):
             self.ok(client.get(f"/v1/items/{item}"))
             self._listed(client.get(f"/v1/items/{item}/similar?k=5"))
             self._listed(client.post("/v1/recommend/session", json={"items": [item], "k": 5}))
-        self._listed(client.get("/v1/popular?k=20"))
+        self._listed(client.get("/v1/popular?k=20&include=item"))
+        batch = self.ok(client.post("/v1/recommend/batch", json={"users": users, "k": 4}))
+        for result in batch.json().get("results", []):
+            self._listed_ids([entry["id"] for entry in result["items"]])
         self._listed(client.get("/v1/popular?k=5&window=1h"))
         self.ok(client.get("/v1/items?limit=50"))
         self.ok(client.get("/v1/users"))
@@ -152,7 +156,9 @@ class OperationSequences(RuleBasedStateMachine):
         self.ok(response)
         if response.status_code != 200:
             return
-        ids = [entry["id"] for entry in response.json()["items"]]
+        self._listed_ids([entry["id"] for entry in response.json()["items"]])
+
+    def _listed_ids(self, ids: list[str]) -> None:
         assert len(ids) == len(set(ids)), ids
         assert not set(ids) & (self.deleted | self.hidden), ids
 

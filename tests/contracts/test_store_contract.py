@@ -139,3 +139,18 @@ def test_all_user_events_in_arrival_order(store: Store) -> None:
     assert store.all_user_events("nobody") == []
     store.delete_user("u")
     assert store.all_user_events("u") == []
+
+
+def test_event_sequence_cuts_a_snapshot_and_is_never_reused(store: Store) -> None:
+    assert store.event_seq() == 0
+    store.append_events([_event("a", "x", 1.0, "1"), _event("b", "y", 2.0, "2")])
+    cut = store.event_seq()
+    assert cut == 2
+    store.append_events([_event("c", "z", 3.0, "3")])
+    assert [e.event_id for b in store.iter_events(until=cut) for e in b] == ["1", "2"]
+    store.delete_user("c")  # the newest event goes; its number must not come back
+    assert store.event_seq() == 3
+    store.append_events([_event("d", "z", 4.0, "4")])
+    assert store.event_seq() == 4
+    assert [e.event_id for b in store.iter_events(until=cut) for e in b] == ["1", "2"]
+    assert [e.event_id for b in store.iter_events() for e in b] == ["1", "2", "4"]

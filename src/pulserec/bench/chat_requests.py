@@ -1,8 +1,9 @@
 """Conversational requests with the constraints a careful reader would take from them.
 
-The first held-out set, now the tuning set (``pulserec bench chat --set tuning``): issue 12's
-extractor was developed with these in view; :mod:`pulserec.bench.chat_heldout` is held out. ``expected`` keys:
-``include``/``exclude`` (category sets), ``years`` (min, max) and ``price`` (min, max).
+The first held-out set, now the tuning set (``pulserec bench chat --set tuning``): the
+vocabulary-based extractor was developed with these in view; :mod:`pulserec.bench.chat_heldout`
+is held out. ``expected`` keys: ``include``/``exclude`` (category sets), ``years`` (min, max)
+and ``price`` (min, max).
 """
 
 from __future__ import annotations

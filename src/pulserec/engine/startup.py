@@ -64,8 +64,9 @@ def start_runtime(
     if bundle is not None:
         engine.adopt_maps(bundle.users, bundle.items)
     cache = EmbeddingCache(data_dir / CACHE_FILENAME) if data_dir is not None else None
-    ingestor = Ingestor(store)
+    ingestor = Ingestor(store, engine.write_lock)
     updater = OnlineUpdater(engine)
+    ingestor.prepare_with(updater.prepare)
     with engine.write_lock:
         load_catalog(engine, cache, progress)
         load_preferences(engine, updater)

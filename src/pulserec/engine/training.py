@@ -1,9 +1,11 @@
 """Background retraining: fit from the store, publish versioned artifacts, swap atomically.
 
-A training snapshots how many events the store holds and starts recording newer ones (both
-under the engine's write lock, so no event falls between); fits every configured model on the
-snapshot in a worker thread while requests keep being served; writes the bundle; then, under
-the write lock again, folds the recorded events into the new models and swaps them in.
+A training cuts its snapshot at the store's event sequence and starts recording newer events,
+both under the ingest lock (which every commit and its publication hold together), so each
+event is either in the snapshot or recorded, never both and never neither. It fits every
+configured model on the snapshot in a worker thread while requests keep being served; writes
+the bundle; then, under the lock again, folds the recorded events into the new models and
+swaps them in. Items posted during the fit stay "fresh" (newer than the models).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class TrainJob:
     state: str = "queued"  # queued | running | done | failed
     model_version: str | None = None
     error: str | None = None
+    models: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # model -> why it was not trained
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -48,6 +52,8 @@ class TrainJob:
             "state": self.state,
             "model_version": self.model_version,
             "error": self.error,
+            "models": self.models,
+            "skipped": self.skipped,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
         }
@@ -94,7 +100,10 @@ class Trainer:
         job.state = "running"
         version, error = None, None
         try:
-            version = self._train().version
+            bundle = self._train()
+            version = bundle.version
+            job.models = list(bundle.models)
+            job.skipped = dict(bundle.meta.get("skipped", {}))
         except Exception as failure:  # reported through the job; the old models keep serving
             logger.exception("training %s failed", job.id)
             error = f"{type(failure).__name__}: {failure}"
@@ -107,23 +116,21 @@ class Trainer:
             job.state = "done" if error is None and version is not None else "failed"
             job.done.set()
 
-    def _snapshot(self) -> Interactions:
-        """The stored events up to now, mapped through the engine's live id maps."""
+    def _snapshot(self) -> tuple[Interactions, int]:
+        """The stored events up to a cut, mapped through the engine's id maps (events of
+        deleted items left out), and how many items the engine knew at the cut."""
         engine = self.engine
-        with engine.write_lock:
-            total = engine.store.counts().events
+        with engine.write_lock:  # the ingest lock: nothing is committed but unpublished
+            cut = engine.store.event_seq()
+            n_items = len(engine.items)
             engine.pending.start()
-        parts, taken = [], 0
-        for batch in engine.store.iter_events():
-            batch = batch[: total - taken]
-            taken += len(batch)
-            with engine.write_lock:
-                parts.append(Interactions.from_events(batch, engine.users, engine.items))
-            if taken >= total:
-                break
+        parts = [
+            Interactions.from_known_events(batch, engine.users, engine.items)
+            for batch in engine.store.iter_events(until=cut)
+        ]
         if not parts:
-            return Interactions.from_events([], engine.users, engine.items)
-        return Interactions.concat(parts)
+            return Interactions.from_events([], engine.users, engine.items), n_items
+        return Interactions.concat(parts), n_items
 
     def _vectors(self) -> ItemVectors | None:
         """The catalog's text vectors by id (live items with text only)."""
@@ -135,14 +142,17 @@ class Trainer:
         vectors = catalog.vectors()[[r for r, _ in live]].astype("float32")
         return ItemVectors([i for _, i in live], vectors)
 
-    def _fit(self, data: Interactions, vectors: ItemVectors | None) -> dict[str, Any]:
+    def _fit(
+        self, data: Interactions, vectors: ItemVectors | None, skipped: dict[str, str]
+    ) -> dict[str, Any]:
         fitted: dict[str, Any] = {}
         for name in self.engine.config.models:
             spec = registry.MODELS.get(name)
             if spec is None:
                 raise ValueError(f"unknown model {name!r} in the engine's configuration")
             if spec.needs_vectors and vectors is None:
-                logger.warning("skipping %s: no item has text vectors yet", name)
+                skipped[name] = "no item has text vectors yet (post items with a title)"
+                logger.warning("skipping %s: %s", name, skipped[name])
                 continue
             params = {**spec.defaults, **self.engine.config.model_params.get(name, {})}
             started = time.perf_counter()
@@ -154,14 +164,20 @@ class Trainer:
     def _train(self) -> ModelBundle:
         engine = self.engine
         started = time.perf_counter()
-        data = self._snapshot()
-        fitted = self._fit(data, self._vectors()) if len(data) else {}
+        data, n_items = self._snapshot()
+        skipped: dict[str, str] = {}
+        if len(data):
+            fitted = self._fit(data, self._vectors(), skipped)
+        else:
+            fitted = {}
+            skipped = {name: "no events stored yet" for name in engine.config.models}
         meta = {
-            "n_items": data.n_items,
+            "n_items": n_items,
             "n_events": len(data),
             "trained_at": time.time(),
             "fit_seconds": {name: round(entry[3], 3) for name, entry in fitted.items()},
             "train_seconds": round(time.perf_counter() - started, 3),
+            "skipped": skipped,
         }
         models: dict[str, Retriever] = {name: entry[0] for name, entry in fitted.items()}
         version = f"mem-{uuid.uuid4().hex[:8]}"
@@ -172,10 +188,10 @@ class Trainer:
         with engine.write_lock:
             pending = engine.pending.drain()
             if pending and models:
-                fresh = Interactions.from_events(pending, engine.users, engine.items)
+                fresh = Interactions.from_known_events(pending, engine.users, engine.items)
                 for model in models.values():
                     model.update(fresh)
-            bundle = ModelBundle(version, models, data.n_items, meta)
+            bundle = ModelBundle(version, models, n_items, meta)
             engine.swap(bundle)
         self.last = {**meta, "model_version": version, "replayed_events": len(pending)}
         return bundle

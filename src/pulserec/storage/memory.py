@@ -114,11 +114,19 @@ class MemoryStore:
     def count_user_events(self, user_id: str) -> int:
         return len(self._by_user.get(user_id, ()))
 
-    def iter_events(self, batch_size: int = 10_000) -> Iterator[list[Event]]:
+    def iter_events(
+        self, batch_size: int = 10_000, until: int | None = None
+    ) -> Iterator[list[Event]]:
         with self._lock:
-            live = [e for e in self._events if e is not None]
+            stored = self._events if until is None else self._events[:until]
+            live = [e for e in stored if e is not None]
         for start in range(0, len(live), batch_size):
             yield live[start : start + batch_size]
+
+    def event_seq(self) -> int:
+        """Sequence numbers are positions + 1 in the append-only event list."""
+        with self._lock:
+            return len(self._events)
 
     def counts(self) -> StoreCounts:
         return StoreCounts(len(self._items), len(self._users), self._live_events)

@@ -140,6 +140,8 @@ class SqliteStore:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
             try:
+                high = int(conn.execute(sql.EVENT_SEQ).fetchone()[0])
+                conn.execute(sql.SET_EVENT_SEQ, (str(high),))
                 deleted = conn.execute("DELETE FROM users WHERE id = ?", (user_id,)).rowcount
                 conn.execute("DELETE FROM events WHERE user_id = ?", (user_id,))
             except BaseException:
@@ -174,7 +176,11 @@ class SqliteStore:
         first_seen = {e.item_id: e.timestamp for e in reversed(fresh) if e.item_id is not None}
         conn.executemany(sql.INSERT_BARE_USER, [(u,) for u in new_users])
         conn.executemany(sql.INSERT_PLACEHOLDER, [(i, first_seen[i]) for i in new_items])
-        conn.executemany(sql.INSERT_EVENT, [sql.event_row(e) for e in fresh])
+        start = int(conn.execute(sql.EVENT_SEQ).fetchone()[0]) + 1
+        rows = [(start + n, *sql.event_row(e)) for n, e in enumerate(fresh)]
+        conn.executemany(sql.INSERT_EVENT, rows)
+        if fresh:
+            conn.execute(sql.SET_EVENT_SEQ, (str(start + len(fresh) - 1),))
         return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
@@ -208,19 +214,27 @@ class SqliteStore:
         )
         return int(row[0])
 
-    def iter_events(self, batch_size: int = 10_000) -> Iterator[list[Event]]:
-        """All events in arrival order, paged by ``seq`` so memory stays bounded."""
+    def iter_events(
+        self, batch_size: int = 10_000, until: int | None = None
+    ) -> Iterator[list[Event]]:
+        """Events in arrival order (up to sequence ``until``), paged by ``seq`` so memory stays
+        bounded."""
         conn = self._reader()
-        last = 0
+        last, stop = 0, until if until is not None else 2**62
         while True:
             rows = conn.execute(
-                f"SELECT seq, {sql.EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-                (last, batch_size),
+                f"SELECT seq, {sql.EVENT_COLUMNS} FROM events WHERE seq > ? AND seq <= ?"
+                " ORDER BY seq LIMIT ?",
+                (last, stop, batch_size),
             ).fetchall()
             if not rows:
                 return
             last = rows[-1][0]
             yield [sql.event_from_row(r[1:]) for r in rows]
+
+    def event_seq(self) -> int:
+        """The highest event sequence handed out (never reused, deletes included)."""
+        return int(self._reader().execute(sql.EVENT_SEQ).fetchone()[0])
 
     def counts(self) -> StoreCounts:
         conn = self._reader()

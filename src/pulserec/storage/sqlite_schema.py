@@ -62,7 +62,13 @@ ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes, preferences = e
 """
 INSERT_PLACEHOLDER = "INSERT OR IGNORE INTO items (id, placeholder, timestamp) VALUES (?, 1, ?)"
 INSERT_BARE_USER = "INSERT OR IGNORE INTO users (id) VALUES (?)"
-INSERT_EVENT = f"INSERT INTO events ({EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+INSERT_EVENT = f"INSERT INTO events (seq, {EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+# the highest event sequence ever handed out, so a deleted last event's number is not reused
+EVENT_SEQ = """
+SELECT MAX(COALESCE((SELECT MAX(seq) FROM events), 0),
+           COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_seq'), 0))
+"""
+SET_EVENT_SEQ = "INSERT OR REPLACE INTO meta VALUES ('event_seq', ?)"
 
 
 def _json(value: Any) -> str:

@@ -18,7 +18,10 @@ def admin_router(services: Services) -> APIRouter:
     router = APIRouter(prefix="/v1/admin", tags=["operations"])
     trainer = services.runtime.trainer
 
-    @router.post("/train")
+    @router.post(
+        "/train",
+        responses={202: {"description": "with wait=false: the job id, at once"}},
+    )
     async def train(wait: bool = True) -> Response:
         """Retrain every model from the stored events in the background; with ``wait`` (the
         default) reply once the new models serve, else 202 with the job id at once."""
@@ -31,7 +34,16 @@ def admin_router(services: Services) -> APIRouter:
         await asyncio.to_thread(job.done.wait)
         if job.state != "done":
             raise ApiError(500, f"training failed: {job.error}", code="training_failed")
-        return json_response({"model_version": job.model_version, "job": job.id})
+        body: dict[str, Any] = {
+            "model_version": job.model_version,
+            "job": job.id,
+            "models": job.models,
+            "skipped": job.skipped,
+        }
+        if not job.models and job.skipped:
+            reasons = "; ".join(f"{name}: {why}" for name, why in job.skipped.items())
+            body["message"] = f"no model could be trained ({reasons}); text and trending serve"
+        return json_response(body)
 
     @router.get("/train/{job_id}")
     async def train_job(job_id: str) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from pulserec.api.schemas import (
 from pulserec.api.services import Services
 from pulserec.schemas import MAX_ID_LENGTH
 
+MAX_OFFSET = 2**53  # past any store's size: a larger offset reads an empty page
 Offset = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
 UserQuery = Annotated[
@@ -44,7 +45,7 @@ def catalog_router(services: Services) -> APIRouter:
 
     @router.get("/items")
     async def list_items(offset: Offset = 0, limit: Limit = 100) -> dict[str, Any]:
-        items, total = await run_in_threadpool(store.list_items, offset, limit)
+        items, total = await run_in_threadpool(store.list_items, min(offset, MAX_OFFSET), limit)
         return {"items": [item_json(i) for i in items], "total": total}
 
     @router.get("/items/{item_id:path}")
@@ -70,9 +71,11 @@ def catalog_router(services: Services) -> APIRouter:
         offset: Offset = 0, limit: Limit = 100, q: UserQuery = None
     ) -> dict[str, Any]:
         if q:
-            users, total = await run_in_threadpool(store.search_users, q, offset, limit)
+            users, total = await run_in_threadpool(
+                store.search_users, q, min(offset, MAX_OFFSET), limit
+            )
         else:
-            users, total = await run_in_threadpool(store.list_users, offset, limit)
+            users, total = await run_in_threadpool(store.list_users, min(offset, MAX_OFFSET), limit)
         counts = [await run_in_threadpool(store.count_user_events, u.id) for u in users]
         return {
             "users": [user_json(u, n) for u, n in zip(users, counts, strict=True)],
