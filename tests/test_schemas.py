@@ -67,3 +67,9 @@ def test_a_timestamp_more_than_five_minutes_ahead_is_refused() -> None:
     for future in (time.time() + 3600, 99_999_999_999, "5138-11-16T09:46:39Z", 1e15):
         with pytest.raises(ValidationError, match="ahead of the server's clock"):
             EventIn(type="click", user_id="u", item_id="i", timestamp=future)
+
+
+def test_attributes_must_be_storable_as_json() -> None:
+    with pytest.raises(ValidationError, match="64-bit"):
+        ItemIn(id="a", title="A", attributes={"big": 2**70})
+    assert ItemIn(id="a", title="A", attributes={"n": 2**62, "x": [1.5]}).attributes["n"] == 2**62

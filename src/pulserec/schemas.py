@@ -12,7 +12,16 @@ import time
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+import orjson
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from pulserec.types import MAX_RATING, Event, EventType, Item, User
 
@@ -87,6 +96,18 @@ def format_timestamp(seconds: float) -> str:
 Timestamp = Annotated[float | None, BeforeValidator(parse_timestamp)]
 
 
+def _storable(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Attributes are stored as JSON: integers beyond 64 bits or nesting too deep are refused."""
+    try:
+        orjson.dumps(attributes)
+    except (TypeError, orjson.JSONEncodeError) as error:
+        raise ValueError(f"attributes cannot be stored as JSON: {error}") from None
+    return attributes
+
+
+Attributes = Annotated[dict[str, Any], AfterValidator(_storable)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, frozen=True)
 
@@ -99,7 +120,7 @@ class ItemIn(_Strict):
     description: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
     tags: list[Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]] = []
     categories: list[Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]] = []
-    attributes: dict[str, Any] = {}
+    attributes: Attributes = {}
     hidden: bool = False
     timestamp: Timestamp = None
 
@@ -122,7 +143,7 @@ class UserIn(_Strict):
     """A user as a client sends it."""
 
     id: ExternalId
-    attributes: dict[str, Any] = {}
+    attributes: Attributes = {}
     preferences: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
 
     def to_domain(self) -> User:
