@@ -302,11 +302,11 @@ def test_a_dislike_takes_a_clicked_item_out_of_the_history(runtime: Runtime) -> 
     assert "cooking-1" not in after and len(after) == len(before) - 1
     runtime.ingestor.add_events([Event("u10", "cooking-2", EventType.RATING, 1_800_000_001.0, 5.0)])
     history = engine.user_states.history(user)
-    found = engine.user_states.evidence(history)
+    found = engine.user_states.evidence(user, history)
     assert found is not None
     assert int(found.kinds[-1]) == TYPE_CODES["rating"] and float(found.values[-1]) == 5.0
     for ranked in engine.recommend("u10", k=10, explain=True).items:
         for reason in ranked.reasons or []:
             if reason["kind"] == "history":
                 assert "cooking-1" not in reason["item_ids"]
-    assert engine.user_states.evidence(history.copy()) is None
+    assert engine.user_states.evidence(user, history.copy()) is None

@@ -204,7 +204,9 @@ class Engine:
         history = self.user_states.history(user) if user is not None else _EMPTY
         seen = self.user_states.seen(user) if user is not None and exclude_seen else _EMPTY
         preferences = self.user_states.preferences(user) if user is not None else None
-        request = Request(history, seen, preferences, k, offset, category, explain, diversity)
+        request = Request(
+            history, seen, preferences, k, offset, category, explain, diversity, user=user
+        )
         return self.rank(request)
 
     def session(self, item_ids: Sequence[str], k: int = 10) -> RankedList:
@@ -364,7 +366,7 @@ class Engine:
             request.query,
             request.preferences is not None,
         )
-        stored = self.user_states.evidence(request.history)  # None: an anonymous session
+        stored = self.user_states.evidence(request.user, request.history)  # None: anonymous
         if stored is not None:
             citable = self.config.feedback.citable(stored.kinds, stored.values)
             evidence = replace(evidence, kinds=stored.kinds, values=stored.values, citable=citable)

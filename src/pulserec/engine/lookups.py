@@ -57,7 +57,7 @@ def search(
         scores = scores + engine.config.personal_weight * personal
         order = np.argsort(-scores, kind="stable")
         items, scores, source = items[order], scores[order], "search+taste"
-    request = Request(history, _EMPTY, preferences, k, explain=explain, query=text)
+    request = Request(history, _EMPTY, preferences, k, explain=explain, query=text, user=user)
     return engine.answer(items[:k], scores[:k], [source] * min(k, items.size), request)
 
 

@@ -22,3 +22,4 @@ class Request:
     diversity: float = 0.0
     query: str | None = None
     mask: npt.NDArray[np.bool_] | None = None  # extra filter (True: may be served)
+    user: int | None = None  # whose stored history this is (None: an anonymous session)

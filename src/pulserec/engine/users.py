@@ -7,9 +7,9 @@ a skip or a low rating takes the item out), with that latest event's type code (
 (float32, NaN: none) alongside, which is what explanations name as the evidence. ``seen`` holds
 every item the user touched at all, which is what ``exclude_seen`` leaves out.
 
-A request holds the very ``history`` array of the state, so :meth:`UserStates.evidence` finds
-the events behind it by identity; a history that is not a user's current one (an anonymous
-session, or one a concurrent event just replaced) has no evidence.
+A request holds the very ``history`` array of the user's state, so :meth:`UserStates.evidence`
+finds the events behind it; a history that is no longer the user's current one (a concurrent
+event just replaced it) has no evidence, so nothing is cited from a stale state.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ class UserStates:
     def __init__(self, max_history: int = 200) -> None:
         self.max_history = max_history
         self._history: list[History] = []
-        self._by_array: dict[int, History] = {}  # id(history.items) -> history
         self._seen: list[Int32s] = []
         self._preferences: dict[int, Float32s] = {}
         self._versions: dict[int, int] = {}
@@ -65,15 +64,12 @@ class UserStates:
             self._seen.extend([_EMPTY] * missing)
 
     def _set_history(self, user: int, history: History) -> None:
-        old = self._history[user]
-        self._by_array[id(history.items)] = history
         self._history[user] = history
-        self._by_array.pop(id(old.items), None)
 
     def load(self, data: Interactions, negative: Bools) -> None:
         """Replace every user's state with ``data``'s events, ordered by time then arrival;
         ``negative`` marks the events that take an item out of the history."""
-        self._history, self._seen, self._by_array = [], [], {}
+        self._history, self._seen = [], []
         self._grow(data.n_users - 1)
         if not len(data):
             return
@@ -114,10 +110,12 @@ class UserStates:
     def history(self, user: int) -> Int32s:
         return self._history[user].items if 0 <= user < len(self._history) else _EMPTY
 
-    def evidence(self, history: Int32s) -> History | None:
-        """The events behind ``history`` when it is a user's current history array."""
-        found = self._by_array.get(id(history))
-        return found if found is not None and found.items is history else None
+    def evidence(self, user: int | None, history: Int32s) -> History | None:
+        """The events behind ``history`` when it is still ``user``'s current history array."""
+        if user is None or not 0 <= user < len(self._history):
+            return None
+        found = self._history[user]
+        return found if found.items is history else None
 
     def seen(self, user: int) -> Int32s:
         return self._seen[user] if 0 <= user < len(self._seen) else _EMPTY

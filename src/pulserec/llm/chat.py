@@ -147,6 +147,7 @@ class ChatService:
             k,
             explain=True,
             mask=mask,
+            user=user,
         )
 
 
