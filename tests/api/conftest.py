@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
 from pulserec.config import ServerSettings
-from pulserec.storage import SqliteStore
+from pulserec.storage import MemoryStore, SqliteStore
+from tests.engine.conftest import build, filled_store
 
 MakeClient = Callable[..., TestClient]
 
@@ -33,3 +34,18 @@ def make_client(tmp_path: Path) -> Iterator[MakeClient]:
 @pytest.fixture
 def client(make_client: MakeClient) -> TestClient:
     return make_client()
+
+
+@pytest.fixture
+def trained_store() -> Iterator[MemoryStore]:
+    """The engine tests' small themed catalog, its users and their events."""
+    filled = filled_store()
+    yield filled
+    filled.close()
+
+
+@pytest.fixture
+def trained_client(trained_store: MemoryStore, tmp_path: Path) -> TestClient:
+    """An app over ``trained_store`` with a trained item kNN."""
+    runtime = build(trained_store, tmp_path, ("itemknn",))
+    return TestClient(create_app(trained_store, ServerSettings(), runtime=runtime))

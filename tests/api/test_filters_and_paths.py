@@ -3,31 +3,13 @@ rule (1-256 printable characters) on every ``/{id}`` route."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
-from pulserec.api.app import create_app
-from pulserec.config import ServerSettings
-from pulserec.storage import MemoryStore
 from tests.api.test_recommend import assert_error, ids, ok
-from tests.engine.conftest import THEMES, build, filled_store
-
-
-@pytest.fixture
-def store() -> Iterator[MemoryStore]:
-    filled = filled_store()
-    yield filled
-    filled.close()
-
-
-@pytest.fixture
-def client(store: MemoryStore, tmp_path: Path) -> TestClient:
-    runtime = build(store, tmp_path, ("itemknn",))
-    return TestClient(create_app(store, ServerSettings(), runtime=runtime))
+from tests.engine.conftest import THEMES
 
 
 def _unknown_category(response: object) -> None:
@@ -36,28 +18,32 @@ def _unknown_category(response: object) -> None:
     assert "unknown category 'Opera'" in message and "Music" in message
 
 
-def test_unknown_category_is_a_422_on_recommend_search_and_batch(client: TestClient) -> None:
-    _unknown_category(client.get("/v1/recommend/u10", params={"category": "Opera"}))
-    _unknown_category(client.get("/v1/search", params={"q": "song", "category": "Opera"}))
+def test_unknown_category_is_a_422_on_recommend_search_and_batch(
+    trained_client: TestClient,
+) -> None:
+    _unknown_category(trained_client.get("/v1/recommend/u10", params={"category": "Opera"}))
+    _unknown_category(trained_client.get("/v1/search", params={"q": "song", "category": "Opera"}))
     batch = {"users": ["u10"], "category": "Opera"}
-    _unknown_category(client.post("/v1/recommend/batch", json=batch))
+    _unknown_category(trained_client.post("/v1/recommend/batch", json=batch))
 
 
-def test_known_categories_any_case_and_blank_still_filter_as_before(client: TestClient) -> None:
-    lower = ok(client.get("/v1/recommend/u10", params={"category": "music", "k": 5}))
+def test_known_categories_any_case_and_blank_still_filter_as_before(
+    trained_client: TestClient,
+) -> None:
+    lower = ok(trained_client.get("/v1/recommend/u10", params={"category": "music", "k": 5}))
     assert lower["items"] and all(i.startswith("music-") for i in ids(lower))
-    blank = ok(client.get("/v1/recommend/u10", params={"category": " ", "k": 5}))
-    assert ids(blank) == ids(ok(client.get("/v1/recommend/u10", params={"k": 5})))
+    blank = ok(trained_client.get("/v1/recommend/u10", params={"category": " ", "k": 5}))
+    assert ids(blank) == ids(ok(trained_client.get("/v1/recommend/u10", params={"k": 5})))
     words = THEMES["cooking"]
-    found = ok(client.get("/v1/search", params={"q": words, "category": "GARDEN", "k": 3}))
+    found = ok(trained_client.get("/v1/search", params={"q": words, "category": "GARDEN", "k": 3}))
     assert all(i.startswith("garden-") for i in ids(found))
 
 
-def test_a_category_is_known_as_soon_as_an_item_has_it(client: TestClient) -> None:
-    _unknown_category(client.get("/v1/recommend/u10", params={"category": "Opera"}))
+def test_a_category_is_known_as_soon_as_an_item_has_it(trained_client: TestClient) -> None:
+    _unknown_category(trained_client.get("/v1/recommend/u10", params={"category": "Opera"}))
     item = {"id": "aria", "title": "An aria", "categories": ["Opera"]}
-    assert ok(client.post("/v1/items", json={"items": [item]})) == {"upserted": 1}
-    body = ok(client.get("/v1/recommend/u10", params={"category": "Opera"}))
+    assert ok(trained_client.post("/v1/items", json={"items": [item]})) == {"upserted": 1}
+    body = ok(trained_client.get("/v1/recommend/u10", params={"category": "Opera"}))
     assert ids(body) == ["aria"]
 
 
@@ -77,15 +63,15 @@ ID_ROUTES = [
 @pytest.mark.parametrize(("method", "template", "field"), ID_ROUTES)
 @pytest.mark.parametrize("bad", [LONG, "tab\there", "bell\x07"])
 def test_path_ids_obey_the_256_printable_rule(
-    client: TestClient, method: str, template: str, field: str, bad: str
+    trained_client: TestClient, method: str, template: str, field: str, bad: str
 ) -> None:
-    response = client.request(method, template.format(quote(bad, safe="")))
+    response = trained_client.request(method, template.format(quote(bad, safe="")))
     assert_error(response, 422, "validation_error", field)
 
 
 @pytest.mark.parametrize(("method", "template", "field"), ID_ROUTES)
 def test_a_path_id_of_256_characters_is_fine(
-    client: TestClient, method: str, template: str, field: str
+    trained_client: TestClient, method: str, template: str, field: str
 ) -> None:
-    response = client.request(method, template.format("y" * 256))
+    response = trained_client.request(method, template.format("y" * 256))
     assert response.status_code in (200, 404), response.text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,22 +12,9 @@ from pulserec.api.app import create_app
 from pulserec.config import ServerSettings
 from pulserec.storage import MemoryStore
 from tests.api.test_recommend import assert_error, ids, ok
-from tests.engine.conftest import THEMES, build, filled_store
+from tests.engine.conftest import THEMES, build
 
 ITEM_KEYS = {"title", "categories", "tags", "attributes"}
-
-
-@pytest.fixture
-def store() -> Iterator[MemoryStore]:
-    filled = filled_store()
-    yield filled
-    filled.close()
-
-
-@pytest.fixture
-def client(store: MemoryStore, tmp_path: Path) -> TestClient:
-    runtime = build(store, tmp_path, ("itemknn",))
-    return TestClient(create_app(store, ServerSettings(), runtime=runtime))
 
 
 def _assert_item_fields(body: dict[str, Any]) -> None:
@@ -55,31 +41,33 @@ POSTS = [
 
 
 @pytest.mark.parametrize(("path", "params"), GETS)
-def test_include_item_on_get_routes(client: TestClient, path: str, params: dict[str, str]) -> None:
-    plain = ok(client.get(path, params={**params, "k": 4}))
+def test_include_item_on_get_routes(
+    trained_client: TestClient, path: str, params: dict[str, str]
+) -> None:
+    plain = ok(trained_client.get(path, params={**params, "k": 4}))
     assert all("item" not in result for result in plain["items"])
-    rich = ok(client.get(path, params={**params, "k": 4, "include": "item"}))
+    rich = ok(trained_client.get(path, params={**params, "k": 4, "include": "item"}))
     _assert_item_fields(rich)
     assert ids(rich) == ids(plain)
 
 
 @pytest.mark.parametrize(("path", "body"), POSTS)
 def test_include_item_on_post_routes_in_body_or_query(
-    client: TestClient, path: str, body: dict[str, Any]
+    trained_client: TestClient, path: str, body: dict[str, Any]
 ) -> None:
-    plain = ok(client.post(path, json=body))
+    plain = ok(trained_client.post(path, json=body))
     assert all("item" not in result for result in plain["items"])
-    in_body = ok(client.post(path, json={**body, "include": ["item"]}))
-    in_query = ok(client.post(path, json=body, params={"include": "item"}))
+    in_body = ok(trained_client.post(path, json={**body, "include": ["item"]}))
+    in_query = ok(trained_client.post(path, json=body, params={"include": "item"}))
     _assert_item_fields(in_body)
     _assert_item_fields(in_query)
     assert ids(in_body) == ids(plain) == ids(in_query)
 
 
-def test_include_item_on_a_placeholder_and_a_bad_include(client: TestClient) -> None:
+def test_include_item_on_a_placeholder_and_a_bad_include(trained_client: TestClient) -> None:
     event = {"user_id": "p", "item_id": "only-from-events", "type": "click"}
-    assert ok(client.post("/v1/events", json={"events": [event]}))["accepted"] == 1
-    body = ok(client.get("/v1/popular", params={"k": 100, "include": "item"}))
+    assert ok(trained_client.post("/v1/events", json={"events": [event]}))["accepted"] == 1
+    body = ok(trained_client.get("/v1/popular", params={"k": 100, "include": "item"}))
     fields = {r["id"]: r["item"] for r in body["items"]}
     assert fields["only-from-events"] == {
         "title": None,
@@ -88,24 +76,26 @@ def test_include_item_on_a_placeholder_and_a_bad_include(client: TestClient) -> 
         "attributes": {},
     }
     for bad in ({"include": "items"}, {"include": "item,price"}):
-        assert_error(client.get("/v1/popular", params=bad), 422, "validation_error", "include")
-    response = client.post("/v1/chat", json={"message": "x", "include": ["everything"]})
+        assert_error(
+            trained_client.get("/v1/popular", params=bad), 422, "validation_error", "include"
+        )
+    response = trained_client.post("/v1/chat", json={"message": "x", "include": ["everything"]})
     assert_error(response, 422, "validation_error", "include")
 
 
-def test_batch_matches_one_call_per_user(client: TestClient) -> None:
+def test_batch_matches_one_call_per_user(trained_client: TestClient) -> None:
     users = ["u10", "u20", "nobody", "u10"]
-    body = ok(client.post("/v1/recommend/batch", json={"users": users, "k": 5}))
+    body = ok(trained_client.post("/v1/recommend/batch", json={"users": users, "k": 5}))
     assert set(body) == {"results", "model_version", "took_ms"}
     assert body["model_version"] != "none"
     assert [r["user_id"] for r in body["results"]] == users
     for result in body["results"]:
-        single = ok(client.get(f"/v1/recommend/{result['user_id']}", params={"k": 5}))
+        single = ok(trained_client.get(f"/v1/recommend/{result['user_id']}", params={"k": 5}))
         assert result["items"] == single["items"]
     options = {"users": ["u10"], "k": 6, "exclude_seen": False, "category": "Music"}
-    filtered = ok(client.post("/v1/recommend/batch", json={**options, "include": ["item"]}))
+    filtered = ok(trained_client.post("/v1/recommend/batch", json={**options, "include": ["item"]}))
     single = ok(
-        client.get(
+        trained_client.get(
             "/v1/recommend/u10",
             params={"k": 6, "exclude_seen": "false", "category": "Music", "include": "item"},
         )
@@ -127,8 +117,10 @@ def test_batch_matches_one_call_per_user(client: TestClient) -> None:
         ({"users": ["u10"], "explain": True}, "explain"),
     ],
 )
-def test_batch_bad_body_is_422(client: TestClient, body: dict[str, Any], field: str | None) -> None:
-    response = client.post("/v1/recommend/batch", json=body)
+def test_batch_bad_body_is_422(
+    trained_client: TestClient, body: dict[str, Any], field: str | None
+) -> None:
+    response = trained_client.post("/v1/recommend/batch", json=body)
     assert_error(response, 422, "validation_error")
     details = response.json()["error"]["details"]
     if field is None:
@@ -137,9 +129,9 @@ def test_batch_bad_body_is_422(client: TestClient, body: dict[str, Any], field: 
         assert any(d["field"] == field or d["field"].startswith(field) for d in details), details
 
 
-def test_batch_needs_the_api_key_when_set(store: MemoryStore, tmp_path: Path) -> None:
-    runtime = build(store, tmp_path, ("itemknn",))
-    keyed = TestClient(create_app(store, ServerSettings(api_key="k"), runtime=runtime))
+def test_batch_needs_the_api_key_when_set(trained_store: MemoryStore, tmp_path: Path) -> None:
+    runtime = build(trained_store, tmp_path, ("itemknn",))
+    keyed = TestClient(create_app(trained_store, ServerSettings(api_key="k"), runtime=runtime))
     body = {"users": ["u10"]}
     assert_error(keyed.post("/v1/recommend/batch", json=body), 401, "unauthorized")
     assert ok(keyed.post("/v1/recommend/batch", json=body, headers={"X-API-Key": "k"}))
