@@ -13,7 +13,7 @@ def category_filter(engine: Engine, raw: str | None) -> str | None:
     field ``category`` for a name no item carries."""
     if raw is None or not raw.strip():
         return None
-    if engine.catalog.category_mask(raw).any():
+    if engine.catalog.has_category(raw):
         return raw
     names = engine.catalog.category_names()
     shown = ", ".join(names[:SHOWN_NAMES]) + (", ..." if len(names) > SHOWN_NAMES else "")

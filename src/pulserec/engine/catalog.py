@@ -174,15 +174,21 @@ class Catalog:
     def categories_of(self, index: int) -> tuple[str, ...]:
         return self._item_categories.get(index, ())
 
+    def has_category(self, category: str) -> bool:
+        """Whether any item is in ``category`` (case-insensitive)."""
+        return bool(self._categories.get(category.strip().lower()))
+
     def category_mask(self, category: str) -> Bools:
-        """(size,) mask of items in ``category`` (case-insensitive), cached until it changes."""
+        """(size,) mask of items in ``category`` (case-insensitive), cached until it changes;
+        names no item has are not cached, so unknown names cost no memory."""
         key = category.strip().lower()
+        members = self._categories.get(key)
+        if not members:
+            return np.zeros(self.size, dtype=bool)
         mask = self._masks.get(key)
         if mask is None or mask.shape[0] < self.size:
             mask = np.zeros(self.size, dtype=bool)
-            members = self._categories.get(key)
-            if members:
-                mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
+            mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
             self._masks[key] = mask
         return mask[: self.size]
 
@@ -258,12 +264,13 @@ class _Labels:
 
     def mask(self, label: str, size: int) -> Bools:
         key = label.strip().lower()
+        members = self._members.get(key)
+        if not members:  # unknown labels are not cached
+            return np.zeros(size, dtype=bool)
         mask = self._masks.get(key)
         if mask is None or mask.shape[0] < size:
             mask = np.zeros(size, dtype=bool)
-            members = self._members.get(key)
-            if members:
-                mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
+            mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
             self._masks[key] = mask
         return mask[:size]
 
