@@ -1,6 +1,7 @@
 """The write path shared by the API, the importers and the data set loaders.
 
-Every write goes to the store first (durable), then to subscribers (the online updater). One
+Every write goes to the store first (durable, with its change-log entry and the text vectors
+preparers computed), then to subscribers (the online updater, which applies the log). One
 lock covers the commit and the publication together, so subscribers see changes in the
 store's commit order, and a reader holding that lock (a training cutting its snapshot) sees a
 point where everything committed is also published. Expensive work (encoding item text and
@@ -73,15 +74,17 @@ class Ingestor:
 
     def add_items(self, items: Sequence[Item]) -> int:
         change = self._prepared(Change(items=tuple(items)))
+        vectors = (change.prepared or {}).get("item_vectors")
         with self.lock:
-            count = self.store.upsert_items(items)
+            count = self.store.upsert_items(items, vectors)
             self._publish(change)
         return count
 
     def add_users(self, users: Sequence[User]) -> int:
         change = self._prepared(Change(users=tuple(users)))
+        vectors = (change.prepared or {}).get("preference_vectors")
         with self.lock:
-            count = self.store.upsert_users(users)
+            count = self.store.upsert_users(users, vectors)
             self._publish(change)
         return count
 

@@ -154,3 +154,57 @@ def test_event_sequence_cuts_a_snapshot_and_is_never_reused(store: Store) -> Non
     assert store.event_seq() == 4
     assert [e.event_id for b in store.iter_events(until=cut) for e in b] == ["1", "2"]
     assert [e.event_id for b in store.iter_events() for e in b] == ["1", "2", "4"]
+
+
+def test_every_write_appends_one_log_entry_in_order(store: Store) -> None:
+    import numpy as np
+
+    assert store.high_water() == 0 and store.entries(0) == []
+    vectors = np.array([[1.0, 0.0], [np.nan, np.nan]], dtype=np.float32)
+    store.upsert_items([Item("a", "Alpha"), Item("b", "Beta")], vectors)
+    store.upsert_users([User("u", preferences="tea")], [np.array([0.0, 1.0], np.float32)])
+    store.append_events([_event("u", "a", 1.0, "e1"), _event("v", "c", 2.0, "e2")])
+    store.append_events([_event("u", "a", 1.0, "e1")])  # a duplicate only: nothing changed
+    store.delete_item("b")
+    store.delete_item("nope")
+    store.delete_user("v")
+    kinds = [(e.seq, e.kind) for e in store.entries(0)]
+    assert kinds == [
+        (1, "items"),
+        (2, "users"),
+        (3, "events"),
+        (4, "delete_item"),
+        (5, "delete_user"),
+    ]
+    assert store.high_water() == 5
+    assert store.entries(3, limit=1)[0].payload == {"id": "b"}
+    events = store.entries(2)[0].payload
+    assert [e.event_id for e in store.events_in(events["first"], events["last"])] == ["e1"]
+    assert store.cut().log_seq == 5
+    assert store.item_vectors(["a", "b"])["a"].tolist() == [1.0, 0.0]
+    assert "b" not in store.item_vectors(["a", "b"])
+    assert store.user_vectors(["u"])["u"].tolist() == [0.0, 1.0]
+    store.upsert_items([Item("a", "Alpha, new text")])  # no vector given: the old one is stale
+    assert store.item_vectors(["a"]) == {}
+    store.put_item_vectors(["a"], np.array([[0.5, 0.5]], np.float32))
+    assert store.item_vectors(["a"])["a"].tolist() == [0.5, 0.5]
+    assert store.high_water() == 6  # keeping a computed vector changes nothing served
+
+
+def test_concurrent_writers_get_gapless_ordered_entries(store: Store) -> None:
+    import threading
+
+    def write(worker: int) -> None:
+        for n in range(20):
+            store.append_events([_event(f"w{worker}", f"i{n}", float(n), f"{worker}-{n}")])
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    entries = store.entries(0, limit=1000)
+    assert [e.seq for e in entries] == list(range(1, 81))
+    ranges = [(e.payload["first"], e.payload["last"]) for e in entries]
+    assert ranges == sorted(ranges) and all(a == b for a, b in ranges)
+    assert [a for a, _ in ranges] == list(range(1, 81))

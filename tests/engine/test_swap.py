@@ -202,7 +202,7 @@ def test_events_during_a_training_are_replayed_onto_the_new_models(
     assert top == dict.fromkeys(("garden-4", "garden-7", "music-1"), ("itemknn",))
 
 
-def test_a_failed_training_keeps_the_old_models_and_stops_recording(
+def test_a_failed_training_keeps_the_old_models(
     store: MemoryStore, tmp_path: Path
 ) -> None:
     runtime = build(store, tmp_path, MODELS)
@@ -219,7 +219,6 @@ def test_a_failed_training_keeps_the_old_models_and_stops_recording(
     assert engine.model_version == before
     assert engine.recommend("u10", k=5).items
     assert not trainer.running
-    assert engine.pending.drain() == []
 
 
 def test_restart_loads_the_saved_models_without_training(

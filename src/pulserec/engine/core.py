@@ -33,7 +33,6 @@ from pulserec.engine.catalog import Catalog
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.event_log import EventLog
 from pulserec.engine.explain import Evidence, Explainer
-from pulserec.engine.pending import PendingEvents
 from pulserec.engine.popularity import DEFAULT_WINDOW_S, WINDOW, Popularity, rank_popularity
 from pulserec.engine.request import Request
 from pulserec.engine.results import Ranked, RankedList
@@ -79,11 +78,23 @@ class Engine:
         self.user_states = UserStates()
         self.trending = TrendingCounter(config.trending_half_life_s)
         self.event_log = EventLog()
-        self.pending = PendingEvents()
+        self.applied_seq = 0  # the last change-log entry applied to this state
+        self.applied_event_seq = 0  # the last event sequence number applied
+        self._updater: Any = None  # the OnlineUpdater that follows the log (attach_updater)
         self.answers = AnswerCache(config.answer_cache)
         # optional friendly rewrite of a grounded sentence (grounded, title, reasons) -> text;
         # must never block (see pulserec.llm.rewriter)
         self.rewrite: Callable[[str, str, list[dict[str, Any]]], str] | None = None
+
+    def attach_updater(self, updater: Any) -> None:
+        """The object whose ``catch_up()`` applies the change log to this engine."""
+        self._updater = updater
+
+    def catch_up(self) -> None:
+        """Bring the state up to the log's high-water mark before answering: one shared
+        memory read when it is current."""
+        if self._updater is not None and self.store.high_water() > self.applied_seq:
+            self._updater.catch_up()
 
     def _new_index(self) -> VectorIndex:
         return make_index(
@@ -172,6 +183,7 @@ class Engine:
         diversity: float = 0.0,
     ) -> RankedList:
         """Top ``k`` (after ``offset``) for a user; unknown users get trending or their tastes."""
+        self.catch_up()
         user = self.users.get(user_id)
         key = (user, user_id, k, offset, exclude_seen, category, explain, diversity)
         stamp = self._stamp(user)
@@ -211,6 +223,7 @@ class Engine:
 
     def session(self, item_ids: Sequence[str], k: int = 10) -> RankedList:
         """An anonymous visitor's list from the items they just engaged with (most recent last)."""
+        self.catch_up()
         history = self.items.lookup(list(item_ids))
         history = history[history >= 0]
         return self.rank(Request(history, history, None, k))

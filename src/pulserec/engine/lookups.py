@@ -41,6 +41,7 @@ def search(
 ) -> RankedList:
     """Semantic search over item text; with a known user, blended with their taste.
     ``mask`` restricts the answer further (True: may be served)."""
+    engine.catch_up()
     query_vector = engine.query_encoder.encode([text])[0]
     user = engine.users.get(user_id) if user_id is not None else None
     history = engine.user_states.history(user) if user is not None else _EMPTY
@@ -63,6 +64,7 @@ def search(
 
 def similar(engine: Engine, item_id: str, k: int = 10) -> RankedList:
     """Items nearest by text, or (for items without text) by the models' co-occurrence."""
+    engine.catch_up()
     index = engine.items.get(item_id)
     if index is None or not engine.catalog.servable_or_hidden(index):
         raise UnknownItem(item_id)
@@ -110,6 +112,7 @@ def popular(engine: Engine, k: int = 10, window: str | None = None) -> RankedLis
     """Trending items over ``window`` (default ``24h`` before the newest event), topped up from
     longer horizons, all-time counts and then unseen items (:mod:`~.popularity`), so the list
     holds ``min(k, servable items)`` whatever the window caught."""
+    engine.catch_up()
     ranked = engine.popularity(parse_window(window or DEFAULT_WINDOW))
     items, values = top_k(ranked.key, k)
     request = Request(_EMPTY, _EMPTY, None, k)

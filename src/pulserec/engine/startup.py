@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from tqdm import tqdm
 
 from pulserec.artifacts import ArtifactStore
@@ -31,8 +32,10 @@ from pulserec.interactions import Interactions
 from pulserec.llm.openai_compat import generator_from_env
 from pulserec.llm.rewriter import ExplanationRewriter
 from pulserec.storage import Store
+from pulserec.types import Item
 
 logger = logging.getLogger(__name__)
+Floats = npt.NDArray[np.float32]
 PAGE = 10_000
 MODELS_DIR = "models"
 
@@ -67,11 +70,14 @@ def start_runtime(
     ingestor = Ingestor(store, engine.write_lock)
     updater = OnlineUpdater(engine)
     ingestor.prepare_with(updater.prepare)
+    cut = store.cut()  # load what the store held at this entry, then follow the log from it
     with engine.write_lock:
         load_catalog(engine, cache, progress)
         load_preferences(engine, updater)
-        load_events(engine)
+        load_events(engine, cut.event_seq)
+        engine.applied_seq, engine.applied_event_seq = cut.log_seq, cut.event_seq
         ingestor.subscribe(updater)
+    engine.catch_up()
     trainer = Trainer(engine, artifacts)
     if bundle is not None:
         n_items = int(bundle.meta.get("n_items", len(bundle.items)))
@@ -96,30 +102,42 @@ def shared_encoder(name: str) -> Encoder:
 
 
 def load_catalog(engine: Engine, cache: EmbeddingCache | None, progress: bool) -> None:
-    """Every stored item into the catalog, text encoded through the cache."""
+    """Every stored item into the catalog with its stored text vector; items stored without
+    one (an import with no encoder, a data dir from before vectors were stored) are encoded
+    through the cache and their vectors kept in the store."""
     offset, total = 0, engine.store.counts().items
-    with tqdm(total=total, desc="embedding items", unit=" items", disable=not progress) as bar:
+    with tqdm(total=total, desc="loading items", unit=" items", disable=not progress) as bar:
         while True:
             page, total = engine.store.list_items(offset, PAGE)
             if not page:
                 break
-            texts = [item_text(item, engine.config.domain) for item in page]
-            rows = [n for n, text in enumerate(texts) if text]
-            vectors = np.full((len(page), engine.catalog.dim), np.nan, dtype=np.float32)
-            if rows:
-                encoded = encode_cached(
-                    engine.item_encoder, [texts[n] for n in rows], cache, progress=False
-                )
-                vectors[rows] = encoded
-            engine.catalog.upsert(page, vectors)
+            engine.catalog.upsert(page, _page_vectors(engine, page, cache))
             offset += len(page)
             bar.update(len(page))
             if offset >= total:
                 break
 
 
+def _page_vectors(engine: Engine, page: list[Item], cache: EmbeddingCache | None) -> Floats:
+    stored = engine.store.item_vectors([item.id for item in page])
+    vectors = np.full((len(page), engine.catalog.dim), np.nan, dtype=np.float32)
+    missing: list[int] = []
+    for n, item in enumerate(page):
+        vector = stored.get(item.id)
+        if vector is not None and vector.shape[0] == vectors.shape[1]:
+            vectors[n] = vector
+        elif item_text(item, engine.config.domain):
+            missing.append(n)
+    if missing:
+        texts = [item_text(page[n], engine.config.domain) for n in missing]
+        encoded = encode_cached(engine.item_encoder, texts, cache, progress=False)
+        vectors[missing] = encoded
+        engine.store.put_item_vectors([page[n].id for n in missing], encoded)
+    return vectors
+
+
 def load_preferences(engine: Engine, updater: OnlineUpdater) -> None:
-    """Users' stated preferences, encoded into taste vectors."""
+    """Users, with their stored preference vectors."""
     offset = 0
     while True:
         page, total = engine.store.list_users(offset, PAGE)
@@ -127,7 +145,7 @@ def load_preferences(engine: Engine, updater: OnlineUpdater) -> None:
             break
         with_text = [user for user in page if user.preferences]
         if with_text:
-            updater.users(with_text)
+            updater.users_as_stored(with_text)
         for user in page:
             engine.users.add(user.id)
         offset += len(page)
@@ -135,10 +153,18 @@ def load_preferences(engine: Engine, updater: OnlineUpdater) -> None:
             break
 
 
-def load_events(engine: Engine) -> None:
-    """Recent and seen items per user, trending counters and the event log, from the store,
-    with the same feedback rule as the online updater."""
-    data = Interactions.from_store(engine.store, engine.users, engine.items)
+def load_events(engine: Engine, until: int | None = None) -> None:
+    """Recent and seen items per user, trending counters and the event log, from the store's
+    events up to sequence ``until``, with the same feedback rule as the online updater."""
+    parts = [
+        Interactions.from_events(batch, engine.users, engine.items)
+        for batch in engine.store.iter_events(until=until)
+    ]
+    data = (
+        Interactions.concat(parts)
+        if parts
+        else Interactions.from_events([], engine.users, engine.items)
+    )
     feedback = engine.config.feedback
     engine.user_states.load(data, feedback.signals(data.type_code, data.value) == Signal.NEGATIVE)
     counted = feedback.engagement(data.type_code)

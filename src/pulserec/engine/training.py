@@ -1,11 +1,11 @@
 """Background retraining: fit from the store, publish versioned artifacts, swap atomically.
 
-A training cuts its snapshot at the store's event sequence and starts recording newer events,
-both under the ingest lock (which every commit and its publication hold together), so each
-event is either in the snapshot or recorded, never both and never neither. It fits every
-configured model on the snapshot in a worker thread while requests keep being served; writes
-the bundle; then, under the lock again, folds the recorded events into the new models and
-swaps them in. Items posted during the fit stay "fresh" (newer than the models).
+A training cuts its snapshot at a consistent point of the store (``Store.cut``: the last
+change-log entry and the last event, read in one statement). It fits every configured model on
+the events up to that cut in a worker thread while requests keep being served and writes the
+bundle (the cut in its meta); then, under the write lock, the engine catches up with the log
+and the events after the cut that this state has applied are folded into the new models,
+each exactly once, before they serve. Items posted during the fit stay "fresh".
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers import registry
 from pulserec.retrievers.base import Retriever
+from pulserec.storage.changelog import Cut
+from pulserec.types import Event
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +109,6 @@ class Trainer:
         except Exception as failure:  # reported through the job; the old models keep serving
             logger.exception("training %s failed", job.id)
             error = f"{type(failure).__name__}: {failure}"
-            self.engine.pending.drain()
         finally:
             with self._lock:  # free the trainer before the job reads as finished
                 self._running = None
@@ -116,21 +117,21 @@ class Trainer:
             job.state = "done" if error is None and version is not None else "failed"
             job.done.set()
 
-    def _snapshot(self) -> tuple[Interactions, int]:
+    def _snapshot(self) -> tuple[Interactions, int, Cut]:
         """The stored events up to a cut, mapped through the engine's id maps (events of
-        deleted items left out), and how many items the engine knew at the cut."""
+        deleted items left out), how many items the engine knew at the cut, and the cut."""
         engine = self.engine
-        with engine.write_lock:  # the ingest lock: nothing is committed but unpublished
-            cut = engine.store.event_seq()
+        with engine.write_lock:
+            engine.catch_up()
+            cut = engine.store.cut()
             n_items = len(engine.items)
-            engine.pending.start()
         parts = [
             Interactions.from_known_events(batch, engine.users, engine.items)
-            for batch in engine.store.iter_events(until=cut)
+            for batch in engine.store.iter_events(until=cut.event_seq)
         ]
         if not parts:
-            return Interactions.from_events([], engine.users, engine.items), n_items
-        return Interactions.concat(parts), n_items
+            return Interactions.from_events([], engine.users, engine.items), n_items, cut
+        return Interactions.concat(parts), n_items, cut
 
     def _vectors(self) -> ItemVectors | None:
         """The catalog's text vectors by id (live items with text only)."""
@@ -164,7 +165,7 @@ class Trainer:
     def _train(self) -> ModelBundle:
         engine = self.engine
         started = time.perf_counter()
-        data, n_items = self._snapshot()
+        data, n_items, cut = self._snapshot()
         skipped: dict[str, str] = {}
         if len(data):
             fitted = self._fit(data, self._vectors(), skipped)
@@ -178,6 +179,8 @@ class Trainer:
             "fit_seconds": {name: round(entry[3], 3) for name, entry in fitted.items()},
             "train_seconds": round(time.perf_counter() - started, 3),
             "skipped": skipped,
+            "cut_log_seq": cut.log_seq,
+            "cut_event_seq": cut.event_seq,
         }
         models: dict[str, Retriever] = {name: entry[0] for name, entry in fitted.items()}
         version = f"mem-{uuid.uuid4().hex[:8]}"
@@ -185,15 +188,9 @@ class Trainer:
             entries = {name: entry[:3] for name, entry in fitted.items()}
             version = self.artifacts.save_bundle(entries, data.users, data.items, meta)
             self.artifacts.prune(engine.config.keep_versions)
-        with engine.write_lock:
-            pending = engine.pending.drain()
-            if pending and models:
-                fresh = Interactions.from_known_events(pending, engine.users, engine.items)
-                for model in models.values():
-                    model.update(fresh)
-            bundle = ModelBundle(version, models, n_items, meta)
-            engine.swap(bundle)
-        self.last = {**meta, "model_version": version, "replayed_events": len(pending)}
+        bundle = ModelBundle(version, models, n_items, meta)
+        replayed = swap_in(engine, bundle, cut.event_seq)
+        self.last = {**meta, "model_version": version, "replayed_events": replayed}
         return bundle
 
     def schedule(self, every_s: float) -> None:
@@ -211,3 +208,19 @@ class Trainer:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def swap_in(engine: Engine, bundle: ModelBundle, cut_event_seq: int) -> int:
+    """Serve ``bundle``, trained on events up to ``cut_event_seq``: under the write lock, catch
+    up with the log, fold the events applied since the cut into its models (each exactly
+    once), then swap. Returns how many events were folded in."""
+    with engine.write_lock:
+        engine.catch_up()
+        later: list[Event] = []
+        if bundle.models and engine.applied_event_seq > cut_event_seq:
+            later = engine.store.events_in(cut_event_seq + 1, engine.applied_event_seq)
+            fresh = Interactions.from_known_events(later, engine.users, engine.items)
+            for model in bundle.models.values():
+                model.update(fresh)
+        engine.swap(bundle)
+    return len(later)

@@ -1,12 +1,12 @@
-"""The online updater: every accepted write reaches the engine's state before the reply.
+"""The online state follows the store's change log: every accepted write, in commit order.
 
-Subscribed to the ``Ingestor``; runs synchronously in the writer's thread, under the ingest
-lock, in commit order. Encoding happens before that, in :meth:`OnlineUpdater.prepare`:
-- items: text encoded and upserted into the vector index (new and changed items), hidden ones
-  masked, deleted ones gone from every result;
-- users: stated preferences encoded into a taste vector;
-- events: the user's recent and seen items, trending counters and the event log. Models score
-  histories at request time, so this is all the next request needs.
+Each process keeps its own state (users' histories and seen sets, preferences, trending, the
+catalog's vectors and fresh items) and brings it up to the log's high-water mark before it
+answers (``Engine.catch_up``: one shared-memory read when current), so a write acknowledged by
+any worker shapes the next answer of every worker. Applying an entry reads its records from
+the store, which stays the source of truth; text vectors come from the store too (computed
+once by the writer's :meth:`OnlineUpdater.prepare`, outside every lock), so no worker
+re-encodes what another already did.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pulserec.encoders.texts import item_text
 from pulserec.engine.core import Engine
 from pulserec.feedback import Signal
 from pulserec.ingest import Change
+from pulserec.storage.changelog import DELETE_ITEM, DELETE_USER, EVENTS, ITEMS, USERS, LogEntry
 from pulserec.interactions import TYPE_CODES
 from pulserec.types import Event, Item, User
 
@@ -29,11 +30,12 @@ Float32s = npt.NDArray[np.float32]
 
 
 class OnlineUpdater:
-    """Applies ``Change``s to an :class:`Engine`; also hands events to a running training."""
+    """Applies the change log to an :class:`Engine`, exactly once per entry, in order."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.events_applied = 0
+        engine.attach_updater(self)
 
     def prepare(self, change: Change) -> dict[str, Any]:
         """Encode the text of changed items and users (outside every lock)."""
@@ -45,20 +47,84 @@ class OnlineUpdater:
         return prepared
 
     def __call__(self, change: Change) -> None:
-        prepared = change.prepared or {}
-        with self.engine.write_lock:
-            if change.items:
-                self.items(list(change.items), prepared.get("item_vectors"))
-            if change.users:
-                self.users(list(change.users), prepared.get("preference_vectors"))
-            if change.result is not None:
-                if change.result.new_items:
-                    self.engine.catalog.mark_placeholders(list(change.result.new_items))
-                self.events(list(change.result.stored))
-            for item_id in change.deleted_items:
-                self.delete_item(item_id)
-            for user_id in change.deleted_users:
-                self.delete_user(user_id)
+        """After a write through this process: apply it (and anything before it) at once."""
+        self.catch_up()
+
+    def catch_up(self) -> int:
+        """Apply every entry after the last applied one; returns how many were applied."""
+        engine, store = self.engine, self.engine.store
+        applied = 0
+        with engine.write_lock:
+            while store.high_water() > engine.applied_seq:
+                entries = store.entries(engine.applied_seq, limit=1000)
+                if not entries:
+                    break  # the mark is raised before the commit is visible: next time
+                for entry in entries:
+                    self.apply(entry)
+                    engine.applied_seq = entry.seq
+                applied += len(entries)
+        return applied
+
+    def apply(self, entry: LogEntry) -> None:
+        """One log entry onto the state (the caller holds the write lock)."""
+        payload = entry.payload
+        if entry.kind == ITEMS:
+            self.stored_items(list(payload["ids"]))
+        elif entry.kind == USERS:
+            self.stored_users(list(payload["ids"]))
+        elif entry.kind == EVENTS:
+            events = self.engine.store.events_in(int(payload["first"]), int(payload["last"]))
+            known = self.engine.items
+            fresh = [e.item_id for e in events if e.item_id is not None and e.item_id not in known]
+            if fresh:
+                self.engine.catalog.mark_placeholders(list(dict.fromkeys(fresh)))
+            self.events(events)
+            self.engine.applied_event_seq = max(self.engine.applied_event_seq, payload["last"])
+        elif entry.kind == DELETE_ITEM:
+            self.delete_item(str(payload["id"]))
+        elif entry.kind == DELETE_USER:
+            self.delete_user(str(payload["id"]))
+        else:
+            logger.warning("skipping log entry %d of unknown kind %r", entry.seq, entry.kind)
+
+    def stored_items(self, ids: list[str]) -> None:
+        """Items as the store holds them now, with their stored vectors (missing ones encoded
+        here and kept in the store, e.g. after an import that had no encoder)."""
+        store = self.engine.store
+        items = [item for i in ids if (item := store.get_item(i)) is not None]
+        if items:
+            self.items(items, self.stored_item_vectors(items))
+
+    def stored_item_vectors(self, items: list[Item]) -> Float32s:
+        stored = self.engine.store.item_vectors([i.id for i in items])
+        vectors = np.full((len(items), self.engine.catalog.dim), np.nan, dtype=np.float32)
+        missing = []
+        for n, item in enumerate(items):
+            vector = stored.get(item.id)
+            if vector is not None and vector.shape[0] == vectors.shape[1]:
+                vectors[n] = vector
+            elif item_text(item, self.engine.config.domain):
+                missing.append(n)
+        if missing:
+            encoded = self.item_vectors([items[n] for n in missing])
+            vectors[missing] = encoded
+            self.engine.store.put_item_vectors([items[n].id for n in missing], encoded)
+        return vectors
+
+    def stored_users(self, ids: list[str]) -> None:
+        store = self.engine.store
+        self.users_as_stored([user for u in ids if (user := store.get_user(u)) is not None])
+
+    def users_as_stored(self, users: list[User]) -> None:
+        """Users with their stored preference vectors (encoded here when missing)."""
+        stored = self.engine.store.user_vectors([u.id for u in users])
+        vectors: list[Float32s | None] = []
+        for user in users:
+            vector = stored.get(user.id)
+            if vector is None and user.preferences and user.preferences.strip():
+                vector = self.preference_vectors([user])[0]
+            vectors.append(vector)
+        self.users(users, vectors)
 
     def item_vectors(self, items: list[Item]) -> Float32s:
         """One row per item: its text vector, or NaN for an item without text."""
@@ -118,7 +184,6 @@ class OnlineUpdater:
         counted = engine.config.feedback.engagement(kinds)
         engine.trending.add(items[counted], stamps[counted])
         engine.event_log.append(items[counted], stamps[counted])
-        engine.pending.record(rated)
         self.events_applied += len(rated)
 
     def delete_item(self, item_id: str) -> None:

@@ -67,6 +67,7 @@ class ChatService:
         return result.mask, result.notes
 
     def reply(self, message: str, user_id: str | None = None, k: int = 10) -> dict[str, Any]:
+        self.engine.catch_up()
         constraints = self.extractor().extract(message)
         result = build_mask(self.engine.catalog, constraints)
         fetch = min(1000, 3 * k + 10) if constraints.avoid else k

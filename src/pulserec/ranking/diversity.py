@@ -12,11 +12,11 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
-from pulserec.artifacts.arrays import State, state_of, with_prefix
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, Retriever
+from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query
+from pulserec.retrievers.persistable import Inputs, Model, State, persistable, required
 
 Floats = npt.NDArray[np.float32]
 
@@ -44,12 +44,13 @@ def mmr(items: Int32s, scores: Floats, vectors: Floats, k: int, diversity: float
     return picked
 
 
+@persistable
 class Diversified:
     """Any retriever, its lists re-ordered by MMR over item text vectors."""
 
     def __init__(
         self,
-        base: Retriever,
+        base: Model,
         vectors: ItemVectors,
         diversity: float = 0.3,
         pool: int = 50,
@@ -95,20 +96,29 @@ class Diversified:
         """The constructor's keyword arguments but ``base`` and ``vectors``."""
         return {"diversity": self.diversity, "pool": self.pool, "k": self.k}
 
-    def full_state(self) -> State:
-        """The base's full state prefixed ``base.``; the text rows are rebuilt on load."""
-        return with_prefix("base.", state_of(self.base))
+    def state(self) -> State:
+        """Nothing of its own: the text rows are rebuilt from the vectors on load."""
+        return {}
+
+    def children(self) -> dict[str, Model]:
+        return {"base": self.base}
+
+    def inputs(self) -> Inputs:
+        return Inputs(self.vectors)
 
     @classmethod
     def from_state(
         cls,
         params: dict[str, Any],
         state: State,
-        base: Retriever,
-        vectors: ItemVectors,
-        items: IdMap,
+        children: dict[str, Model],
+        *,
+        vectors: ItemVectors | None = None,
+        users: IdMap | None = None,
+        items: IdMap | None = None,
     ) -> Self:
-        """The wrapper around ``base`` (already restored), text aligned to ``items``."""
-        model = cls(base, vectors, **params)
-        model.text_, _ = vectors.aligned(items)
+        """The wrapper around ``children["base"]`` (already restored), text aligned to
+        ``items``."""
+        model = cls(children["base"], required("vectors", vectors, cls), **params)
+        model.text_, _ = model.vectors.aligned(required("items", items, cls))
         return model

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from pulserec.interactions import Interactions
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+from pulserec.retrievers.persistable import Inputs, Model
 
 ScalarT = TypeVar("ScalarT", bound=np.generic)
 State = dict[str, npt.NDArray[Any]]
@@ -82,7 +83,17 @@ def rows_of(m: sp.csr_matrix) -> npt.NDArray[np.int32]:
     return np.repeat(np.arange(m.shape[0], dtype=np.int32), np.diff(m.indptr))
 
 
-class CFModel:
+class Leaf:
+    """Persistence for a model with no sub-models and no inputs beyond its own arrays."""
+
+    def children(self) -> dict[str, Model]:
+        return {}
+
+    def inputs(self) -> Inputs:
+        return Inputs()
+
+
+class CFModel(Leaf):
     """Base of the matrix-based models: the interaction matrix, fallback, and read path.
 
     Subclasses implement ``_score_users`` (rows for users with history) and, where they can,

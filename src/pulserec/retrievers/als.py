@@ -17,7 +17,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
+from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers._cf import (
     CFModel,
     State,
@@ -29,6 +31,7 @@ from pulserec.retrievers._cf import (
     rows_of,
 )
 from pulserec.retrievers.base import Float32s, Int32s
+from pulserec.retrievers.persistable import Model, persistable
 
 Floats = npt.NDArray[np.float64]
 INIT_SCALE = 0.01
@@ -81,6 +84,7 @@ def solve_row(y: Float32s, gram: Floats, alpha: float, items: Int32s, weights: F
     return np.linalg.solve(a, b).astype(np.float32)
 
 
+@persistable
 class ALS(CFModel):
     """Implicit ALS; ``user_factors_`` (U, F) and ``item_factors_`` (I, F), float32."""
 
@@ -172,8 +176,29 @@ class ALS(CFModel):
             "item_factors": self.item_factors_,
         }
 
+    def init_params(self) -> dict[str, Any]:
+        """The constructor's keyword arguments (JSON-ready)."""
+        return {
+            "factors": self.factors,
+            "regularization": self.regularization,
+            "alpha": self.alpha,
+            "iterations": self.iterations,
+            "cg_steps": self.cg_steps,
+            "seed": self.seed,
+            "name": self.name,
+        }
+
     @classmethod
-    def from_state(cls, params: dict[str, Any], state: State) -> Self:
+    def from_state(
+        cls,
+        params: dict[str, Any],
+        state: State,
+        children: dict[str, Model] | None = None,
+        *,
+        vectors: ItemVectors | None = None,
+        users: IdMap | None = None,
+        items: IdMap | None = None,
+    ) -> Self:
         """A model rebuilt from its hyper-parameters and :meth:`state`."""
         model = cls(**params)
         model._set_matrix(csr_from_state("user_items", state))

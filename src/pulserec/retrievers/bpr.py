@@ -16,7 +16,9 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
+from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
+from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers._cf import (
     CFModel,
     State,
@@ -28,6 +30,7 @@ from pulserec.retrievers._cf import (
     rows_of,
 )
 from pulserec.retrievers.base import Float32s, Int32s
+from pulserec.retrievers.persistable import Model, persistable
 
 Ints = npt.NDArray[np.int64]
 INIT_STD = 0.1
@@ -57,6 +60,7 @@ def sample_negatives(
     return negatives
 
 
+@persistable
 class BPR(CFModel):
     """BPR-MF with item biases: ``user_factors_`` (U, F), ``item_factors_`` (I, F), ``item_bias_``.
 
@@ -186,8 +190,29 @@ class BPR(CFModel):
             "item_bias": self.item_bias_,
         }
 
+    def init_params(self) -> dict[str, Any]:
+        """The constructor's keyword arguments (JSON-ready)."""
+        return {
+            "factors": self.factors,
+            "lr": self.lr,
+            "reg": self.reg,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "name": self.name,
+        }
+
     @classmethod
-    def from_state(cls, params: dict[str, Any], state: State) -> Self:
+    def from_state(
+        cls,
+        params: dict[str, Any],
+        state: State,
+        children: dict[str, Model] | None = None,
+        *,
+        vectors: ItemVectors | None = None,
+        users: IdMap | None = None,
+        items: IdMap | None = None,
+    ) -> Self:
         """A model rebuilt from its hyper-parameters and :meth:`state`."""
         model = cls(**params)
         model._set_matrix(csr_from_state("user_items", state))

@@ -14,11 +14,13 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from pulserec.artifacts.arrays import State, interactions_from_state, interactions_state
+from pulserec.artifacts.arrays import interactions_from_state, interactions_state
 from pulserec.ids import IdMap
 from pulserec.interactions import TYPE_CODES, Interactions
 from pulserec.item_vectors import ItemVectors
+from pulserec.retrievers._cf import Leaf
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+from pulserec.retrievers.persistable import Inputs, Model, State, persistable, required
 from pulserec.types import EventType
 
 TYPE_WEIGHTS = {
@@ -36,7 +38,8 @@ _WEIGHT_BY_CODE = np.array([TYPE_WEIGHTS[name] for name in TYPE_CODES], dtype=np
 _RATING = TYPE_CODES[EventType.RATING.value]
 
 
-class ContentRetriever:
+@persistable
+class ContentRetriever(Leaf):
     """Cosine between a user's taste vector and item text vectors."""
 
     def __init__(
@@ -160,13 +163,6 @@ class ContentRetriever:
             return candidates_from_scores(np.full(0, 0, np.float32), query, 0, self.name)
         return candidates_from_scores(self._scores(taste[None, :])[0], query, k, self.name)
 
-    def state(self) -> dict[str, Any]:
-        return {
-            "tastes": self.tastes_,
-            "item_matrix": self.item_matrix_,
-            "has_text": self.has_text_,
-        }
-
     def init_params(self) -> dict[str, Any]:
         """The constructor's keyword arguments but ``vectors`` (JSON-ready)."""
         return {
@@ -177,20 +173,37 @@ class ContentRetriever:
             "name": self.name,
         }
 
-    def full_state(self) -> State:
-        """Everything :meth:`from_state` needs: :meth:`state`, the catalog mean, the events."""
-        return {**self.state(), "mean": self.mean_, **interactions_state("data.", self.data_)}
+    def state(self) -> State:
+        """Tastes, the aligned item matrix, the catalog mean and the events (for ``update``)."""
+        return {
+            "tastes": self.tastes_,
+            "item_matrix": self.item_matrix_,
+            "has_text": self.has_text_,
+            "mean": self.mean_,
+            **interactions_state("data.", self.data_),
+        }
+
+    def inputs(self) -> Inputs:
+        return Inputs(self.vectors, self.data_.users, self.data_.items)
 
     @classmethod
     def from_state(
-        cls, params: dict[str, Any], state: State, vectors: ItemVectors, users: IdMap, items: IdMap
+        cls,
+        params: dict[str, Any],
+        state: State,
+        children: dict[str, Model] | None = None,
+        *,
+        vectors: ItemVectors | None = None,
+        users: IdMap | None = None,
+        items: IdMap | None = None,
     ) -> Self:
-        """A model rebuilt from :meth:`init_params` and :meth:`full_state`; the events are
-        mapped over ``users`` and ``items`` (the maps it was trained with) for ``update``."""
-        model = cls(vectors, **params)
+        """A model rebuilt from :meth:`init_params` and :meth:`state`; the events are mapped
+        over ``users`` and ``items`` (the maps it was trained with) for ``update``."""
+        model = cls(required("vectors", vectors, cls), **params)
         model.tastes_ = np.array(state["tastes"], dtype=np.float32)
         model.item_matrix_ = np.array(state["item_matrix"], dtype=np.float32)
         model.has_text_ = np.array(state["has_text"], dtype=bool)
         model.mean_ = np.array(state["mean"], dtype=np.float32)
+        users, items = required("users", users, cls), required("items", items, cls)
         model.data_ = interactions_from_state("data.", state, users, items)
         return model

@@ -14,7 +14,9 @@ from typing import Any, Self
 import numpy as np
 from scipy.linalg import lapack
 
+from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
+from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers._cf import (
     CFModel,
     State,
@@ -24,10 +26,12 @@ from pulserec.retrievers._cf import (
     csr_state,
 )
 from pulserec.retrievers.base import Float32s, Int32s
+from pulserec.retrievers.persistable import Model, persistable
 
 BYTES_PER_CELL = 20  # peak: float64 Gram/inverse, its transpose while symmetrising, float32 B
 
 
+@persistable
 class EASE(CFModel):
     """Embarrassingly shallow autoencoder; ``weights_`` is the (I, I) matrix ``B``."""
 
@@ -83,8 +87,21 @@ class EASE(CFModel):
         """Learned arrays, for ``np.savez``."""
         return {**csr_state("user_items", self.user_items_), "weights": self.weights_}
 
+    def init_params(self) -> dict[str, Any]:
+        """The constructor's keyword arguments (JSON-ready)."""
+        return {"l2": self.l2, "max_items": self.max_items, "name": self.name}
+
     @classmethod
-    def from_state(cls, params: dict[str, Any], state: State) -> Self:
+    def from_state(
+        cls,
+        params: dict[str, Any],
+        state: State,
+        children: dict[str, Model] | None = None,
+        *,
+        vectors: ItemVectors | None = None,
+        users: IdMap | None = None,
+        items: IdMap | None = None,
+    ) -> Self:
         """A model rebuilt from its hyper-parameters and :meth:`state`."""
         model = cls(**params)
         model._set_matrix(csr_from_state("user_items", state))

@@ -17,7 +17,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
+from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers._cf import (
     CFModel,
     State,
@@ -28,6 +30,7 @@ from pulserec.retrievers._cf import (
     resized,
 )
 from pulserec.retrievers.base import Float32s, Int32s
+from pulserec.retrievers.persistable import Model, persistable
 
 Similarity = Literal["cosine", "pearson"]
 Floats = npt.NDArray[np.float64]
@@ -131,8 +134,26 @@ class _KNN(CFModel):
         """Learned arrays, for ``np.savez``."""
         return {**csr_state("user_items", self.user_items_), **csr_state("sim", self.weights_)}
 
+    def init_params(self) -> dict[str, Any]:
+        """The constructor's keyword arguments (JSON-ready)."""
+        return {
+            "k": self.k,
+            "shrink": self.shrink,
+            "similarity": self.similarity,
+            "name": self.name,
+        }
+
     @classmethod
-    def from_state(cls, params: dict[str, Any], state: State) -> Self:
+    def from_state(
+        cls,
+        params: dict[str, Any],
+        state: State,
+        children: dict[str, Model] | None = None,
+        *,
+        vectors: ItemVectors | None = None,
+        users: IdMap | None = None,
+        items: IdMap | None = None,
+    ) -> Self:
         """A model rebuilt from its hyper-parameters and :meth:`state`."""
         model = cls(**params)
         model._set_matrix(csr_from_state("user_items", state))
@@ -140,6 +161,7 @@ class _KNN(CFModel):
         return model
 
 
+@persistable
 class ItemKNN(_KNN):
     """Item-based kNN; ``weights_[i, j]`` is ``sim(i, j)`` when ``i`` is a neighbour of ``j``."""
 
@@ -178,6 +200,7 @@ class ItemKNN(_KNN):
         return np.asarray(self.weights_[items].sum(axis=0), dtype=np.float32).ravel()
 
 
+@persistable
 class UserKNN(_KNN):
     """User-based kNN; ``weights_[u, v]`` is ``sim(u, v)`` when ``v`` is a neighbour of ``u``."""
 

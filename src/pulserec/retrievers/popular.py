@@ -13,14 +13,18 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
+from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
-from pulserec.retrievers._cf import State, check_positive, grow_rows
+from pulserec.item_vectors import ItemVectors
+from pulserec.retrievers._cf import Leaf, State, check_positive, grow_rows
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+from pulserec.retrievers.persistable import Model, persistable
 
 SECONDS_PER_DAY = 86_400.0
 
 
-class Popularity:
+@persistable
+class Popularity(Leaf):
     """Item popularity: positive events per item, decayed by age when ``half_life_days`` is set."""
 
     def __init__(self, half_life_days: float | None = None, name: str = "pop") -> None:
@@ -69,8 +73,21 @@ class Popularity:
         """Learned arrays, for ``np.savez``."""
         return {"counts": self.counts_, "reference_time": np.array(self.reference_time_)}
 
+    def init_params(self) -> dict[str, Any]:
+        """The constructor's keyword arguments (JSON-ready)."""
+        return {"half_life_days": self.half_life_days, "name": self.name}
+
     @classmethod
-    def from_state(cls, params: dict[str, Any], state: State) -> Self:
+    def from_state(
+        cls,
+        params: dict[str, Any],
+        state: State,
+        children: dict[str, Model] | None = None,
+        *,
+        vectors: ItemVectors | None = None,
+        users: IdMap | None = None,
+        items: IdMap | None = None,
+    ) -> Self:
         """A model rebuilt from its hyper-parameters and :meth:`state`."""
         model = cls(**params)
         model.counts_ = np.array(state["counts"], dtype=np.float64)

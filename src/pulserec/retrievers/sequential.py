@@ -15,11 +15,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from pulserec.artifacts.arrays import State, placeholder_map, under, with_prefix
+from pulserec.artifacts.arrays import placeholder_map, under, with_prefix
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
+from pulserec.retrievers._cf import Leaf
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+from pulserec.retrievers.persistable import Inputs, Model, State, persistable
 from pulserec.retrievers.sasrec_model import SASRec, build
 
 
@@ -48,7 +50,8 @@ def _windows(sequences: list[list[int]], length: int) -> torch.Tensor:
     return torch.tensor(rows, dtype=torch.long)
 
 
-class SequenceRetriever:
+@persistable
+class SequenceRetriever(Leaf):
     """SASRec over item sequences, items tied to their text vectors when given."""
 
     def __init__(
@@ -155,9 +158,6 @@ class SequenceRetriever:
             return candidates_from_scores(np.zeros(0, np.float32), query, 0, self.name)
         return candidates_from_scores(self._scores([sequence])[0], query, k, self.name)
 
-    def state(self) -> dict[str, Any]:
-        return {k: v.detach().numpy() for k, v in self.model_.state_dict().items()}
-
     @property
     def module(self) -> SASRec:
         return self.model_
@@ -173,29 +173,36 @@ class SequenceRetriever:
             "name": self.name,
         }
 
-    def full_state(self) -> State:
+    def state(self) -> State:
         """Network weights under ``module.`` (safetensors-ready), the users' sequences as one
         flat array plus offsets, and the item count the scores span."""
+        weights = {k: v.detach().numpy() for k, v in self.model_.state_dict().items()}
         lengths = np.array([len(s) for s in self.sequences_], dtype=np.int64)
         flat = [item for sequence in self.sequences_ for item in sequence]
         return {
-            **with_prefix("module.", self.state()),
+            **with_prefix("module.", weights),
             "sequences": np.array(flat, dtype=np.int32),
             "offsets": np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)]),
             "n_items": np.array(len(self.items_), dtype=np.int64),
         }
+
+    def inputs(self) -> Inputs:
+        return Inputs(self.vectors, None, self.items_)
 
     @classmethod
     def from_state(
         cls,
         params: dict[str, Any],
         state: State,
+        children: dict[str, Model] | None = None,
+        *,
         vectors: ItemVectors | None = None,
+        users: IdMap | None = None,
         items: IdMap | None = None,
     ) -> Self:
-        """A model rebuilt from :meth:`init_params` and :meth:`full_state` (the item text is
-        in the weights; ``vectors`` are kept for refits). Scores span ``items`` when given,
-        else as many items as at saving."""
+        """A model rebuilt from :meth:`init_params` and :meth:`state` (the item text is in
+        the weights; ``vectors`` are kept for refits). Scores span ``items`` when given, else
+        as many items as at saving."""
         model = cls(vectors, **params)
         weights = {k: torch.tensor(v) for k, v in under("module.", state).items()}
         text = weights["text"] if weights["text"].shape[1] else None

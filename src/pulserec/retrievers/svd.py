@@ -17,8 +17,11 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from pulserec.ids import IdMap
 from pulserec.interactions import TYPE_CODES, Interactions
+from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers._cf import (
+    Leaf,
     State,
     check_count,
     check_positive,
@@ -28,6 +31,7 @@ from pulserec.retrievers._cf import (
     resized,
 )
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+from pulserec.retrievers.persistable import Model, persistable
 from pulserec.types import EventType
 
 Floats = npt.NDArray[np.float64]
@@ -77,7 +81,8 @@ def ridge_rows(
     return out
 
 
-class BiasedMF:
+@persistable
+class BiasedMF(Leaf):
     """Rating predictor; ``user_factors_``, ``item_factors_``, biases and ``global_mean_``."""
 
     def __init__(
@@ -200,8 +205,31 @@ class BiasedMF:
             **{key: getattr(self, f"{key}_") for key in _ARRAYS},
         }
 
+    def init_params(self) -> dict[str, Any]:
+        """The constructor's keyword arguments (JSON-ready)."""
+        return {
+            "factors": self.factors,
+            "lr": self.lr,
+            "reg": self.reg,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "min_rating": self.min_rating,
+            "max_rating": self.max_rating,
+            "name": self.name,
+        }
+
     @classmethod
-    def from_state(cls, params: dict[str, Any], state: State) -> Self:
+    def from_state(
+        cls,
+        params: dict[str, Any],
+        state: State,
+        children: dict[str, Model] | None = None,
+        *,
+        vectors: ItemVectors | None = None,
+        users: IdMap | None = None,
+        items: IdMap | None = None,
+    ) -> Self:
         """A model rebuilt from its hyper-parameters and :meth:`state`."""
         model = cls(**params)
         model.ratings_ = csr_from_state("ratings", state)

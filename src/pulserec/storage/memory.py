@@ -5,6 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from itertools import islice
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from pulserec.storage.base import (
     AppendResult,
@@ -13,7 +17,18 @@ from pulserec.storage.base import (
     dedupe_batch,
     referenced_ids,
 )
+from pulserec.storage.changelog import (
+    DELETE_ITEM,
+    DELETE_USER,
+    EVENTS,
+    ITEMS,
+    USERS,
+    Cut,
+    LogEntry,
+)
 from pulserec.types import Event, Item, User
+
+Floats = npt.NDArray[np.float32]
 
 
 class MemoryStore:
@@ -27,11 +42,19 @@ class MemoryStore:
         self._by_user: dict[str, list[int]] = {}
         self._live_events = 0
         self._lock = threading.RLock()
+        self._log: list[LogEntry] = []
+        self._item_vectors: dict[str, Floats] = {}
+        self._user_vectors: dict[str, Floats] = {}
 
-    def upsert_items(self, items: Sequence[Item]) -> int:
+    def _append_log(self, kind: str, payload: dict[str, Any]) -> None:
+        self._log.append(LogEntry(len(self._log) + 1, kind, payload))
+
+    def upsert_items(self, items: Sequence[Item], vectors: Floats | None = None) -> int:
         with self._lock:
-            for item in items:
+            for n, item in enumerate(items):
                 self._items[item.id] = item
+                _keep_vector(self._item_vectors, item.id, None if vectors is None else vectors[n])
+            self._append_log(ITEMS, {"ids": [i.id for i in items]})
             return len(items)
 
     def get_item(self, item_id: str) -> Item | None:
@@ -43,12 +66,20 @@ class MemoryStore:
 
     def delete_item(self, item_id: str) -> bool:
         with self._lock:
-            return self._items.pop(item_id, None) is not None
+            if self._items.pop(item_id, None) is None:
+                return False
+            self._item_vectors.pop(item_id, None)
+            self._append_log(DELETE_ITEM, {"id": item_id})
+            return True
 
-    def upsert_users(self, users: Sequence[User]) -> int:
+    def upsert_users(
+        self, users: Sequence[User], vectors: Sequence[Floats | None] | None = None
+    ) -> int:
         with self._lock:
-            for user in users:
+            for n, user in enumerate(users):
                 self._users[user.id] = user
+                _keep_vector(self._user_vectors, user.id, None if vectors is None else vectors[n])
+            self._append_log(USERS, {"ids": [u.id for u in users]})
             return len(users)
 
     def get_user(self, user_id: str) -> User | None:
@@ -68,6 +99,8 @@ class MemoryStore:
         with self._lock:
             if self._users.pop(user_id, None) is None:
                 return False
+            self._user_vectors.pop(user_id, None)
+            self._append_log(DELETE_USER, {"id": user_id})
             for position in self._by_user.pop(user_id, []):
                 event = self._events[position]
                 if event is not None and event.event_id is not None:
@@ -94,6 +127,9 @@ class MemoryStore:
                 if event.event_id is not None:
                     self._event_ids.add(event.event_id)
             self._live_events += len(fresh)
+            if fresh:
+                last = len(self._events)
+                self._append_log(EVENTS, {"first": last - len(fresh) + 1, "last": last})
             return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
@@ -128,8 +164,42 @@ class MemoryStore:
         with self._lock:
             return len(self._events)
 
+    def high_water(self) -> int:
+        return len(self._log)
+
+    def entries(self, after: int, limit: int = 1000) -> list[LogEntry]:
+        with self._lock:
+            return self._log[after : after + limit]
+
+    def cut(self) -> Cut:
+        with self._lock:
+            return Cut(len(self._log), len(self._events))
+
+    def events_in(self, first: int, last: int) -> list[Event]:
+        with self._lock:
+            return [e for e in self._events[max(first, 1) - 1 : last] if e is not None]
+
+    def item_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
+        return {i: self._item_vectors[i] for i in ids if i in self._item_vectors}
+
+    def put_item_vectors(self, ids: Sequence[str], vectors: Floats) -> None:
+        with self._lock:
+            for item_id, vector in zip(ids, vectors, strict=True):
+                if item_id in self._items:
+                    _keep_vector(self._item_vectors, item_id, vector)
+
+    def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
+        return {u: self._user_vectors[u] for u in ids if u in self._user_vectors}
+
     def counts(self) -> StoreCounts:
         return StoreCounts(len(self._items), len(self._users), self._live_events)
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _keep_vector(vectors: dict[str, Floats], key: str, vector: Floats | None) -> None:
+    if vector is None or not vector.size or np.isnan(vector[0]):
+        vectors.pop(key, None)
+    else:
+        vectors[key] = np.asarray(vector, dtype=np.float32).copy()

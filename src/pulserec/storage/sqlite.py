@@ -1,5 +1,9 @@
 """The embedded default Store: one SQLite file in WAL mode under the data dir.
 
+Every write appends its entry to the change log (``changes``) in the same transaction, and
+raises the high-water mark (``<db>.seq``, memory-mapped) before committing, while SQLite's
+write lock orders writers of every process: entries are numbered in commit order.
+
 Durability: each write is one transaction committed before the call returns, with
 ``synchronous=FULL`` by default, so an acknowledged write survives a ``kill -9`` of the process
 and an OS crash. Writers are serialised by a lock on one connection; readers use one connection
@@ -11,8 +15,13 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import orjson
 
 from pulserec.storage import sqlite_schema as sql
 from pulserec.storage.base import (
@@ -22,9 +31,20 @@ from pulserec.storage.base import (
     dedupe_batch,
     referenced_ids,
 )
+from pulserec.storage.changelog import (
+    DELETE_ITEM,
+    DELETE_USER,
+    EVENTS,
+    ITEMS,
+    USERS,
+    Cut,
+    HighWater,
+    LogEntry,
+)
 from pulserec.types import Event, Item, User
 
 _PARAMS_PER_QUERY = 900
+Floats = npt.NDArray[np.float32]
 SYNC_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 
@@ -41,6 +61,7 @@ class SqliteStore:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._writer = self._connect()
+        self._high_water = HighWater(self.path.with_name(self.path.name + ".seq"))
         with self._write_lock:
             self._writer.executescript(sql.SCHEMA)
             self._writer.execute(
@@ -64,24 +85,31 @@ class SqliteStore:
             self._local.conn = conn
         return conn
 
-    def _write(self, statements: Sequence[tuple[str, Any]]) -> None:
-        """Run ``(sql, rows)`` pairs in one transaction; rows is a list (executemany) or a tuple."""
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (serialised across threads and processes)."""
         with self._write_lock:
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for statement, rows in statements:
-                    if isinstance(rows, list):
-                        conn.executemany(statement, rows)
-                    else:
-                        conn.execute(statement, rows)
+                yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
 
-    def upsert_items(self, items: Sequence[Item]) -> int:
-        self._write([(sql.UPSERT_ITEM, [sql.item_row(i) for i in items])])
+    def _log(self, conn: sqlite3.Connection, kind: str, payload: dict[str, Any]) -> None:
+        """Append a log entry inside the open transaction and raise the high-water mark."""
+        cursor = conn.execute(sql.INSERT_CHANGE, (kind, orjson.dumps(payload).decode()))
+        self._high_water.write(int(cursor.lastrowid or 0))
+
+    def upsert_items(self, items: Sequence[Item], vectors: Floats | None = None) -> int:
+        """Upsert items; ``vectors`` (one row per item, NaN rows: no text) are kept with them."""
+        with self._transaction() as conn:
+            conn.executemany(sql.UPSERT_ITEM, [sql.item_row(i) for i in items])
+            rows = list(vectors) if vectors is not None else [None] * len(items)
+            _write_vectors(conn, "item_vectors", [i.id for i in items], rows)
+            self._log(conn, ITEMS, {"ids": [i.id for i in items]})
         return len(items)
 
     def get_item(self, item_id: str) -> Item | None:
@@ -101,12 +129,22 @@ class SqliteStore:
         return [sql.item_from_row(r) for r in rows], int(total)
 
     def delete_item(self, item_id: str) -> bool:
-        with self._write_lock:
-            cursor = self._writer.execute("DELETE FROM items WHERE id = ?", (item_id,))
-            return cursor.rowcount > 0
+        with self._transaction() as conn:
+            deleted = conn.execute("DELETE FROM items WHERE id = ?", (item_id,)).rowcount > 0
+            if deleted:
+                conn.execute("DELETE FROM item_vectors WHERE id = ?", (item_id,))
+                self._log(conn, DELETE_ITEM, {"id": item_id})
+        return deleted
 
-    def upsert_users(self, users: Sequence[User]) -> int:
-        self._write([(sql.UPSERT_USER, [sql.user_row(u) for u in users])])
+    def upsert_users(
+        self, users: Sequence[User], vectors: Sequence[Floats | None] | None = None
+    ) -> int:
+        """Upsert users; ``vectors`` are their encoded stated preferences (None: none)."""
+        with self._transaction() as conn:
+            conn.executemany(sql.UPSERT_USER, [sql.user_row(u) for u in users])
+            rows = list(vectors) if vectors is not None else [None] * len(users)
+            _write_vectors(conn, "user_vectors", [u.id for u in users], rows)
+            self._log(conn, USERS, {"ids": [u.id for u in users]})
         return len(users)
 
     def get_user(self, user_id: str) -> User | None:
@@ -136,31 +174,19 @@ class SqliteStore:
         return [sql.user_from_row(r) for r in rows], int(total)
 
     def delete_user(self, user_id: str) -> bool:
-        with self._write_lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                high = int(conn.execute(sql.EVENT_SEQ).fetchone()[0])
-                conn.execute(sql.SET_EVENT_SEQ, (str(high),))
-                deleted = conn.execute("DELETE FROM users WHERE id = ?", (user_id,)).rowcount
-                conn.execute("DELETE FROM events WHERE user_id = ?", (user_id,))
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return deleted > 0
+        with self._transaction() as conn:
+            high = int(conn.execute(sql.EVENT_SEQ).fetchone()[0])
+            conn.execute(sql.SET_EVENT_SEQ, (str(high),))
+            deleted = conn.execute("DELETE FROM users WHERE id = ?", (user_id,)).rowcount > 0
+            conn.execute("DELETE FROM events WHERE user_id = ?", (user_id,))
+            conn.execute("DELETE FROM user_vectors WHERE id = ?", (user_id,))
+            if deleted:
+                self._log(conn, DELETE_USER, {"id": user_id})
+        return deleted
 
     def append_events(self, events: Sequence[Event]) -> AppendResult:
-        with self._write_lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = self._append_in_transaction(conn, events)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-            return result
+        with self._transaction() as conn:
+            return self._append_in_transaction(conn, events)
 
     def _append_in_transaction(
         self, conn: sqlite3.Connection, events: Sequence[Event]
@@ -181,6 +207,7 @@ class SqliteStore:
         conn.executemany(sql.INSERT_EVENT, rows)
         if fresh:
             conn.execute(sql.SET_EVENT_SEQ, (str(start + len(fresh) - 1),))
+            self._log(conn, EVENTS, {"first": start, "last": start + len(fresh) - 1})
         return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
@@ -236,6 +263,53 @@ class SqliteStore:
         """The highest event sequence handed out (never reused, deletes included)."""
         return int(self._reader().execute(sql.EVENT_SEQ).fetchone()[0])
 
+    # -- the change log and what consumers read through it ------------------------------------
+    def high_water(self) -> int:
+        """The newest log entry's number (one read of a shared memory word)."""
+        return self._high_water.read()
+
+    def entries(self, after: int, limit: int = 1000) -> list[LogEntry]:
+        rows = (
+            self._reader()
+            .execute(
+                "SELECT seq, kind, payload FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after, limit),
+            )
+            .fetchall()
+        )
+        return [LogEntry(int(r[0]), r[1], orjson.loads(r[2])) for r in rows]
+
+    def cut(self) -> Cut:
+        """The last log entry and the last event, read in one statement (one snapshot)."""
+        log_seq, event_seq = self._reader().execute(sql.CUT).fetchone()
+        return Cut(int(log_seq), int(event_seq))
+
+    def events_in(self, first: int, last: int) -> list[Event]:
+        """Stored events with sequence numbers in ``[first, last]``, in order."""
+        rows = (
+            self._reader()
+            .execute(
+                f"SELECT {sql.EVENT_COLUMNS} FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq",
+                (first, last),
+            )
+            .fetchall()
+        )
+        return [sql.event_from_row(r) for r in rows]
+
+    def item_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
+        return _read_vectors(self._reader(), "item_vectors", ids)
+
+    def put_item_vectors(self, ids: Sequence[str], vectors: Floats) -> None:
+        """Keep vectors a consumer computed for items stored without them (no log entry: what
+        is served does not change)."""
+        with self._transaction() as conn:
+            known = _existing(conn, "SELECT id FROM items WHERE id IN ({})", list(ids))
+            pairs = [(i, v) for i, v in zip(ids, vectors, strict=True) if i in known]
+            _write_vectors(conn, "item_vectors", [i for i, _ in pairs], [v for _, v in pairs])
+
+    def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
+        return _read_vectors(self._reader(), "user_vectors", ids)
+
     def counts(self) -> StoreCounts:
         conn = self._reader()
         items, users, events = conn.execute(
@@ -249,6 +323,7 @@ class SqliteStore:
             for conn in self._connections:
                 conn.close()
             self._connections.clear()
+            self._high_water.close()
 
 
 def _existing(conn: sqlite3.Connection, query: str, keys: Sequence[str]) -> set[str]:
@@ -260,3 +335,30 @@ def _existing(conn: sqlite3.Connection, query: str, keys: Sequence[str]) -> set[
         marks = ",".join("?" * len(chunk))
         found.update(r[0] for r in conn.execute(query.format(marks), chunk))
     return found
+
+
+def _write_vectors(
+    conn: sqlite3.Connection, table: str, ids: list[str], vectors: list[Any]
+) -> None:
+    """Store each id's vector as float32 bytes; a None or NaN vector removes the row."""
+    keep, drop = [], []
+    for record_id, vector in zip(ids, vectors, strict=True):
+        row = None if vector is None else np.asarray(vector, dtype=np.float32)
+        if row is None or not row.size or np.isnan(row[0]):
+            drop.append((record_id,))
+        else:
+            keep.append((record_id, row.tobytes()))
+    conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", keep)
+    conn.executemany(f"DELETE FROM {table} WHERE id = ?", drop)
+
+
+def _read_vectors(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> dict[str, Floats]:
+    out: dict[str, Floats] = {}
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), _PARAMS_PER_QUERY):
+        chunk = unique[start : start + _PARAMS_PER_QUERY]
+        marks = ",".join("?" * len(chunk))
+        query = f"SELECT id, vector FROM {table} WHERE id IN ({marks})"
+        for record_id, blob in conn.execute(query, chunk):
+            out[record_id] = np.frombuffer(blob, dtype=np.float32)
+    return out

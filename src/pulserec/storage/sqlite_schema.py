@@ -41,6 +41,13 @@ CREATE TABLE IF NOT EXISTS events (
     query TEXT
 );
 CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id, timestamp, seq);
+CREATE TABLE IF NOT EXISTS changes (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS item_vectors (id TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS user_vectors (id TEXT PRIMARY KEY, vector BLOB NOT NULL);
 """
 
 ITEM_COLUMNS = (
@@ -69,6 +76,8 @@ SELECT MAX(COALESCE((SELECT MAX(seq) FROM events), 0),
            COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_seq'), 0))
 """
 SET_EVENT_SEQ = "INSERT OR REPLACE INTO meta VALUES ('event_seq', ?)"
+INSERT_CHANGE = "INSERT INTO changes (kind, payload) VALUES (?, ?)"
+CUT = f"SELECT COALESCE((SELECT MAX(seq) FROM changes), 0), ({EVENT_SEQ})"
 
 
 def _json(value: Any) -> str:
