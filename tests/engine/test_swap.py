@@ -202,9 +202,7 @@ def test_events_during_a_training_are_replayed_onto_the_new_models(
     assert top == dict.fromkeys(("garden-4", "garden-7", "music-1"), ("itemknn",))
 
 
-def test_a_failed_training_keeps_the_old_models(
-    store: MemoryStore, tmp_path: Path
-) -> None:
+def test_a_failed_training_keeps_the_old_models(store: MemoryStore, tmp_path: Path) -> None:
     runtime = build(store, tmp_path, MODELS)
     engine, trainer = runtime.engine, runtime.trainer
     before = engine.model_version

@@ -21,8 +21,8 @@ from pulserec.encoders.texts import item_text
 from pulserec.engine.core import Engine
 from pulserec.feedback import Signal
 from pulserec.ingest import Change
-from pulserec.storage.changelog import DELETE_ITEM, DELETE_USER, EVENTS, ITEMS, USERS, LogEntry
 from pulserec.interactions import TYPE_CODES
+from pulserec.storage.changelog import DELETE_ITEM, DELETE_USER, EVENTS, ITEMS, USERS, LogEntry
 from pulserec.types import Event, Item, User
 
 logger = logging.getLogger(__name__)
