@@ -38,12 +38,16 @@ def serve(
     dataset: Annotated[
         str | None, typer.Option(help="Load this data set first if D is empty.")
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, max=64, envvar="PULSEREC_WORKERS", help="Serving processes."),
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API from a data dir."""
+    """Serve the HTTP API from a data dir (N worker processes share the port)."""
     from pulserec.server import serve as run_server
 
     try:
-        run_server(data_dir, host, port, dataset)
+        run_server(data_dir, host, port, dataset, workers)
     except ValueError as exc:
         fail(str(exc))
 
@@ -51,7 +55,7 @@ def serve(
 @app.command()
 def demo(data_dir: DataDir = DEFAULT_DATA_DIR, port: int = 8000) -> None:
     """Serve MovieLens-100k (``serve --dataset movielens-100k``)."""
-    serve(data_dir=data_dir, host="127.0.0.1", port=port, dataset="movielens-100k")
+    serve(data_dir=data_dir, host="127.0.0.1", port=port, dataset="movielens-100k", workers=1)
 
 
 @app.command("import")
@@ -257,6 +261,22 @@ def train(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
     except ValueError as exc:
         fail(str(exc))
     print(f"trained model version {version}")
+
+
+@app.command()
+def trainer(
+    data_dir: DataDir = DEFAULT_DATA_DIR,
+    every: Annotated[str, typer.Option(help="How often: 30s, 10m, 1h.")] = "10m",
+) -> None:
+    """Keep training: publish a new version every interval when new events arrived."""
+    from pulserec.engine.lookups import parse_window
+    from pulserec.server import keep_training
+
+    try:
+        seconds = float(every[:-1]) if every.endswith("s") else parse_window(every)
+    except ValueError:
+        fail(f"--every must look like 30s, 10m or 1h, not {every!r}")
+    keep_training(data_dir, seconds)
 
 
 # Benchmarks with their own argparse options: the CLI passes the arguments through.

@@ -1,18 +1,80 @@
-"""A trained set of models, swapped into the engine as one immutable unit."""
+"""A trained set of models, swapped into the engine as one immutable unit.
+
+Models index items by the id map they were trained with. A bundle trained in this process
+shares the engine's map (the first ``n_items`` indices); one trained by another process (the
+trainer, another worker) has its own, and :meth:`ModelBundle.aligned` builds the two gathers
+that translate between the engine's indices and the models', once per swap.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
+from pulserec.ids import IdMap
 from pulserec.retrievers.base import Retriever
+
+Int32s = npt.NDArray[np.int32]
 
 
 @dataclass(frozen=True)
 class ModelBundle:
-    """Models by name, the number of items they were trained on, and where they came from."""
+    """Models by name, the number of items they were trained on, and where they came from.
+
+    ``to_live[j]`` is the engine's index of the models' item ``j`` (-1: gone) and
+    ``to_model[i]`` the models' index of the engine's item ``i`` (-1: unknown to them); both
+    None when the models share the engine's map."""
 
     version: str
     models: dict[str, Retriever]
     n_items: int
     meta: dict[str, Any] = field(default_factory=dict)
+    to_live: Int32s | None = None
+    to_model: Int32s | None = None
+
+    def aligned(self, trained: IdMap, live: IdMap) -> ModelBundle:
+        """This bundle translated from the ``trained`` id map to the engine's ``live`` one."""
+        if trained is live:
+            return self
+        model_ids = [trained.id_of_or_none(j) for j in range(self.n_items)]
+        to_live = np.array(
+            [
+                -1 if i is None else (found if (found := live.get(i)) is not None else -1)
+                for i in model_ids
+            ],
+            dtype=np.int32,
+        )
+        to_model = np.full(len(live), -1, dtype=np.int32)
+        known = to_live >= 0
+        to_model[to_live[known]] = np.flatnonzero(known).astype(np.int32)
+        return replace(self, to_live=to_live, to_model=to_model)
+
+    def model_index(self, live: Int32s) -> Int32s:
+        """The models' indices of engine items (-1: unknown to the models)."""
+        if self.to_model is None:
+            return np.where(live < self.n_items, live, -1).astype(np.int32)
+        inside = live < self.to_model.shape[0]
+        out = np.full(live.shape[0], -1, dtype=np.int32)
+        out[inside] = self.to_model[live[inside]]
+        return out
+
+    def live_index(self, model: Int32s) -> Int32s:
+        """The engine's indices of the models' items (-1: gone from the engine)."""
+        if self.to_live is None:
+            return model.astype(np.int32)
+        return self.to_live[model]
+
+    def known_mask(self, allowed: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        """``allowed`` (over engine indices) seen in the models' index space."""
+        if self.to_live is None:
+            known = np.zeros(self.n_items, dtype=bool)
+            n = min(self.n_items, allowed.shape[0])
+            known[:n] = allowed[:n]
+            return known
+        valid = (self.to_live >= 0) & (self.to_live < allowed.shape[0])
+        known = np.zeros(self.to_live.shape[0], dtype=bool)
+        known[valid] = allowed[self.to_live[valid]]
+        return known

@@ -271,17 +271,18 @@ class Engine:
             return _EMPTY, np.zeros(0, np.float32), []
         if request.history.size == 0 and request.preferences is None:
             return _EMPTY, np.zeros(0, np.float32), []  # nothing to personalise: trending fills
-        known = allowed[: bundle.n_items]
+        history = bundle.model_index(request.history)
         query = Query(
             user=-1,
-            history=request.history[request.history < bundle.n_items],
-            exclude=np.flatnonzero(~known).astype(np.int32),
+            history=history[history >= 0],
+            exclude=np.flatnonzero(~bundle.known_mask(allowed)).astype(np.int32),
             text=request.preferences,
         )
         lists, names = [], []
         for name, model in bundle.models.items():
             found = model.retrieve(query, pool)
-            lists.append(keep_allowed(found.items, found.scores, allowed))
+            live = bundle.live_index(found.items)
+            lists.append(keep_allowed(live[live >= 0], found.scores[live >= 0], allowed))
             names.append(name)
         items, scores = rrf(lists)
         label = names[0] if len(names) == 1 else "+".join(names)
@@ -311,8 +312,7 @@ class Engine:
         )
         if items.size == 0:
             return found, found_scores.astype(np.float32), ["content"] * len(found)
-        n_model = bundle.n_items if bundle is not None else 0
-        new = found >= n_model
+        new = bundle.model_index(found) < 0 if bundle is not None else np.ones(found.size, bool)
         if not new.any():
             return items, scores, sources
         vectors = self.catalog.vectors()

@@ -99,12 +99,13 @@ def _similar_by_models(
     engine: Engine, index: int, k: int, allowed: npt.NDArray[np.bool_]
 ) -> tuple[Int32s, npt.NDArray[np.float32], str]:
     bundle = engine.bundle
-    if bundle is None or not bundle.models or index >= bundle.n_items:
+    mine = bundle.model_index(np.array([index], np.int32)) if bundle is not None else _EMPTY
+    if bundle is None or not bundle.models or mine.size == 0 or mine[0] < 0:
         return _EMPTY, np.zeros(0, np.float32), "none"
     name, model = next(iter(bundle.models.items()))
-    query = Query(history=np.array([index], np.int32), exclude=np.array([index], np.int32))
-    found = model.retrieve(query, k + 10)
-    items, scores = keep_allowed(found.items, found.scores, allowed)
+    found = model.retrieve(Query(history=mine, exclude=mine), k + 10)
+    live = bundle.live_index(found.items)
+    items, scores = keep_allowed(live[live >= 0], found.scores[live >= 0], allowed)
     return items, scores, name
 
 

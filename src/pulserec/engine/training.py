@@ -10,16 +10,20 @@ each exactly once, before they serve. Items posted during the fit stay "fresh".
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from pulserec.artifacts import ArtifactStore
 from pulserec.engine.bundle import ModelBundle
+from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
+from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers import registry
@@ -28,6 +32,21 @@ from pulserec.storage.changelog import Cut
 from pulserec.types import Event
 
 logger = logging.getLogger(__name__)
+
+
+TRAINING_LOCK = ".training.lock"
+
+
+def try_lock(path: Path) -> IO[str] | None:
+    """An exclusive lock on ``path`` across processes, or None when another holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
 
 
 class TrainingConflict(RuntimeError):
@@ -71,6 +90,7 @@ class Trainer:
         self.last: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._running: TrainJob | None = None
+        self._held: IO[str] | None = None
         self._stop = threading.Event()
 
     @property
@@ -93,6 +113,10 @@ class Trainer:
         with self._lock:
             if self._running is not None:
                 raise TrainingConflict(f"training {self._running.id} is still running")
+            if self.artifacts is not None:  # a training in another worker holds the lock
+                self._held = try_lock(self.artifacts.root / TRAINING_LOCK)
+                if self._held is None:
+                    raise TrainingConflict("a training is running in another process")
             job = TrainJob(uuid.uuid4().hex[:12])
             self.jobs[job.id] = job
             self._running = job
@@ -112,6 +136,9 @@ class Trainer:
         finally:
             with self._lock:  # free the trainer before the job reads as finished
                 self._running = None
+                if self._held is not None:
+                    self._held.close()  # releases the lock for every process
+                    self._held = None
             job.model_version, job.error = version, error
             job.finished_at = time.time()
             job.state = "done" if error is None and version is not None else "failed"
@@ -146,21 +173,7 @@ class Trainer:
     def _fit(
         self, data: Interactions, vectors: ItemVectors | None, skipped: dict[str, str]
     ) -> dict[str, Any]:
-        fitted: dict[str, Any] = {}
-        for name in self.engine.config.models:
-            spec = registry.MODELS.get(name)
-            if spec is None:
-                raise ValueError(f"unknown model {name!r} in the engine's configuration")
-            if spec.needs_vectors and vectors is None:
-                skipped[name] = "no item has text vectors yet (post items with a title)"
-                logger.warning("skipping %s: %s", name, skipped[name])
-                continue
-            params = {**spec.defaults, **self.engine.config.model_params.get(name, {})}
-            started = time.perf_counter()
-            model = registry.make(name, vectors=vectors, **params).fit(data)
-            fitted[name] = (model, name, params, time.perf_counter() - started)
-            logger.info("trained %s in %.1f s", name, fitted[name][3])
-        return fitted
+        return fit_models(self.engine.config, data, vectors, skipped)
 
     def _train(self) -> ModelBundle:
         engine = self.engine
@@ -210,16 +223,48 @@ class Trainer:
         self._stop.set()
 
 
-def swap_in(engine: Engine, bundle: ModelBundle, cut_event_seq: int) -> int:
+def fit_models(
+    config: EngineConfig,
+    data: Interactions,
+    vectors: ItemVectors | None,
+    skipped: dict[str, str],
+) -> dict[str, Any]:
+    """Fit every configured model on ``data``: ``{name: (model, name, params, seconds)}``;
+    a model that cannot be fitted is named in ``skipped`` with the reason."""
+    fitted: dict[str, Any] = {}
+    for name in config.models:
+        spec = registry.MODELS.get(name)
+        if spec is None:
+            raise ValueError(f"unknown model {name!r} in the engine's configuration")
+        if spec.needs_vectors and vectors is None:
+            skipped[name] = "no item has text vectors yet (post items with a title)"
+            logger.warning("skipping %s: %s", name, skipped[name])
+            continue
+        params = {**spec.defaults, **config.model_params.get(name, {})}
+        started = time.perf_counter()
+        model = registry.make(name, vectors=vectors, **params).fit(data)
+        fitted[name] = (model, name, params, time.perf_counter() - started)
+        logger.info("trained %s in %.1f s", name, fitted[name][3])
+    return fitted
+
+
+def swap_in(
+    engine: Engine,
+    bundle: ModelBundle,
+    cut_event_seq: int,
+    maps: tuple[IdMap, IdMap] | None = None,
+) -> int:
     """Serve ``bundle``, trained on events up to ``cut_event_seq``: under the write lock, catch
     up with the log, fold the events applied since the cut into its models (each exactly
-    once), then swap. Returns how many events were folded in."""
+    once, mapped through the models' own ``maps`` when they have their own), then swap.
+    Returns how many events were folded in."""
+    users, items = maps if maps is not None else (engine.users, engine.items)
     with engine.write_lock:
         engine.catch_up()
         later: list[Event] = []
         if bundle.models and engine.applied_event_seq > cut_event_seq:
             later = engine.store.events_in(cut_event_seq + 1, engine.applied_event_seq)
-            fresh = Interactions.from_known_events(later, engine.users, engine.items)
+            fresh = Interactions.from_known_events(later, users, items)
             for model in bundle.models.values():
                 model.update(fresh)
         engine.swap(bundle)

@@ -1,0 +1,144 @@
+"""``pulserec train`` and ``pulserec trainer``: fit and publish from the store alone.
+
+No server, no online state, no generative model: the snapshot is cut at a consistent point of
+the store (``Store.cut``), item text vectors are read from the store (items stored without one
+are encoded, and only those), every configured model is fitted and the bundle published with
+the cut in its meta. Running workers swap it in within a second or two
+(:mod:`pulserec.engine.watcher`) and fold in the events after the cut.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from pulserec.artifacts import ArtifactStore
+from pulserec.encoders import load_encoder
+from pulserec.encoders.texts import item_text
+from pulserec.engine.config import EngineConfig
+from pulserec.engine.training import TRAINING_LOCK, fit_models, try_lock
+from pulserec.ids import IdMap
+from pulserec.interactions import Interactions
+from pulserec.item_vectors import ItemVectors
+from pulserec.storage import Store
+from pulserec.types import Item
+
+logger = logging.getLogger(__name__)
+PAGE = 10_000
+
+
+def train_from_store(
+    store: Store, config: EngineConfig, artifacts: ArtifactStore, progress: bool = True
+) -> dict[str, Any]:
+    """Fit every configured model on the store's events up to a cut and publish a version;
+    returns the bundle's meta with its ``model_version``."""
+    held = try_lock(artifacts.root / TRAINING_LOCK)
+    if held is None:
+        raise ValueError("a training is already running for these artifacts")
+    try:
+        return _train(store, config, artifacts, progress)
+    finally:
+        held.close()
+
+
+def _train(
+    store: Store, config: EngineConfig, artifacts: ArtifactStore, progress: bool
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    cut = store.cut()
+    users, items = IdMap(), IdMap()
+    vectors = _catalog_vectors(store, config, items, progress)
+    parts = [
+        Interactions.from_events(batch, users, items)
+        for batch in store.iter_events(until=cut.event_seq)
+    ]
+    if not parts:
+        raise ValueError("no events stored yet: import some first")
+    data = Interactions.concat(parts)
+    skipped: dict[str, str] = {}
+    fitted = fit_models(config, data, vectors, skipped)
+    if not fitted:
+        reasons = "; ".join(f"{name}: {why}" for name, why in skipped.items())
+        raise ValueError(f"no model could be trained ({reasons or 'none configured'})")
+    meta = {
+        "n_items": data.n_items,
+        "n_events": len(data),
+        "trained_at": time.time(),
+        "fit_seconds": {name: round(entry[3], 3) for name, entry in fitted.items()},
+        "train_seconds": round(time.perf_counter() - started, 3),
+        "skipped": skipped,
+        "cut_log_seq": cut.log_seq,
+        "cut_event_seq": cut.event_seq,
+        "trained_by": "pulserec train",
+    }
+    entries = {name: entry[:3] for name, entry in fitted.items()}
+    version = artifacts.save_bundle(entries, data.users, data.items, meta)
+    artifacts.prune(config.keep_versions)
+    return {**meta, "model_version": version}
+
+
+def _catalog_vectors(
+    store: Store, config: EngineConfig, items: IdMap, progress: bool
+) -> ItemVectors | None:
+    """Every stored item into ``items`` (so text models know cold items too) and the text
+    vectors the store holds; items with text but no stored vector are encoded and kept."""
+    ids: list[str] = []
+    rows: list[np.ndarray[Any, np.dtype[np.float32]]] = []
+    offset, total = 0, store.counts().items
+    encoder = None
+    with tqdm(total=total, desc="reading items", unit=" items", disable=not progress) as bar:
+        while True:
+            page, total = store.list_items(offset, PAGE)
+            if not page:
+                break
+            stored = store.item_vectors([i.id for i in page])
+            missing: list[Item] = []
+            for item in page:
+                items.add(item.id)
+                if item.id in stored:
+                    ids.append(item.id)
+                    rows.append(stored[item.id])
+                elif item_text(item, config.domain):
+                    missing.append(item)
+            if missing:
+                encoder = encoder or load_encoder(config.item_encoder)
+                texts = [item_text(i, config.domain) for i in missing]
+                encoded = encoder.encode(texts)
+                store.put_item_vectors([i.id for i in missing], encoded)
+                ids.extend(i.id for i in missing)
+                rows.extend(encoded)
+            offset += len(page)
+            bar.update(len(page))
+            if offset >= total:
+                break
+    if not rows:
+        return None
+    return ItemVectors(ids, np.vstack(rows).astype(np.float32))
+
+
+def train_every(
+    store: Store,
+    config: EngineConfig,
+    artifacts: ArtifactStore,
+    every_s: float,
+    stop: threading.Event | None = None,
+) -> None:
+    """``pulserec trainer --every``: train whenever new events arrived, every ``every_s``."""
+    stop = stop or threading.Event()
+    trained_at = -1
+    while not stop.is_set():
+        cut = store.cut()
+        if cut.event_seq != trained_at:
+            try:
+                meta = train_from_store(store, config, artifacts, progress=False)
+                trained_at = int(meta["cut_event_seq"])
+                logger.info("published %s", meta["model_version"])
+            except ValueError as error:
+                logger.warning("not trained: %s", error)
+                trained_at = cut.event_seq
+        stop.wait(every_s)
