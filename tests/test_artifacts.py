@@ -26,6 +26,7 @@ from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers import registry
 from pulserec.retrievers.base import Query, Retriever
 from pulserec.types import Event, EventType
+from tests.ranking.fakes import CountPopularity
 
 N_USERS, N_ITEMS = 30, 24
 HYBRID = {"pool": 20, "per_source": 20, "trees": 20}
@@ -218,9 +219,10 @@ def test_a_crashed_write_leaves_nothing_visible(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.write(crashing)
-    model, data, _ = fitted("pop", {})
-    with pytest.raises(ValueError, match="unknown model"):
-        store.save_bundle({"pop": (model, "nope", {})}, data.users, data.items)
+    _, data, _ = fitted("pop", {})
+    not_persistable = CountPopularity().fit(data)
+    with pytest.raises(ValueError, match="not a persistable model class"):
+        store.save_bundle({"pop": (not_persistable, "pop", {})}, data.users, data.items)
     assert store.list() == [good] and store.latest() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == [".lock", "CURRENT", good]
 
@@ -255,3 +257,22 @@ def test_vectors_round_trip_in_half_precision(tmp_path: Path) -> None:
     loaded = load_vectors(tmp_path / "v.npz")
     assert loaded.ids == vectors.ids and loaded.vectors.dtype == np.float32
     np.testing.assert_allclose(loaded.vectors, vectors.vectors, atol=1e-3)
+
+
+def test_the_artifacts_layer_never_imports_the_registry() -> None:
+    """Persistence goes through the protocol; the registry is the caller's business."""
+    package = Path(__file__).parents[1] / "src" / "pulserec" / "artifacts"
+    for path in package.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for banned in ("retrievers.registry", "import inspect", "getattr(", "hasattr("):
+            assert banned not in source, (path.name, banned)
+
+
+def test_a_caller_supplies_the_class_lookup(tmp_path: Path) -> None:
+    model, data, vectors = fitted("ease", {})
+    save_model(model, "ease", {}, tmp_path)
+    key = model_info(tmp_path)["model"]["class"]
+    restored = load_model(tmp_path, classes={key: type(model)})  # type: ignore[dict-item]
+    assert_same(model, restored, data, vectors)
+    with pytest.raises(KeyError):
+        load_model(tmp_path, classes={})

@@ -24,7 +24,14 @@ _COLUMNS = ("user_idx", "item_idx", "type_code", "value", "timestamp")
 
 def interactions_state(prefix: str, data: Interactions) -> State:
     """The event columns of ``data`` under ``prefix`` (the id maps are saved separately)."""
-    return {f"{prefix}{column}": getattr(data, column) for column in _COLUMNS}
+    columns: tuple[npt.NDArray[Any], ...] = (
+        data.user_idx,
+        data.item_idx,
+        data.type_code,
+        data.value,
+        data.timestamp,
+    )
+    return {f"{prefix}{name}": column for name, column in zip(_COLUMNS, columns, strict=True)}
 
 
 def interactions_from_state(prefix: str, state: State, users: IdMap, items: IdMap) -> Interactions:
@@ -41,16 +48,6 @@ def with_prefix(prefix: str, state: State) -> State:
 def under(prefix: str, state: State) -> State:
     """The entries of ``state`` under ``prefix``, with the prefix stripped."""
     return {key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)}
-
-
-def state_of(model: Any) -> State:
-    """Every array ``model`` needs to come back: its ``full_state()``, else its ``state()``,
-    else nothing (a model without learned arrays)."""
-    for method in ("full_state", "state"):
-        found = getattr(model, method, None)
-        if callable(found):
-            return dict(found())
-    return {}
 
 
 def placeholder_map(size: int) -> IdMap:

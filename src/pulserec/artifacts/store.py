@@ -36,11 +36,12 @@ from pulserec.artifacts.models import (
 from pulserec.ids import IdMap
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers.base import Retriever
+from pulserec.retrievers.persistable import ClassLookup, Model
 
 VERSION = re.compile(r"^v(\d{4,})-(\d{8}T\d{6}Z)$")
 KEY = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
 CURRENT, BUNDLE_FILE, FORMAT = "CURRENT", "bundle.json", 1
-ModelEntry = tuple[Retriever, str, dict[str, Any]]  # (fitted model, registry name, params)
+ModelEntry = tuple[Model, str, dict[str, Any]]  # (fitted model, registry name, params)
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,11 @@ def _fsync_tree(root: Path) -> None:
 class ArtifactStore:
     """Bundles under ``root``, newest published through the ``CURRENT`` pointer file."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, classes: ClassLookup | None = None) -> None:
+        """``classes``: class key -> model class for loading (default: the ``@persistable``
+        classes)."""
         self.root = Path(root)
+        self.classes = classes
         self.root.mkdir(parents=True, exist_ok=True)
 
     def list(self) -> builtins.list[str]:
@@ -190,11 +194,14 @@ class ArtifactStore:
         shared = vectors
         if shared is None and (directory / VECTORS_FILE).exists():
             shared = load_vectors(directory / VECTORS_FILE)
-        loaded = {}
+        loaded: dict[str, Retriever] = {}
         for key in info["models"]:
             model_dir = directory / "models" / key
             own = vectors is None and (model_dir / VECTORS_FILE).exists()
-            loaded[key] = load_model(model_dir, None if own else shared, users=users, items=items)
+            given = None if own else shared
+            loaded[key] = load_model(
+                model_dir, given, users=users, items=items, classes=self.classes
+            )
         names = dict(info["models"])
         return Bundle(version, loaded, users, items, info["meta"], names, info["saved_at"])
 

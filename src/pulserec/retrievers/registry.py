@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers.als import ALS
@@ -19,8 +19,12 @@ from pulserec.retrievers.base import Retriever
 from pulserec.retrievers.bpr import BPR
 from pulserec.retrievers.ease import EASE
 from pulserec.retrievers.knn import ItemKNN, UserKNN
+from pulserec.retrievers.persistable import PERSISTABLE, Model, class_key
 from pulserec.retrievers.popular import Popularity
 from pulserec.retrievers.svd import BiasedMF
+
+if TYPE_CHECKING:
+    from pulserec.ranking.learned import HybridRanker
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,15 @@ def make(name: str, vectors: ItemVectors | None = None, **params: Any) -> Retrie
             raise ValueError(f"model {name!r} needs item text vectors")
         return spec.build(vectors=vectors, **{**spec.defaults, **params})
     return spec.build(**{**spec.defaults, **params})
+
+
+def make_model(name: str, vectors: ItemVectors | None = None, **params: Any) -> Model:
+    """:func:`make`, typed as the persistable model it is (TypeError for a class that has not
+    opted in with ``@persistable``)."""
+    model = make(name, vectors, **params)
+    if class_key(type(model)) not in PERSISTABLE:
+        raise TypeError(f"model {name!r} ({type(model).__name__}) is not persistable")
+    return cast(Model, model)
 
 
 # Defaults: the peers' defaults where a parity figure is reported (EASE l2=250; ItemKNN k=100,
@@ -138,11 +151,12 @@ HYBRID_SOURCES = ("ease", "als", "itemknn", "userknn", "pop", "content", "sequen
 
 def hybrid(
     vectors: ItemVectors, without: tuple[str, ...] = (), learned: bool = True, **params: Any
-) -> Retriever:
+) -> HybridRanker:
     """Every source (with its registered defaults) but ``without``, fused by the ranker."""
     from pulserec.ranking.learned import HybridRanker
 
-    sources = {name: make(name, vectors=vectors) for name in HYBRID_SOURCES if name not in without}
+    names = [name for name in HYBRID_SOURCES if name not in without]
+    sources = {name: make_model(name, vectors=vectors) for name in names}
     return HybridRanker(sources, item_text=vectors, learned=learned, **params)
 
 

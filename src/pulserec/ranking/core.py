@@ -1,0 +1,87 @@
+"""The hybrid's one scoring core: sources' rows for a batch of requests in, scores out.
+
+Offline ``score`` and served ``retrieve`` both call :meth:`ScoringCore.scores`, so evaluation
+measures what is served. Steps: pool the sources' proposals by reciprocal rank; build the
+features; order the pool by the ranker (or serve the fallback source, or plain RRF when there
+is no ranker); give items proposed outside the pool the blend of their source scores, below
+every pooled item; order cold items (no interaction yet) by the text source, below every warm
+item, since collaborative sources cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from pulserec.ranking.blend import LinearBlend, standardise
+from pulserec.ranking.candidates import candidate_pool, reciprocal_rank_fusion
+from pulserec.ranking.features import ItemStats, build_features
+from pulserec.ranking.rankers import predict
+from pulserec.ranking.rows import mean_taste
+
+Float32s = npt.NDArray[np.float32]
+Int32s = npt.NDArray[np.int32]
+Rows = dict[str, Float32s]  # per source, (B, I): scores of its proposals, -inf elsewhere
+BEYOND_POOL = 1e4  # offset that keeps every item outside the pool below every pooled one
+
+
+@dataclass(frozen=True)
+class ScoringCore:
+    """What a fitted hybrid scores with; built from its fitted state on each call (cheap)."""
+
+    per_source: int
+    pool: int
+    stats: ItemStats
+    text: Float32s | None  # (I, C) item text vectors in index order, when the hybrid has text
+    ranker: Any  # a LinearBlend, a LightGBM ranker or Booster, or None (plain RRF)
+    fallback: str | None  # the source served instead of a ranker that lost to it
+    text_source: str | None  # the source that orders cold items
+
+    def features(self, rows: Rows, latest: Int32s) -> tuple[Float32s, Int32s, npt.NDArray[Any]]:
+        """Features (B, pool, F), candidates (B, pool) and which of them a source proposed."""
+        candidates, proposed = candidate_pool(rows, self.per_source, self.pool)
+        taste = mean_taste(self.text, latest) if self.text is not None else None
+        features = build_features(rows, candidates, self.stats, taste, self.text, self.per_source)
+        return features, candidates, proposed
+
+    def scores(self, rows: Rows, latest: Int32s) -> Float32s:
+        """(B, I) scores of every item for each request; ``-inf`` where nothing proposed it."""
+        if self.fallback is not None:
+            out = np.array(rows[self.fallback], dtype=np.float32)
+        elif self.ranker is None:
+            fused = reciprocal_rank_fusion(rows, self.per_source)
+            out = np.where(fused > 0, fused, -np.inf).astype(np.float32)
+        else:
+            features, candidates, proposed = self.features(rows, latest)
+            predicted = np.where(proposed, predict(self.ranker, features), -np.inf)
+            out = self._beyond_pool(rows)
+            np.put_along_axis(out, candidates, predicted.astype(np.float32), axis=1)
+        return self._cold_by_text(rows, out)
+
+    def _beyond_pool(self, rows: Rows) -> Float32s:
+        """The blend of the source scores for proposed items, minus :data:`BEYOND_POOL`
+        (a LightGBM ranker only knows pooled candidates: -inf)."""
+        first = next(iter(rows.values()))
+        if not isinstance(self.ranker, LinearBlend):
+            return np.full(first.shape, -np.inf, dtype=np.float32)
+        blended = np.zeros(first.shape, dtype=np.float32)
+        for weight, scores in zip(self.ranker.weights_, rows.values(), strict=True):
+            if weight:
+                blended += weight * standardise(scores)
+        finite = np.isfinite(np.stack(list(rows.values()))).any(axis=0)
+        return np.where(finite, blended - BEYOND_POOL, -np.inf).astype(np.float32)
+
+    def _cold_by_text(self, rows: Rows, out: Float32s) -> Float32s:
+        """Cold items the text source proposed, ordered by its scores below every warm item."""
+        cold = self.stats.log_popularity == 0
+        if self.text_source not in rows or not cold.any():
+            return out
+        n = min(out.shape[1], cold.shape[0])
+        text = rows[str(self.text_source)][:, :n]
+        usable = cold[None, :n] & np.isfinite(text) & np.isfinite(out[:, :n])
+        ranked = standardise(np.where(cold[None, :n], text, -np.inf))
+        out[:, :n] = np.where(usable, ranked - 2 * BEYOND_POOL, out[:, :n])
+        return out
