@@ -92,6 +92,8 @@ def ops_router(services: Services) -> APIRouter:
         ingestor = services.ingestor
         runtime = services.runtime
         return {
+            "worker_pid": os.getpid(),
+            "log_seq": runtime.engine.applied_seq,
             "model_version": runtime.engine.model_version,
             "models": list(runtime.engine.bundle.models) if runtime.engine.bundle else [],
             "last_training": runtime.trainer.last or None,
