@@ -209,12 +209,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client", choices=["python", "wrk"], default="python")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--retrain", action="store_true", help="also load during a retrain")
+    parser.add_argument(
+        "--workers",
+        help="comma list (e.g. 1,2): event-then-recommend pairs per `serve --workers N`",
+    )
     args = parser.parse_args(argv)
     key = args.api_key or os.environ.get("PULSEREC_API_KEY") or os.environ.get("PULSEREC_READ_KEY")
     try:
-        figures = run_serve_bench(
-            args.url, args.data_dir, args.duration, key, args.client, args.retrain
-        )
+        if args.workers:
+            from pulserec.bench.serve_pairs import run_workers_bench
+
+            counts = [int(n) for n in args.workers.split(",") if n.strip()]
+            data_dir = args.data_dir or cache_dir() / "bench-serve-ml100k"
+            figures = {**run_workers_bench(data_dir, counts, args.duration), "errors": []}
+        else:
+            figures = run_serve_bench(
+                args.url, args.data_dir, args.duration, key, args.client, args.retrain
+            )
     except (BenchError, OSError, ValueError) as exc:
         print(f"pulserec bench serve: {exc}", file=sys.stderr)
         return 1
