@@ -164,7 +164,7 @@ def _history(data: Interactions, user: int) -> np.ndarray:
 
 @pytest.mark.parametrize(
     "variant",
-    ["as-fitted", "blend", "lightgbm", "fallback", "rrf"],
+    ["as-fitted", "blend", "lightgbm", "fallback", "rrf", "proposals-only"],
 )
 def test_retrieve_serves_the_top_k_of_score(variant: str) -> None:
     """One scoring core: for a known user with their history, the served list is the top k
@@ -177,8 +177,10 @@ def test_retrieve_serves_the_top_k_of_score(variant: str) -> None:
         params["ranker"] = "lightgbm"
     if variant == "rrf":
         params = {"per_source": 20, "learned": False}
+    if variant == "proposals-only":
+        params["depth"] = 20
     hybrid = registry.make("hybrid", vectors=_vectors(data), **params).fit(data)
-    if variant in ("blend", "lightgbm"):
+    if variant in ("blend", "lightgbm", "proposals-only"):
         hybrid.fallback_ = None  # type: ignore[attr-defined]  # as if the ranker had won
     if variant == "fallback":
         hybrid.fallback_ = "ease"  # type: ignore[attr-defined]

@@ -4,8 +4,9 @@ Offline ``score`` and served ``retrieve`` both call :meth:`ScoringCore.scores`, 
 measures what is served. Steps: pool the sources' proposals by reciprocal rank; build the
 features; order the pool by the ranker (or serve the fallback source, or plain RRF when there
 is no ranker); give items proposed outside the pool the blend of their source scores, below
-every pooled item; order cold items (no interaction yet) by the text source, below every warm
-item, since collaborative sources cannot tell them apart.
+every pooled item; order cold items (no interaction yet) by the text source's scores for them
+(``cold_text``, all of them, not only its top ``per_source``), below every warm item, since
+collaborative sources cannot tell them apart.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ class ScoringCore:
     text: Float32s | None  # (I, C) item text vectors in index order, when the hybrid has text
     ranker: Any  # a LinearBlend, a LightGBM ranker or Booster, or None (plain RRF)
     fallback: str | None  # the source served instead of a ranker that lost to it
-    text_source: str | None  # the source that orders cold items
 
     def features(self, rows: Rows, latest: Int32s) -> tuple[Float32s, Int32s, npt.NDArray[Any]]:
         """Features (B, pool, F), candidates (B, pool) and which of them a source proposed."""
@@ -47,8 +47,14 @@ class ScoringCore:
         features = build_features(rows, candidates, self.stats, taste, self.text, self.per_source)
         return features, candidates, proposed
 
-    def scores(self, rows: Rows, latest: Int32s) -> Float32s:
-        """(B, I) scores of every item for each request; ``-inf`` where nothing proposed it."""
+    def cold(self) -> npt.NDArray[np.bool_]:
+        """Items nobody had interacted with when the hybrid was fitted or last updated."""
+        cold: npt.NDArray[np.bool_] = self.stats.log_popularity == 0
+        return cold
+
+    def scores(self, rows: Rows, latest: Int32s, cold_text: Float32s | None = None) -> Float32s:
+        """(B, I) scores of every item for each request; ``-inf`` where nothing proposed it.
+        ``cold_text``: (B, I) text-source scores of the cold items (``-inf`` elsewhere)."""
         if self.fallback is not None:
             out = np.array(rows[self.fallback], dtype=np.float32)
         elif self.ranker is None:
@@ -59,7 +65,7 @@ class ScoringCore:
             predicted = np.where(proposed, predict(self.ranker, features), -np.inf)
             out = self._beyond_pool(rows)
             np.put_along_axis(out, candidates, predicted.astype(np.float32), axis=1)
-        return self._cold_by_text(rows, out)
+        return out if cold_text is None else self._cold_by_text(cold_text, out)
 
     def _beyond_pool(self, rows: Rows) -> Float32s:
         """The blend of the source scores for proposed items, minus :data:`BEYOND_POOL`
@@ -74,14 +80,11 @@ class ScoringCore:
         finite = np.isfinite(np.stack(list(rows.values()))).any(axis=0)
         return np.where(finite, blended - BEYOND_POOL, -np.inf).astype(np.float32)
 
-    def _cold_by_text(self, rows: Rows, out: Float32s) -> Float32s:
-        """Cold items the text source proposed, ordered by its scores below every warm item."""
-        cold = self.stats.log_popularity == 0
-        if self.text_source not in rows or not cold.any():
-            return out
-        n = min(out.shape[1], cold.shape[0])
-        text = rows[str(self.text_source)][:, :n]
-        usable = cold[None, :n] & np.isfinite(text) & np.isfinite(out[:, :n])
-        ranked = standardise(np.where(cold[None, :n], text, -np.inf))
-        out[:, :n] = np.where(usable, ranked - 2 * BEYOND_POOL, out[:, :n])
+    def _cold_by_text(self, cold_text: Float32s, out: Float32s) -> Float32s:
+        """Cold items with a text score, ordered by it below every warm item."""
+        cold = self.cold()
+        n = min(out.shape[1], cold.shape[0], cold_text.shape[1])
+        text = np.where(cold[None, :n], cold_text[:, :n], -np.inf)
+        usable = np.isfinite(text)
+        out[:, :n] = np.where(usable, standardise(text) - 2 * BEYOND_POOL, out[:, :n])
         return out

@@ -10,16 +10,18 @@ The ranker must beat its best source on a held-out half of the ranking users; wh
 the hybrid serves that source instead (``fallback_``).
 
 Training, offline ``score`` and served ``retrieve`` share one core (:mod:`pulserec.ranking.core`)
-over the same inputs: each source's top ``per_source`` items (seen items left out) and the
-request's latest items. A known user's request reads the sources' rows for that user, exactly
-as ``score`` does; any other request (an unknown user, a history, a stated text) reads each
-source's ``retrieve``. A source missing at request time leaves NaN features: the blend counts
-them as far below every scored candidate, LightGBM routes them by learned defaults.
+over the same inputs: each source's scores (seen items left out; all of them, or only its top
+``depth`` when ``depth`` is set, cheaper on a large catalog) and the request's latest items.
+A known user's request reads the sources' rows for that user, exactly as ``score`` does; any
+other request (an unknown user, a history, a stated text) reads each source's ``retrieve``.
+A source missing at request time leaves NaN features: the blend counts them as far below every
+scored candidate, LightGBM routes them by learned defaults.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any, Self
 
 import numpy as np
@@ -76,6 +78,7 @@ class HybridRanker:
         learned: bool = True,
         ranker: str = "blend",
         update_only: tuple[str, ...] = ("sequence",),
+        depth: int | None = None,
         name: str = "hybrid",
     ) -> None:
         if ranker not in ("blend", "lightgbm"):
@@ -98,6 +101,7 @@ class HybridRanker:
         self.learned = learned
         self.ranker_kind = ranker
         self.update_only = update_only
+        self.depth = depth
 
     # -- training -------------------------------------------------------------------------
     def fit(self, data: Interactions) -> Self:
@@ -114,7 +118,9 @@ class HybridRanker:
             source.fit(rest)
         self._context(rest)
         users = np.unique(held.user_idx).astype(np.int32)
-        features, candidates, _ = self._core().features(self._user_rows(users), self._latest(users))
+        features, candidates, _ = self._core().features(
+            self._user_rows(users)[0], self._latest(users)
+        )
         truth = held.matrix()[users]
         labels = np.asarray(truth[np.arange(len(users))[:, None], candidates].todense())
         self.ranker_, self.fallback_ = self._learn(features, labels.astype(np.int32))
@@ -155,30 +161,28 @@ class HybridRanker:
     # -- the core's inputs -----------------------------------------------------------------
     def _core(self) -> ScoringCore:
         text = self.text_ if self.item_text is not None else None
-        text_source = TEXT_SOURCE if TEXT_SOURCE in self.sources else None
         return ScoringCore(
-            self.per_source,
-            self.pool,
-            self.stats_,
-            text,
-            self.ranker_,
-            self.fallback_,
-            text_source,
+            self.per_source, self.pool, self.stats_, text, self.ranker_, self.fallback_
         )
 
-    def _user_rows(self, users: Int32s, exclude: Int32s | None = None) -> Rows:
-        """Each source's top ``per_source`` for ``users`` by its ``score``, leaving out the
-        items they have seen (and ``exclude``)."""
+    def _user_rows(
+        self, users: Int32s, exclude: Int32s | None = None
+    ) -> tuple[Rows, Float32s | None]:
+        """Each source's ``score`` rows for ``users`` (its top ``depth`` when set), leaving out
+        the items they have seen (and ``exclude``); and the text source's whole rows, which
+        order the cold items."""
         known = np.flatnonzero(users < self.seen_.shape[0])
         rows, cols = self.seen_[users[known]].nonzero()
-        out = {}
+        out, cold_text = {}, None
         for name, source in self.sources.items():
             scores = np.array(source.score(users), dtype=np.float32)
             scores[known[rows], cols] = -np.inf
             if exclude is not None and exclude.size:
                 scores[:, exclude[(exclude >= 0) & (exclude < scores.shape[1])]] = -np.inf
-            out[name] = keep_top(scores, self.per_source)
-        return out
+            out[name] = scores if self.depth is None else keep_top(scores, self.depth)
+            if name == TEXT_SOURCE:
+                cold_text = scores
+        return out, cold_text
 
     def _latest(self, users: Int32s) -> Int32s:
         known = users < self.recent_items_.shape[0]
@@ -186,13 +190,23 @@ class HybridRanker:
         latest[known] = self.recent_items_[users[known]]
         return latest
 
-    def _query_rows(self, query: Query) -> Rows:
-        """Each source's ``retrieve`` of the request, as one row per source."""
+    def _query_rows(self, query: Query) -> tuple[Rows, Float32s | None]:
+        """Each source's ``retrieve`` of the request (every item it scores, or its top
+        ``depth``), one row per source; and the text source's scores of every cold item."""
         n_items = self.seen_.shape[1]
         rows = {}
         for name, source in self.sources.items():
-            rows[name] = candidate_row(source.retrieve(query, self.per_source), n_items)
-        return rows
+            depth = n_items if self.depth is None else self.depth
+            rows[name] = candidate_row(source.retrieve(query, depth), n_items)
+        cold = self._core().cold()
+        if TEXT_SOURCE not in self.sources or not cold.any():
+            return rows, None
+        if self.depth is None:  # the text source's whole row is there already
+            return rows, rows[TEXT_SOURCE]
+        warm = np.flatnonzero(~cold).astype(np.int32)
+        only_cold = replace(query, exclude=np.concatenate([query.exclude, warm]))
+        found = self.sources[TEXT_SOURCE].retrieve(only_cold, int(cold.sum()))
+        return rows, candidate_row(found, n_items)
 
     def _warm(self, user: int) -> bool:
         seen = self.seen_
@@ -202,18 +216,19 @@ class HybridRanker:
     def score(self, users: Int32s) -> Float32s:
         """(B, I) scores for known users, from the core that ``retrieve`` serves."""
         users = np.asarray(users, dtype=np.int32)
-        return self._core().scores(self._user_rows(users), self._latest(users))
+        rows, cold_text = self._user_rows(users)
+        return self._core().scores(rows, self._latest(users), cold_text)
 
     def retrieve(self, query: Query, k: int) -> Candidates:
         """One request through the core: a known user's rows as in ``score`` (so the list
         is the top ``k`` of their ``score`` row), any other request's from the sources."""
         if self._warm(query.user) and query.text is None:
             users = np.array([query.user], dtype=np.int32)
-            rows, latest = self._user_rows(users, query.exclude), self._latest(users)
+            (rows, cold_text), latest = self._user_rows(users, query.exclude), self._latest(users)
         else:
-            rows = self._query_rows(query)
+            rows, cold_text = self._query_rows(query)
             latest = latest_of_history(query.history, self.recent, self.seen_.shape[1])
-        scores = self._core().scores(rows, latest)[0]
+        scores = self._core().scores(rows, latest, cold_text)[0]
         return candidates_from_scores(scores, query, k, self.name)
 
     def update(self, data: Interactions) -> None:
@@ -236,6 +251,7 @@ class HybridRanker:
             "learned": self.learned,
             "ranker": self.ranker_kind,
             "update_only": list(self.update_only),
+            "depth": self.depth,
             "name": self.name,
         }
 

@@ -1,9 +1,10 @@
 """What the hybrid's scoring core reads: each source's proposals as dense rows, and each
 request's latest items.
 
-A source's row for a request is ``-inf`` everywhere but its top ``per_source`` items, the
-same whether it comes from a batch of users (``score``, offline) or from one request
-(``retrieve``, served), so that the core sees the same thing in both.
+A source's row for a request holds its scores, ``-inf`` where it gives none (and outside its
+top ``depth`` when the hybrid reads only that many), the same whether it comes from a batch of
+users (``score``, offline) or from one request (``retrieve``, served), so that the core sees
+the same thing in both.
 """
 
 from __future__ import annotations
