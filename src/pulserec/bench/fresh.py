@@ -4,6 +4,10 @@ Events: recommend for a random user, click the top item, recommend again at once
 excluded by default): if the clicked item is still there the answer is stale. Items: add one item
 with made-up words, then search for those words and ask for its neighbours at once. Every new item
 is deleted after its trial; the clicks stay, so the default data dir is the bench's own.
+
+With ``--workers N`` the bench starts ``serve --workers N`` and writes over one connection while
+it reads over another that a different worker process accepted (told apart by the worker pid
+in ``/v1/admin/stats``): what one worker acknowledged must be in the other's next answer.
 """
 
 from __future__ import annotations
@@ -52,8 +56,14 @@ def _ids(body: Any) -> list[str]:
 
 
 def _events(
-    client: JsonClient, users: list[str], catalog: list[str], trials: int, rng: random.Random
+    client: JsonClient,
+    users: list[str],
+    catalog: list[str],
+    trials: int,
+    rng: random.Random,
+    reader: JsonClient | None = None,
 ) -> dict[str, Any]:
+    reader = reader or client
     token, errors = uuid.uuid4().hex[:12], _Errors()
     post_ms: list[float] = []
     reflect_ms: list[float] = []
@@ -61,7 +71,7 @@ def _events(
     for trial in range(trials):
         user = rng.choice(users)
         path = f"/v1/recommend/{quote(user, safe='')}?k=10"
-        status, body, _ = client.request("GET", path)
+        status, body, _ = reader.request("GET", path)
         top = _ids(body)[:1] if status == 200 else []
         if status != 200:
             errors.note("GET /v1/recommend/{user}", status, body)
@@ -79,7 +89,7 @@ def _events(
             continue
         checked += 1
         for attempt in range(10_000):
-            status, body, _ = client.request("GET", path)
+            status, body, _ = reader.request("GET", path)
             now = time.perf_counter()
             if status != 200:
                 errors.note("GET /v1/recommend/{user}", status, body)
@@ -107,7 +117,10 @@ def _word(rng: random.Random) -> str:
     return "".join(rng.choice(_SYLLABLES) for _ in range(3))
 
 
-def _items(client: JsonClient, trials: int, rng: random.Random) -> dict[str, Any]:
+def _items(
+    client: JsonClient, trials: int, rng: random.Random, reader: JsonClient | None = None
+) -> dict[str, Any]:
+    reader = reader or client
     token, errors = uuid.uuid4().hex[:12], _Errors()
     post_ms: list[float] = []
     search_ms: list[float] = []
@@ -126,14 +139,14 @@ def _items(client: JsonClient, trials: int, rng: random.Random) -> dict[str, Any
             errors.note("POST /v1/items", status, body)
             continue
         post_ms.append(ms)
-        status, body, ms = client.request("GET", f"/v1/search?q={quote(f'{a} {b}')}&k=10")
+        status, body, ms = reader.request("GET", f"/v1/search?q={quote(f'{a} {b}')}&k=10")
         if status == 200:
             search_ms.append(ms)
             hits += item_id in _ids(body)
         else:
             errors.note("GET /v1/search", status, body)
         encoded = quote(item_id, safe="")
-        status, body, _ = client.request("GET", f"/v1/items/{encoded}/similar?k=5")
+        status, body, _ = reader.request("GET", f"/v1/items/{encoded}/similar?k=5")
         if status == 200:
             similar_ok += 1
         else:
@@ -180,17 +193,39 @@ def _print(figures: dict[str, Any]) -> None:
         print(f"error: {key} x{entry['count']}: {entry['example']}", file=sys.stderr)
 
 
+def _pid(client: JsonClient) -> int:
+    status, body, _ = client.request("GET", "/v1/admin/stats")
+    if status != 200:
+        raise BenchError(f"GET /v1/admin/stats answered {describe(status, body)}")
+    return int(body["worker_pid"])
+
+
+def _other_worker(base: str, api_key: str | None, pid: int, tries: int = 200) -> JsonClient:
+    """A connection that a worker other than ``pid`` accepted."""
+    for _ in range(tries):
+        candidate = JsonClient(base, api_key)
+        if _pid(candidate) != pid:
+            return candidate
+        candidate.close()
+        time.sleep(0.05)
+    raise BenchError("every connection went to one worker: is --workers above 1?")
+
+
 def run_fresh_bench(
     base_url: str | None = None,
     trials: int = 200,
     data_dir: Path | None = None,
     api_key: str | None = None,
     seed: int = 0,
+    workers: int = 1,
 ) -> dict[str, Any]:
-    """Measure and print; without ``base_url``, serve ml-100k from ``data_dir`` (cached)."""
+    """Measure and print; without ``base_url``, serve ml-100k from ``data_dir`` (cached);
+    with ``workers`` > 1, read through another worker than the one written to."""
     rng = random.Random(seed)
-    with target_server(base_url, data_dir or cache_dir() / "bench-fresh-ml100k") as base:
+    data_dir = data_dir or cache_dir() / "bench-fresh-ml100k"
+    with target_server(base_url, data_dir, workers=workers) as base:
         client = JsonClient(base, api_key)
+        reader = _other_worker(base, api_key, _pid(client)) if workers > 1 else client
         try:
             users = known_users(client)
             status, body, _ = client.request("GET", "/v1/items?limit=1000")
@@ -199,11 +234,13 @@ def run_fresh_bench(
             catalog = _ids(body) or ["bench-fresh-item"]
             figures = {
                 "base_url": base,
-                "events": _events(client, users, catalog, trials, rng),
-                "items": _items(client, trials, rng),
+                "workers": workers,
+                "events": _events(client, users, catalog, trials, rng, reader),
+                "items": _items(client, trials, rng, reader),
             }
         finally:
             client.close()
+            reader.close()
     _print(figures)
     return figures
 
@@ -216,11 +253,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trials", type=int, default=200, help="trials of each kind")
     parser.add_argument("--api-key", help="X-API-Key (default: PULSEREC_API_KEY)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1, help="serve --workers N; read elsewhere")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     key = args.api_key or os.environ.get("PULSEREC_API_KEY")
     try:
-        figures = run_fresh_bench(args.url, args.trials, args.data_dir, key, args.seed)
+        figures = run_fresh_bench(
+            args.url, args.trials, args.data_dir, key, args.seed, args.workers
+        )
     except (BenchError, OSError, ValueError) as exc:
         print(f"pulserec bench fresh: {exc}", file=sys.stderr)
         return 1

@@ -84,8 +84,11 @@ def describe(status: int, body: Any) -> str:
 
 
 @contextmanager
-def target_server(base_url: str | None, data_dir: Path, timeout: float = 3600.0) -> Iterator[str]:
-    """Yield ``base_url``, or start ``pulserec serve --dataset movielens-100k`` and yield its."""
+def target_server(
+    base_url: str | None, data_dir: Path, timeout: float = 3600.0, workers: int = 1
+) -> Iterator[str]:
+    """Yield ``base_url``, or start ``pulserec serve --dataset movielens-100k [--workers N]``
+    and yield its."""
     if base_url is not None:
         host_port(base_url)
         yield base_url.rstrip("/")
@@ -93,7 +96,7 @@ def target_server(base_url: str | None, data_dir: Path, timeout: float = 3600.0)
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     print(f"starting pulserec serve --dataset movielens-100k --data-dir {data_dir}", flush=True)
     print("  (the first start loads and trains; later starts reuse the data dir)", flush=True)
-    server = ServerProcess(data_dir, "--dataset", "movielens-100k")
+    server = ServerProcess(data_dir, "--dataset", "movielens-100k", "--workers", str(workers))
     try:
         try:
             server.wait_ready(timeout)
