@@ -3,6 +3,7 @@ log, reads what any other wrote, and serves versions published by a trainer else
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,3 +91,31 @@ def test_a_version_trained_in_another_process_is_served_by_every_worker(
     assert _ids(first, "u20") == _ids(second, "u20")
     assert _ids(first, "u30") == _ids(second, "u30")
     trainer_store.close()
+
+
+def test_the_trainer_loop_publishes_only_when_events_arrived(
+    workers: tuple[Runtime, Runtime], tmp_path: Path
+) -> None:
+    import threading
+
+    from pulserec.engine.standalone import train_every
+
+    first, _ = workers
+    artifacts = ArtifactStore(tmp_path / MODELS_DIR)
+    store = SqliteStore(tmp_path / "pulserec.sqlite3")
+    stop = threading.Event()
+    loop = threading.Thread(target=train_every, args=(store, CONFIG, artifacts, 0.05, stop))
+    loop.start()
+    deadline = time.monotonic() + 30
+    while len(artifacts.list()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    published = artifacts.list()
+    time.sleep(0.3)  # no new events: no new version
+    assert artifacts.list() == published
+    first.ingestor.add_events([Event("u40", "music-2", EventType.CLICK, 1_800_000_200.0)])
+    while len(artifacts.list()) == len(published) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    loop.join(10)
+    assert len(artifacts.list()) == len(published) + 1
+    store.close()
