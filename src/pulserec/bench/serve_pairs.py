@@ -9,6 +9,7 @@ pairs/s at 16 connections against the first count, all in one run.
 from __future__ import annotations
 
 import random
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,26 @@ def _measure(base: str, seconds: float) -> dict[str, PairsResult]:
     return out
 
 
+def catch_up_cost(data_dir: Path, calls: int = 200_000) -> float:
+    """Microseconds per ``Engine.catch_up()`` of an engine that is current with the log (what
+    every request pays before it is answered), in process over ``data_dir``."""
+    from pulserec.engine.config import EngineConfig
+    from pulserec.engine.startup import start_runtime
+    from pulserec.storage import open_store
+
+    store = open_store(data_dir)
+    try:
+        runtime = start_runtime(store, EngineConfig.from_env(), data_dir, progress=False)
+        engine = runtime.engine
+        engine.catch_up()
+        started = time.perf_counter()
+        for _ in range(calls):
+            engine.catch_up()
+        return (time.perf_counter() - started) / calls * 1e6
+    finally:
+        store.close()
+
+
 def run_workers_bench(
     data_dir: Path, workers: list[int], seconds: float = 10.0, dataset: str = "movielens-100k"
 ) -> dict[str, Any]:
@@ -65,6 +86,8 @@ def run_workers_bench(
                 f"{row['stale']:>7}{row['errors']:>8}",
                 flush=True,
             )
+    per_call = catch_up_cost(data_dir)
+    print(f"catch-up of a worker already current with the log: {per_call:.3f} us per request")
     first = results[workers[0]]["16"].pairs_per_s
     ratios = {n: results[n]["16"].pairs_per_s / first for n in workers if first}
     for count, ratio in ratios.items():
@@ -72,4 +95,5 @@ def run_workers_bench(
     return {
         "workers": {n: {k: r.as_dict() for k, r in runs.items()} for n, runs in results.items()},
         "ratios": ratios,
+        "catch_up_us": per_call,
     }
