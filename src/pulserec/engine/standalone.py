@@ -21,7 +21,7 @@ from pulserec.artifacts import ArtifactStore
 from pulserec.encoders import load_encoder
 from pulserec.encoders.texts import item_text
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.training import TRAINING_LOCK, fit_models, try_lock
+from pulserec.engine.training import TRAINING_LOCK, fit_models, training_meta, try_lock
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
@@ -66,14 +66,7 @@ def _train(
         reasons = "; ".join(f"{name}: {why}" for name, why in skipped.items())
         raise ValueError(f"no model could be trained ({reasons or 'none configured'})")
     meta = {
-        "n_items": data.n_items,
-        "n_events": len(data),
-        "trained_at": time.time(),
-        "fit_seconds": {name: round(entry[3], 3) for name, entry in fitted.items()},
-        "train_seconds": round(time.perf_counter() - started, 3),
-        "skipped": skipped,
-        "cut_log_seq": cut.log_seq,
-        "cut_event_seq": cut.event_seq,
+        **training_meta(data.n_items, len(data), fitted, skipped, cut, started),
         "trained_by": "pulserec train",
     }
     entries = {name: entry[:3] for name, entry in fitted.items()}

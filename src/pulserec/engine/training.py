@@ -185,16 +185,7 @@ class Trainer:
         else:
             fitted = {}
             skipped = {name: "no events stored yet" for name in engine.config.models}
-        meta = {
-            "n_items": n_items,
-            "n_events": len(data),
-            "trained_at": time.time(),
-            "fit_seconds": {name: round(entry[3], 3) for name, entry in fitted.items()},
-            "train_seconds": round(time.perf_counter() - started, 3),
-            "skipped": skipped,
-            "cut_log_seq": cut.log_seq,
-            "cut_event_seq": cut.event_seq,
-        }
+        meta = training_meta(n_items, len(data), fitted, skipped, cut, started)
         models: dict[str, Retriever] = {name: entry[0] for name, entry in fitted.items()}
         version = f"mem-{uuid.uuid4().hex[:8]}"
         if self.artifacts is not None and models:
@@ -221,6 +212,27 @@ class Trainer:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def training_meta(
+    n_items: int,
+    n_events: int,
+    fitted: dict[str, Any],
+    skipped: dict[str, str],
+    cut: Cut,
+    started: float,
+) -> dict[str, Any]:
+    """What a published version records about its training (the cut included)."""
+    return {
+        "n_items": n_items,
+        "n_events": n_events,
+        "trained_at": time.time(),
+        "fit_seconds": {name: round(entry[3], 3) for name, entry in fitted.items()},
+        "train_seconds": round(time.perf_counter() - started, 3),
+        "skipped": skipped,
+        "cut_log_seq": cut.log_seq,
+        "cut_event_seq": cut.event_seq,
+    }
 
 
 def fit_models(
