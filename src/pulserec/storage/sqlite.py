@@ -12,6 +12,7 @@ per thread and, thanks to WAL, never wait for a writer.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -62,6 +63,7 @@ class SqliteStore:
         self._connections: list[sqlite3.Connection] = []
         self._writer = self._connect()
         self._high_water = HighWater(self.path.with_name(self.path.name + ".seq"))
+        self._process_lock = self.path.with_name(self.path.name + ".lock").open("a")
         with self._write_lock:
             self._writer.executescript(sql.SCHEMA)
             self._writer.execute(
@@ -87,16 +89,22 @@ class SqliteStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (serialised across threads and processes)."""
+        """One write transaction, serialised across threads (a lock) and processes (``flock``
+        on ``<db>.lock``, which wakes the next writer the moment it is released, where
+        SQLite's own busy handler would sleep and retry)."""
         with self._write_lock:
-            conn = self._writer
-            conn.execute("BEGIN IMMEDIATE")
+            fcntl.flock(self._process_lock, fcntl.LOCK_EX)
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn = self._writer
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            finally:
+                fcntl.flock(self._process_lock, fcntl.LOCK_UN)
 
     def _log(self, conn: sqlite3.Connection, kind: str, payload: dict[str, Any]) -> None:
         """Append a log entry inside the open transaction and raise the high-water mark."""
@@ -324,6 +332,7 @@ class SqliteStore:
                 conn.close()
             self._connections.clear()
             self._high_water.close()
+            self._process_lock.close()
 
 
 def _existing(conn: sqlite3.Connection, query: str, keys: Sequence[str]) -> set[str]:
