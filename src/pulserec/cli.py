@@ -6,13 +6,16 @@ import importlib
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from tqdm import tqdm
 
-from pulserec.config import DEFAULT_DATA_DIR, limit_threads
+from pulserec.config import DEFAULT_DATA_DIR, limit_threads, use_cache_dir
+
+if TYPE_CHECKING:
+    from pulserec.app.settings import Settings
 
 app = typer.Typer(
     no_args_is_help=True, add_completion=False, help="pulserec: real-time recommendations."
@@ -20,8 +23,17 @@ app = typer.Typer(
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print their figures.")
 app.add_typer(bench_app, name="bench")
 console = Console(stderr=True)
+_process_settings: list[Settings] = []  # read once by main(), before any command runs
 
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the store lives.")]
+SettingsDataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help=f"Where the store lives [default: {DEFAULT_DATA_DIR}]."),
+]
+ConfigFile = Annotated[
+    Path | None,
+    typer.Option("--config", help="A TOML settings file (or PULSEREC_CONFIG).", dir_okay=False),
+]
 
 
 def fail(message: str) -> None:
@@ -30,24 +42,40 @@ def fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+def _settings(config: Path | None, **flags: object) -> Settings:
+    """This command's settings: its flags over the environment over the settings file."""
+    from pulserec.app.settings import Settings
+
+    try:
+        if config is None and _process_settings:
+            return _process_settings[0].with_flags(flags)
+        return Settings.load({"config": config, **flags})
+    except ValueError as exc:
+        fail(str(exc))
+        raise  # unreachable: fail exits
+
+
 @app.command()
 def serve(
-    data_dir: DataDir = DEFAULT_DATA_DIR,
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    data_dir: SettingsDataDir = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1].")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port [default: 8000].")] = None,
     dataset: Annotated[
         str | None, typer.Option(help="Load this data set first if D is empty.")
     ] = None,
     workers: Annotated[
-        int,
-        typer.Option(min=1, max=64, envvar="PULSEREC_WORKERS", help="Serving processes."),
-    ] = 1,
+        int | None, typer.Option(min=1, max=64, help="Serving processes [default: 1].")
+    ] = None,
+    config: ConfigFile = None,
 ) -> None:
     """Serve the HTTP API from a data dir (N worker processes share the port)."""
     from pulserec.server import serve as run_server
 
+    flags = {"data_dir": data_dir, "host": host, "port": port, "dataset": dataset}
     try:
-        run_server(data_dir, host, port, dataset, workers)
+        run_server(_settings(config, **flags, workers=workers))
     except ValueError as exc:
         fail(str(exc))
 
@@ -55,7 +83,14 @@ def serve(
 @app.command()
 def demo(data_dir: DataDir = DEFAULT_DATA_DIR, port: int = 8000) -> None:
     """Serve MovieLens-100k (``serve --dataset movielens-100k``)."""
-    serve(data_dir=data_dir, host="127.0.0.1", port=port, dataset="movielens-100k", workers=1)
+    serve(
+        data_dir=data_dir,
+        host="127.0.0.1",
+        port=port,
+        dataset="movielens-100k",
+        workers=1,
+        config=None,
+    )
 
 
 @app.command("import")
@@ -252,12 +287,12 @@ def bench_diversity(
 
 
 @app.command()
-def train(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
+def train(data_dir: SettingsDataDir = None, config: ConfigFile = None) -> None:
     """(Re)train every configured model from the stored events and publish a new version."""
     from pulserec.server import train_models
 
     try:
-        version = train_models(data_dir)
+        version = train_models(_settings(config, data_dir=data_dir))
     except ValueError as exc:
         fail(str(exc))
     print(f"trained model version {version}")
@@ -265,8 +300,9 @@ def train(data_dir: DataDir = DEFAULT_DATA_DIR) -> None:
 
 @app.command()
 def trainer(
-    data_dir: DataDir = DEFAULT_DATA_DIR,
+    data_dir: SettingsDataDir = None,
     every: Annotated[str, typer.Option(help="How often: 30s, 10m, 1h.")] = "10m",
+    config: ConfigFile = None,
 ) -> None:
     """Keep training: publish a new version every interval when new events arrived."""
     from pulserec.engine.lookups import parse_window
@@ -276,7 +312,7 @@ def trainer(
         seconds = float(every[:-1]) if every.endswith("s") else parse_window(every)
     except ValueError:
         fail(f"--every must look like 30s, 10m or 1h, not {every!r}")
-    keep_training(data_dir, seconds)
+    keep_training(_settings(config, data_dir=data_dir), seconds)
 
 
 # Benchmarks with their own argparse options: the CLI passes the arguments through.
@@ -306,8 +342,16 @@ for _name, _summary in PASSTHROUGH_BENCHES.items():
 
 
 def main() -> None:
-    """Console entry point."""
+    """Console entry point: the thread limit, settings read once, logging, the command."""
+    from pulserec.app.settings import Settings
+
     limit_threads()
+    try:
+        _process_settings.append(Settings.load())
+    except ValueError as exc:
+        print(f"pulserec: {exc}", file=sys.stderr)
+        raise SystemExit(1) from exc
+    use_cache_dir(_process_settings[0].cache_dir)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     tqdm.monitor_interval = 0
     app()

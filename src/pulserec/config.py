@@ -1,6 +1,8 @@
-"""Settings read from the environment, with sane defaults.
+"""Process-wide defaults, the HTTP server's settings and the thread limit.
 
-Precedence: explicit arguments (CLI flags) over ``PULSEREC_*`` environment variables over defaults.
+Nothing here reads ``PULSEREC_*`` variables: :mod:`pulserec.app.settings` reads flags, the
+environment and the settings file once and passes the values in (``ServerSettings``,
+:func:`use_cache_dir`).
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("pulserec-data")
+DEFAULT_EVAL_DIR = Path("pulserec-eval")
 DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_cache_dir: Path | None = None
 
 
 def limit_threads() -> None:
@@ -29,10 +33,15 @@ def limit_threads() -> None:
     threadpool_limits(int(os.environ["OPENBLAS_NUM_THREADS"]))
 
 
+def use_cache_dir(path: Path | None) -> None:
+    """Set this process's cache dir (None: the default, ``~/.cache/pulserec``)."""
+    global _cache_dir
+    _cache_dir = path
+
+
 def cache_dir() -> Path:
-    """Where model exports, data sets and embeddings are cached (``PULSEREC_CACHE_DIR``)."""
-    configured = os.environ.get("PULSEREC_CACHE_DIR")
-    path = Path(configured) if configured else Path.home() / ".cache" / "pulserec"
+    """Where model exports, data sets and embeddings are cached (see :func:`use_cache_dir`)."""
+    path = _cache_dir if _cache_dir is not None else Path.home() / ".cache" / "pulserec"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -44,13 +53,11 @@ class ServerSettings:
     api_key: str | None = None
     read_key: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    eval_dir: Path = DEFAULT_EVAL_DIR  # where `pulserec evaluate` reports are read from
 
     @classmethod
     def from_env(cls) -> ServerSettings:
-        """Read ``PULSEREC_API_KEY``, ``PULSEREC_READ_KEY`` and ``PULSEREC_MAX_BODY_BYTES``."""
-        max_body = os.environ.get("PULSEREC_MAX_BODY_BYTES")
-        return cls(
-            api_key=os.environ.get("PULSEREC_API_KEY") or None,
-            read_key=os.environ.get("PULSEREC_READ_KEY") or None,
-            max_body_bytes=int(max_body) if max_body else DEFAULT_MAX_BODY_BYTES,
-        )
+        """The server part of :meth:`pulserec.app.settings.Settings.load` (no flags)."""
+        from pulserec.app.settings import Settings
+
+        return Settings.load().server

@@ -85,9 +85,7 @@ def eval_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     }
     (root / "random" / "results.json").write_text(json.dumps(results))
     (root / "random" / "metrics.png").write_bytes(PNG)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PULSEREC_EVAL_DIR", str(root))
-        yield root
+    yield root
 
 
 def _serve(tmp_path_factory: pytest.TempPathFactory, settings: ServerSettings) -> Iterator[str]:
@@ -100,7 +98,7 @@ def _serve(tmp_path_factory: pytest.TempPathFactory, settings: ServerSettings) -
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory, eval_dir: Path) -> Iterator[str]:
-    yield from _serve(tmp_path_factory, ServerSettings())
+    yield from _serve(tmp_path_factory, ServerSettings(eval_dir=eval_dir))
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -31,7 +32,7 @@ def store() -> Iterator[MemoryStore]:
     filled.close()
 
 
-def _client(store: MemoryStore, tmp_path: Path, **settings: str) -> TestClient:
+def _client(store: MemoryStore, tmp_path: Path, **settings: Any) -> TestClient:
     runtime = build(store, tmp_path, ("itemknn",))
     return TestClient(create_app(store, ServerSettings(**settings), runtime=runtime))
 
@@ -79,9 +80,7 @@ def test_timeseries_ring_reuses_old_slots() -> None:
     assert all(s["requests"] == 0 and s["p50_ms"] is None for s in samples[:-1])
 
 
-def test_reports_list_parsed_results_and_serve_plots(
-    store: MemoryStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_reports_list_parsed_results_and_serve_plots(store: MemoryStore, tmp_path: Path) -> None:
     root = tmp_path / "eval"
     (root / "random").mkdir(parents=True)
     results = {
@@ -96,8 +95,7 @@ def test_reports_list_parsed_results_and_serve_plots(
     (root / "broken").mkdir()
     (root / "broken" / "results.json").write_text("{not json")
     (tmp_path / "secret.png").write_bytes(PNG)
-    monkeypatch.setenv("PULSEREC_EVAL_DIR", str(root))
-    client = _client(store, tmp_path / "data")
+    client = _client(store, tmp_path / "data", eval_dir=root)
     body = client.get("/v1/admin/reports").json()
     by_protocol = {r["protocol"]: r for r in body["reports"]}
     assert by_protocol["random"]["results"] == results
@@ -118,11 +116,8 @@ def test_reports_list_parsed_results_and_serve_plots(
         assert response.json()["error"]["code"] == "not_found"
 
 
-def test_reports_without_an_eval_dir_are_an_empty_list(
-    store: MemoryStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PULSEREC_EVAL_DIR", str(tmp_path / "nowhere"))
-    body = _client(store, tmp_path).get("/v1/admin/reports").json()
+def test_reports_without_an_eval_dir_are_an_empty_list(store: MemoryStore, tmp_path: Path) -> None:
+    body = _client(store, tmp_path, eval_dir=tmp_path / "nowhere").get("/v1/admin/reports").json()
     assert body["reports"] == []
 
 

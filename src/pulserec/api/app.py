@@ -16,19 +16,18 @@ from pulserec.api.routes.recs import recs_router
 from pulserec.api.routes.web import DOCS_ASSETS, docs_assets, static_files, web_router
 from pulserec.api.services import Services
 from pulserec.config import ServerSettings
-from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import Runtime, start_runtime
+from pulserec.engine.startup import Runtime
 from pulserec.storage import Store
 
 
 def create_app(
     store: Store, settings: ServerSettings | None = None, runtime: Runtime | None = None
 ) -> FastAPI:
-    """Build the API over ``store`` and an engine ``runtime`` (by default one with no trained
-    models, text similarity and trending only). Settings default to ``PULSEREC_*``."""
-    settings = settings or ServerSettings.from_env()
+    """Build the API over ``store`` and an engine ``runtime`` (built by :mod:`pulserec.app`;
+    the API wires nothing itself). Settings default to ``ServerSettings()``."""
+    settings = settings or ServerSettings()
     if runtime is None:
-        runtime = start_runtime(store, EngineConfig.from_env(models=()), progress=False)
+        raise TypeError("create_app needs a runtime: build one with pulserec.app.runtime")
     services = Services(store, runtime.ingestor, ApiMetrics(), settings, runtime)
     app = FastAPI(
         title="pulserec",

@@ -13,9 +13,10 @@ def category_filter(engine: Engine, raw: str | None) -> str | None:
     field ``category`` for a name no item carries."""
     if raw is None or not raw.strip():
         return None
-    if engine.catalog.has_category(raw):
+    catalog = engine.catalog_view()
+    if catalog.has_category(raw):
         return raw
-    names = engine.catalog.category_names()
+    names = catalog.category_names()
     shown = ", ".join(names[:SHOWN_NAMES]) + (", ..." if len(names) > SHOWN_NAMES else "")
     message = f"unknown category {raw!r}" + (f" (known: {shown})" if names else " (none yet)")
     raise ApiError(422, message, [{"index": None, "field": "category", "message": message}])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -12,7 +11,7 @@ from pulserec.feedback import DEFAULT_NEGATIVE_RATING, DEFAULT_POSITIVE_RATING, 
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """Serving configuration; ``from_env`` reads ``PULSEREC_*`` overrides.
+    """Serving configuration (built by :mod:`pulserec.app.settings`).
 
     ``models``: registry names whose candidates the engine asks for (fused by reciprocal rank
     when there are several); empty means text similarity and trending only.
@@ -51,22 +50,10 @@ class EngineConfig:
 
     @classmethod
     def from_env(cls, **overrides: Any) -> EngineConfig:
-        """Defaults, then ``PULSEREC_MODELS`` (comma list), ``PULSEREC_TRAIN_EVERY`` (seconds),
-        ``PULSEREC_ITEM_ENCODER``, ``PULSEREC_QUERY_ENCODER``, ``PULSEREC_ANSWER_CACHE`` (entries; 0
-        turns the answer cache off), ``PULSEREC_POSITIVE_RATING``, then ``overrides``."""
-        config = cls()
-        env = os.environ
-        if "PULSEREC_MODELS" in env:
-            names = tuple(n.strip() for n in env["PULSEREC_MODELS"].split(",") if n.strip())
-            config = replace(config, models=names)
-        if env.get("PULSEREC_TRAIN_EVERY"):
-            config = replace(config, train_every_s=float(env["PULSEREC_TRAIN_EVERY"]))
-        if env.get("PULSEREC_ITEM_ENCODER"):
-            config = replace(config, item_encoder=env["PULSEREC_ITEM_ENCODER"])
-        if env.get("PULSEREC_ANSWER_CACHE"):
-            config = replace(config, answer_cache=int(env["PULSEREC_ANSWER_CACHE"]))
-        if env.get("PULSEREC_QUERY_ENCODER"):
-            config = replace(config, query_encoder=env["PULSEREC_QUERY_ENCODER"])
-        if env.get("PULSEREC_POSITIVE_RATING"):
-            config = replace(config, positive_rating=float(env["PULSEREC_POSITIVE_RATING"]))
-        return replace(config, **overrides)
+        """The engine part of :meth:`pulserec.app.settings.Settings.load` (``PULSEREC_MODELS``,
+        ``PULSEREC_TRAIN_EVERY``, the encoders, ``PULSEREC_ANSWER_CACHE``,
+        ``PULSEREC_POSITIVE_RATING``, the settings file), then ``overrides``. For drivers
+        outside :mod:`pulserec.app`; library code takes an ``EngineConfig``."""
+        from pulserec.app.settings import Settings
+
+        return replace(Settings.load().engine, **overrides)

@@ -1,10 +1,13 @@
-"""The Engine: one request path and one update path, shared by serve, train and the replay.
+"""The Engine: the facade every driver, route and the chat use, over one :class:`OnlineState`.
 
-A request builds its context once (the user's recent items, their seen set, their stated
-tastes), asks the configured models for candidates through the same ``Query``, fuses them,
-inserts items newer than the models by text similarity, fills from trending, diversifies on
-request, and maps indices back to ids. Models score a *history*, not a stored user row, so an
-event changes the very next answer without touching any model.
+Reads: ``recommend``, ``session``, ``search``, ``similar``, ``popular``, and the few the chat
+needs (``near``, ``nearest_ids``, ``encode_query``, ``item_vector``, ``catalog_view``). Writes:
+``apply`` / ``catch_up`` (the change log, through the attached updater) and ``swap`` (a model
+bundle). A request builds its context once (the user's recent items, their seen set, their
+stated tastes), asks the configured models for candidates through the same ``Query``, fuses
+them, inserts items newer than the models by text similarity, fills from trending, diversifies
+on request, and maps indices back to ids. Models score a *history*, not a stored user row, so
+an event changes the very next answer without touching any model.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pulserec.encoders.base import Encoder
+from pulserec.engine import lookups
 from pulserec.engine.answer_cache import AnswerCache
 from pulserec.engine.blend import (
     depth_for,
@@ -33,31 +37,36 @@ from pulserec.engine.catalog import Catalog
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.event_log import EventLog
 from pulserec.engine.explain import Evidence, Explainer
-from pulserec.engine.popularity import DEFAULT_WINDOW_S, WINDOW, Popularity, rank_popularity
+from pulserec.engine.online_state import (
+    EMPTY,
+    TASTE_ITEMS,
+    TRENDING_EVIDENCE,
+    OnlineState,
+    UnknownItem,
+)
+from pulserec.engine.popularity import DEFAULT_WINDOW_S, Popularity
 from pulserec.engine.request import Request
 from pulserec.engine.results import Ranked, RankedList
 from pulserec.engine.trending import TrendingCounter
 from pulserec.engine.users import UserStates
 from pulserec.ids import IdMap
-from pulserec.index import VectorIndex, make_index
 from pulserec.ranking.topk import top_k
 from pulserec.retrievers.base import Query
 from pulserec.storage import Store
+from pulserec.storage.changelog import LogEntry
+from pulserec.types import Item
 
+__all__ = ["TASTE_ITEMS", "TRENDING_EVIDENCE", "Engine", "UnknownItem"]
 logger = logging.getLogger(__name__)
 Int32s = npt.NDArray[np.int32]
 Float32s = npt.NDArray[np.float32]
-_EMPTY = np.zeros(0, dtype=np.int32)
-TASTE_ITEMS = 20
-TRENDING_EVIDENCE = 50
-
-
-class UnknownItem(KeyError):
-    """An item id the engine does not know (404 at the API)."""
+Bools = npt.NDArray[np.bool_]
+_EMPTY = EMPTY
+DEFAULT_WINDOW = lookups.DEFAULT_WINDOW
 
 
 class Engine:
-    """Serving state and the request path; :mod:`pulserec.engine.updates` feeds it events."""
+    """The facade over the online state, the served bundle and the request path."""
 
     def __init__(
         self,
@@ -70,58 +79,86 @@ class Engine:
         self.config = config
         self.item_encoder = item_encoder
         self.query_encoder = query_encoder or item_encoder
-        self.users = IdMap()
-        self.items = IdMap()
+        self.state = OnlineState(config, item_encoder.dim)
         self.write_lock = threading.RLock()
         self.bundle: ModelBundle | None = None
-        self._attach_catalog(self.items)
-        self.user_states = UserStates()
-        self.trending = TrendingCounter(config.trending_half_life_s)
-        self.event_log = EventLog()
-        self.applied_seq = 0  # the last change-log entry applied to this state
-        self.applied_event_seq = 0  # the last event sequence number applied
+        self._attach_explainer()
         self._updater: Any = None  # the OnlineUpdater that follows the log (attach_updater)
         self.answers = AnswerCache(config.answer_cache)
         # optional friendly rewrite of a grounded sentence (grounded, title, reasons) -> text;
         # must never block (see pulserec.llm.rewriter)
         self.rewrite: Callable[[str, str, list[dict[str, Any]]], str] | None = None
 
+    # -- the online state, for the updater, the trainer and the watcher --------------------
+    @property
+    def users(self) -> IdMap:
+        return self.state.users
+
+    @property
+    def items(self) -> IdMap:
+        return self.state.items
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.state.catalog
+
+    @property
+    def user_states(self) -> UserStates:
+        return self.state.user_states
+
+    @property
+    def trending(self) -> TrendingCounter:
+        return self.state.trending
+
+    @property
+    def event_log(self) -> EventLog:
+        return self.state.event_log
+
+    @property
+    def applied_seq(self) -> int:
+        """The last change-log entry applied to this state."""
+        return self.state.applied_seq
+
+    @property
+    def applied_event_seq(self) -> int:
+        """The last event sequence number applied."""
+        return self.state.applied_event_seq
+
+    def adopt_maps(self, users: IdMap, items: IdMap) -> None:
+        """Use a trained bundle's id maps (before any state is loaded), so model rows line up."""
+        self.state.adopt_maps(users, items)
+        self._attach_explainer()
+
+    def _attach_explainer(self) -> None:
+        catalog = self.state.catalog
+        self.explainer = Explainer(
+            catalog.vectors,
+            catalog.has_vector,
+            catalog.categories_of,
+            self._title_of,
+            self.config.category_label,
+        )
+
+    # -- writes: the change log and model versions -----------------------------------------
     def attach_updater(self, updater: Any) -> None:
-        """The object whose ``catch_up()`` applies the change log to this engine."""
+        """The object whose ``catch_up()`` and ``apply()`` bring the log onto the state."""
         self._updater = updater
 
     def catch_up(self) -> None:
         """Bring the state up to the log's high-water mark before answering: one shared
         memory read when it is current."""
-        if self._updater is not None and self.store.high_water() > self.applied_seq:
+        if self._updater is not None and self.store.high_water() > self.state.applied_seq:
             self._updater.catch_up()
 
-    def _new_index(self) -> VectorIndex:
-        return make_index(
-            self.item_encoder.dim,
-            backend=self.config.index_backend,
-            threshold=self.config.index_threshold,
-        )
+    def apply(self, entry: LogEntry) -> None:
+        """Apply one log entry after the last applied one (entries at or before it are skipped)."""
+        if self._updater is None:
+            raise RuntimeError("no updater attached: start the engine through pulserec.app")
+        with self.write_lock:
+            if entry.seq > self.state.applied_seq:
+                self._updater.apply(entry)
+                self.state.applied_seq = entry.seq
 
-    def adopt_maps(self, users: IdMap, items: IdMap) -> None:
-        """Use a trained bundle's id maps (before any state is loaded), so model rows line up."""
-        self.users, self.items = users, items
-        self._attach_catalog(items)
-
-    def _attach_catalog(self, items: IdMap) -> None:
-        """A fresh catalog (and the explainer reading it) over ``items``."""
-        self.catalog = Catalog(
-            items, self.item_encoder.dim, self._new_index(), self.config.vector_dtype
-        )
-        self.explainer = Explainer(
-            self.catalog.vectors,
-            self.catalog.has_vector,
-            self.catalog.categories_of,
-            self._title_of,
-            self.config.category_label,
-        )
-
-    # -- the state a request reads -------------------------------------------------------
     @property
     def model_version(self) -> str:
         bundle = self.bundle
@@ -132,59 +169,82 @@ class Engine:
         self.bundle = bundle
         logger.info("serving model version %s", bundle.version)
 
+    def stats(self) -> dict[str, Any]:
+        """Where this state stands: log position, served version and its models."""
+        bundle = self.bundle
+        return {
+            "log_seq": self.state.applied_seq,
+            "model_version": self.model_version,
+            "models": list(bundle.models) if bundle is not None else [],
+        }
+
+    # -- shared reads ------------------------------------------------------------------------
     def popularity(self, window_s: float = DEFAULT_WINDOW_S) -> Popularity:
-        """The tiered popularity of every item (see :mod:`~.popularity`): what ``popular``,
-        every trending fill and trending evidence rank by."""
-        return rank_popularity(
-            self.trending,
-            self.event_log,
-            self.catalog.servable(),
-            self.catalog.has_vector(),
-            window_s,
-        )
+        """The tiered popularity of every item (see :mod:`~.popularity`)."""
+        return self.state.popularity(window_s)
 
     def trending_now(self, n: int = TRENDING_EVIDENCE) -> frozenset[int]:
-        """Items of the current ``popular`` top ``n`` that had events in its window: the only
-        items an explanation may call trending."""
-        ranked = self.popularity()
-        top, _ = top_k(ranked.key, n)
-        return frozenset(top[ranked.tier[top] == WINDOW].tolist())
+        """Items an explanation may call trending (see :meth:`OnlineState.trending_now`)."""
+        return self.state.trending_now(n)
+
+    def taste(self, history: Int32s, preferences: Float32s | None) -> Float32s | None:
+        """A unit vector of the user's recent items plus stated tastes."""
+        return self.state.taste(history, preferences)
 
     def _title_of(self, index: int) -> str:
-        item_id = self.items.id_of(index)
+        item_id = self.state.items.id_of(index)
         item = self.store.get_item(item_id)
         return item.title if item is not None and item.title else item_id
 
-    def taste(self, history: Int32s, preferences: Float32s | None) -> Float32s | None:
-        """A unit vector of the user's recent items (recency-weighted) plus stated tastes."""
-        recent = history[-TASTE_ITEMS:]
-        has = self.catalog.has_vector()
-        recent = recent[recent < has.shape[0]]
-        recent = recent[has[recent]]
-        taste = np.zeros(self.catalog.dim, dtype=np.float32)
-        if recent.size:
-            weights = np.power(0.9, np.arange(recent.size)[::-1]).astype(np.float32)
-            taste += weights @ np.asarray(self.catalog.vectors()[recent], dtype=np.float32)
-            taste /= weights.sum()
-        if preferences is not None:
-            taste += preferences
-        norm = float(np.linalg.norm(taste))
-        return taste / norm if norm > 0 else None
+    def catalog_view(self) -> Catalog:
+        """The live catalog, to read (names, masks, version): callers never write to it."""
+        return self.state.catalog
+
+    def item(self, item_id: str) -> Item | None:
+        """The stored item, or None."""
+        return self.store.get_item(item_id)
+
+    def item_vector(self, item_id: str) -> Float32s | None:
+        """The item's text vector, or None (unknown, or no text)."""
+        index = self.state.items.get(item_id)
+        return self.state.catalog.vector(index) if index is not None else None
+
+    def encode_query(self, texts: Sequence[str]) -> Float32s:
+        """Texts through the query encoder, one unit row each."""
+        return np.asarray(self.query_encoder.encode(list(texts)), dtype=np.float32)
 
     # -- requests --------------------------------------------------------------------------
     def recommend(
         self,
-        user_id: str,
+        user_id: str | None,
         k: int = 10,
         offset: int = 0,
         exclude_seen: bool = True,
         category: str | None = None,
         explain: bool = False,
         diversity: float = 0.0,
+        mask: Bools | None = None,
     ) -> RankedList:
-        """Top ``k`` (after ``offset``) for a user; unknown users get trending or their tastes."""
+        """Top ``k`` (after ``offset``) for a user; unknown users get trending or their tastes.
+        ``mask`` restricts the answer further (True: may be served); such answers are not
+        cached."""
         self.catch_up()
-        user = self.users.get(user_id)
+        if mask is not None:
+            context = self.state.context(user_id, exclude_seen)
+            request = Request(
+                context.history,
+                context.seen,
+                context.preferences,
+                k,
+                offset,
+                category,
+                explain,
+                diversity,
+                mask=mask,
+                user=context.user,
+            )
+            return self.rank(request)
+        user = self.state.users.get(user_id) if user_id is not None else None
         key = (user, user_id, k, offset, exclude_seen, category, explain, diversity)
         stamp = self._stamp(user)
         cached = self.answers.get(key, stamp)
@@ -197,10 +257,10 @@ class Engine:
     def _stamp(self, user: int | None) -> tuple[int, str, int, int]:
         """What a cached answer for ``user`` depends on (see :mod:`~.answer_cache`)."""
         return (
-            self.user_states.version(user) if user is not None else -1,
+            self.state.user_states.version(user) if user is not None else -1,
             self.model_version,
-            self.catalog.version,
-            len(self.event_log) // self.config.trending_every,
+            self.state.catalog.version,
+            len(self.state.event_log) // self.config.trending_every,
         )
 
     def _recommend(
@@ -213,9 +273,10 @@ class Engine:
         explain: bool,
         diversity: float,
     ) -> RankedList:
-        history = self.user_states.history(user) if user is not None else _EMPTY
-        seen = self.user_states.seen(user) if user is not None and exclude_seen else _EMPTY
-        preferences = self.user_states.preferences(user) if user is not None else None
+        states = self.state.user_states
+        history = states.history(user) if user is not None else _EMPTY
+        seen = states.seen(user) if user is not None and exclude_seen else _EMPTY
+        preferences = states.preferences(user) if user is not None else None
         request = Request(
             history, seen, preferences, k, offset, category, explain, diversity, user=user
         )
@@ -224,9 +285,47 @@ class Engine:
     def session(self, item_ids: Sequence[str], k: int = 10) -> RankedList:
         """An anonymous visitor's list from the items they just engaged with (most recent last)."""
         self.catch_up()
-        history = self.items.lookup(list(item_ids))
+        history = self.state.items.lookup(list(item_ids))
         history = history[history >= 0]
         return self.rank(Request(history, history, None, k))
+
+    def search(
+        self,
+        text: str,
+        user_id: str | None = None,
+        k: int = 10,
+        category: str | None = None,
+        explain: bool = False,
+        mask: Bools | None = None,
+    ) -> RankedList:
+        """Semantic search over item text, blended with a known user's taste."""
+        return lookups.search(self, text, user_id, k, category, explain, mask)
+
+    def similar(self, item_id: str, k: int = 10) -> RankedList:
+        """Items nearest by text (or by the models, for an item without text)."""
+        return lookups.similar(self, item_id, k)
+
+    def popular(self, k: int = 10, window: str | None = None) -> RankedList:
+        """The popularity ranking over ``window`` (``30m``, ``24h``, ``7d``; default 24h)."""
+        return lookups.popular(self, k, window)
+
+    def near(
+        self,
+        vector: Float32s,
+        k: int,
+        user_id: str | None = None,
+        mask: Bools | None = None,
+        exclude_ids: Sequence[str] = (),
+    ) -> RankedList:
+        """Items nearest to ``vector`` within ``mask``, explained for ``user_id``."""
+        return lookups.near(self, vector, k, user_id, mask, exclude_ids)
+
+    def nearest_ids(self, vector: Float32s, n: int) -> list[str]:
+        """Ids of the ``n`` servable items nearest to ``vector`` (no explanation, no fill)."""
+        if len(self.state.catalog.index) == 0:
+            return []
+        items, _ = lookups.nearest(self, vector, n, self.state.catalog.servable().copy())
+        return [i for i in self.state.items.ids_of(items) if i is not None]
 
     def rank(self, request: Request) -> RankedList:
         """The request path over the current bundle."""
@@ -234,23 +333,23 @@ class Engine:
         allowed = self.allowed(request)
         need = request.offset + request.k
         pool = depth_for(need, self.config.pool)
-        taste = self.taste(request.history, request.preferences)
+        taste = self.state.taste(request.history, request.preferences)
         items, scores, sources = self._primary(bundle, request, allowed, pool)
         items, scores, sources = self._with_fresh(
             bundle, items, scores, sources, taste, request, allowed, pool, need
         )
         items, scores, sources = self._filled(items, scores, sources, allowed, need)
         if request.diversity > 0:
-            order = diversify(scores, self.catalog.vectors()[items], need, request.diversity)
+            order = diversify(scores, self.state.catalog.vectors()[items], need, request.diversity)
             items, scores, sources = items[order], scores[order], [sources[i] for i in order]
         scores = monotone(scores)
         window = slice(request.offset, need)
         return self.answer(items[window], scores[window], sources[window], request, bundle)
 
     def allowed(self, request: Request) -> npt.NDArray[np.bool_]:
-        allowed = self.catalog.servable().copy()
+        allowed = self.state.catalog.servable().copy()
         if request.category:
-            allowed &= self.catalog.category_mask(request.category)
+            allowed &= self.state.catalog.category_mask(request.category)
         if request.mask is not None:
             n = min(allowed.shape[0], request.mask.shape[0])
             allowed[:n] &= request.mask[:n]
@@ -302,9 +401,9 @@ class Engine:
     ) -> tuple[Int32s, Float32s, list[str]]:
         """Text-similar items: all of them when no model answered, else only items newer than
         the models, inserted where their similarity to the taste ranks among the model's."""
-        if taste is None or len(self.catalog.index) == 0:
+        if taste is None or len(self.state.catalog.index) == 0:
             return items, scores, sources
-        keys, sims = self.catalog.index.search(
+        keys, sims = self.state.catalog.index.search(
             taste, pool, exclude=request.exclude.astype(np.int64)
         )
         found, found_scores = keep_allowed(
@@ -315,7 +414,7 @@ class Engine:
         new = bundle.model_index(found) < 0 if bundle is not None else np.ones(found.size, bool)
         if not new.any():
             return items, scores, sources
-        vectors = self.catalog.vectors()
+        vectors = self.state.catalog.vectors()
         affinity = np.asarray(vectors[items], dtype=np.float32) @ taste
         share = self.config.fresh_share
         merged, inserted = insert_fresh(
@@ -341,7 +440,7 @@ class Engine:
         evidence, never an item already listed)."""
         if items.shape[0] >= need:
             return items, scores, sources
-        key = self.popularity().key.copy()
+        key = self.state.popularity().key.copy()
         key[~allowed] = -np.inf
         key[items[items < key.shape[0]]] = -np.inf
         extra, _extra_scores = top_k(key, need - items.shape[0])
@@ -363,7 +462,7 @@ class Engine:
     ) -> RankedList:
         """Map indices back to ids, with explanations when the request asks."""
         bundle = bundle if bundle is not None else self.bundle
-        ids = self.items.ids_of(items)
+        ids = self.state.items.ids_of(items)
         version = bundle.version if bundle is not None else "none"
         if not request.explain:
             return RankedList(
@@ -375,15 +474,15 @@ class Engine:
             )
         evidence = Evidence(
             request.history,
-            self.trending_now(),
+            self.state.trending_now(),
             request.query,
             request.preferences is not None,
         )
-        stored = self.user_states.evidence(request.user, request.history)  # None: anonymous
+        stored = self.state.user_states.evidence(request.user, request.history)  # None: anonymous
         if stored is not None:
             citable = self.config.feedback.citable(stored.kinds, stored.values)
             evidence = replace(evidence, kinds=stored.kinds, values=stored.values, citable=citable)
-        tiers = self.popularity().tier[items] if "trending" in sources else None
+        tiers = self.state.popularity().tier[items] if "trending" in sources else None
         explained = self.explainer.explain(items, evidence, sources, tiers)
         out = []
         for item_id, score, source, (sentence, reasons) in zip(
@@ -391,7 +490,7 @@ class Engine:
         ):
             for reason in reasons:
                 if reason["kind"] == "history":
-                    reason["item_ids"] = self.items.ids_of(reason["item_ids"])
+                    reason["item_ids"] = self.state.items.ids_of(reason["item_ids"])
             if self.rewrite is not None:
                 item = self.store.get_item(item_id)
                 sentence = self.rewrite(

@@ -1,18 +1,24 @@
-"""Search, similar items and trending: the engine's reads that are not a user's list."""
+"""Search, similar items, trending and nearest-to-a-vector: the bodies behind the
+:class:`~pulserec.engine.core.Engine` facade's reads that are not a user's list."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from pulserec.engine.blend import keep_allowed
-from pulserec.engine.core import Engine, UnknownItem
+from pulserec.engine.online_state import UnknownItem
 from pulserec.engine.request import Request
 from pulserec.engine.results import RankedList
 from pulserec.ranking.topk import top_k
 from pulserec.retrievers.base import Query
+
+if TYPE_CHECKING:
+    from pulserec.engine.core import Engine
 
 Int32s = npt.NDArray[np.int32]
 _WINDOW = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
@@ -43,18 +49,17 @@ def search(
     ``mask`` restricts the answer further (True: may be served)."""
     engine.catch_up()
     query_vector = engine.query_encoder.encode([text])[0]
-    user = engine.users.get(user_id) if user_id is not None else None
-    history = engine.user_states.history(user) if user is not None else _EMPTY
-    preferences = engine.user_states.preferences(user) if user is not None else None
+    context = engine.state.context(user_id)
+    user, history, preferences = context.user, context.history, context.preferences
     request = Request(
         history, _EMPTY, preferences, k, category=category, explain=explain, mask=mask
     )
     allowed = engine.allowed(request)
     items, scores = nearest(engine, query_vector, max(engine.config.pool, 5 * k), allowed)
     source = "search"
-    taste = engine.taste(history, preferences) if user is not None else None
+    taste = engine.state.taste(history, preferences) if user is not None else None
     if taste is not None and items.size:
-        personal = np.asarray(engine.catalog.vectors()[items], dtype=np.float32) @ taste
+        personal = np.asarray(engine.state.catalog.vectors()[items], dtype=np.float32) @ taste
         scores = scores + engine.config.personal_weight * personal
         order = np.argsort(-scores, kind="stable")
         items, scores, source = items[order], scores[order], "search+taste"
@@ -65,12 +70,12 @@ def search(
 def similar(engine: Engine, item_id: str, k: int = 10) -> RankedList:
     """Items nearest by text, or (for items without text) by the models' co-occurrence."""
     engine.catch_up()
-    index = engine.items.get(item_id)
-    if index is None or not engine.catalog.servable_or_hidden(index):
+    index = engine.state.items.get(item_id)
+    if index is None or not engine.state.catalog.servable_or_hidden(index):
         raise UnknownItem(item_id)
     request = Request(np.array([index], np.int32), np.array([index], np.int32), None, k)
     allowed = engine.allowed(request)
-    vector = engine.catalog.vector(index)
+    vector = engine.state.catalog.vector(index)
     if vector is not None:
         items, scores = nearest(engine, vector, max(engine.config.pool, 4 * (k + 1)), allowed)
         source = "content"
@@ -85,14 +90,44 @@ def nearest(
     """Allowed items nearest to ``vector``, best first. When few items are allowed (a category,
     a small catalog) they are scored exactly, so a filter never empties the answer; otherwise
     the index is over-fetched and filtered."""
-    candidates = np.flatnonzero(allowed & engine.catalog.has_vector())
+    catalog = engine.state.catalog
+    candidates = np.flatnonzero(allowed & catalog.has_vector())
     if candidates.size <= EXACT_LIMIT:
-        rows = np.asarray(engine.catalog.vectors()[candidates], dtype=np.float32)
+        rows = np.asarray(catalog.vectors()[candidates], dtype=np.float32)
         best, values = top_k(np.asarray(rows @ vector, dtype=np.float32), pool)
         return candidates[best].astype(np.int32), values
-    keys, sims = engine.catalog.index.search(vector, pool)
+    keys, sims = catalog.index.search(vector, pool)
     live = keys[0] >= 0
     return keep_allowed(keys[0][live].astype(np.int32), sims[0][live], allowed)
+
+
+def near(
+    engine: Engine,
+    vector: npt.NDArray[np.float32],
+    k: int,
+    user_id: str | None = None,
+    mask: npt.NDArray[np.bool_] | None = None,
+    exclude_ids: Sequence[str] = (),
+) -> RankedList:
+    """Items nearest to ``vector`` within ``mask`` (never ``exclude_ids``, nor, for a known
+    user, what they saw), explained as ``similar`` against the user's history."""
+    engine.catch_up()
+    context = engine.state.context(user_id)
+    request = Request(
+        context.history,
+        context.seen,
+        context.preferences,
+        k,
+        explain=True,
+        mask=mask,
+        user=context.user,
+    )
+    allowed = engine.allowed(request)
+    named = [i for i in (engine.state.items.get(x) for x in exclude_ids) if i is not None]
+    allowed[np.array([i for i in named if i < allowed.shape[0]], np.int64)] = False
+    items, scores = nearest(engine, vector, max(engine.config.pool, 2 * k), allowed)
+    n = min(k, items.size)
+    return engine.answer(items[:n], scores[:n], ["similar"] * n, request)
 
 
 def _similar_by_models(
@@ -114,7 +149,7 @@ def popular(engine: Engine, k: int = 10, window: str | None = None) -> RankedLis
     longer horizons, all-time counts and then unseen items (:mod:`~.popularity`), so the list
     holds ``min(k, servable items)`` whatever the window caught."""
     engine.catch_up()
-    ranked = engine.popularity(parse_window(window or DEFAULT_WINDOW))
+    ranked = engine.state.popularity(parse_window(window or DEFAULT_WINDOW))
     items, values = top_k(ranked.key, k)
     request = Request(_EMPTY, _EMPTY, None, k)
     return engine.answer(items, values, ["trending"] * len(items), request)

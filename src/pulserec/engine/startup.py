@@ -1,27 +1,26 @@
-"""Bring an engine up from a data dir: models from the latest artifacts, state from the store.
+"""Bring an engine's online state up from a store: the catalog, users' preferences and the
+event history as of one cut of the change log.
 
-Order matters: the bundle's id maps come first (the models' rows are indexed by them), then
-the catalog (item text vectors through the embedding cache, so a restart encodes nothing),
-users' stated preferences, and the event history (recent items, seen sets, trending). With
-no artifacts and some events, the models are trained once before serving.
+Order matters: the bundle's id maps come first (the models' rows are indexed by them; see
+:func:`pulserec.app.runtime.assemble`), then the catalog (item text vectors from the store or
+the embedding cache, so a restart encodes nothing), users' stated preferences, and the event
+history (recent items, seen sets, trending). :func:`start_runtime` is the wiring of
+:mod:`pulserec.app.runtime` for callers that build their own store and config.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 from tqdm import tqdm
 
-from pulserec.artifacts import ArtifactStore
-from pulserec.encoders import Encoder, load_encoder
-from pulserec.encoders.cache import CACHE_FILENAME, EmbeddingCache, encode_cached
-from pulserec.encoders.lru import CachedEncoder
+from pulserec.encoders import Encoder
+from pulserec.encoders.cache import EmbeddingCache, encode_cached
 from pulserec.encoders.texts import item_text
-from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
 from pulserec.engine.training import Trainer
@@ -29,10 +28,12 @@ from pulserec.engine.updates import OnlineUpdater
 from pulserec.feedback import Signal
 from pulserec.ingest import Ingestor
 from pulserec.interactions import Interactions
-from pulserec.llm.openai_compat import generator_from_env
-from pulserec.llm.rewriter import ExplanationRewriter
 from pulserec.storage import Store
+from pulserec.storage.changelog import Cut
 from pulserec.types import Item
+
+if TYPE_CHECKING:
+    from pulserec.engine.watcher import BundleWatcher
 
 logger = logging.getLogger(__name__)
 Floats = npt.NDArray[np.float32]
@@ -41,12 +42,14 @@ MODELS_DIR = "models"
 
 
 class Runtime:
-    """An engine wired to its store: the ingestor feeds the updater, the trainer swaps models."""
+    """An engine wired to its store: the ingestor feeds the updater, the trainer swaps models,
+    the watcher (when there is one) swaps versions published by other processes."""
 
     def __init__(self, engine: Engine, ingestor: Ingestor, trainer: Trainer) -> None:
         self.engine = engine
         self.ingestor = ingestor
         self.trainer = trainer
+        self.watcher: BundleWatcher | None = None
 
 
 def start_runtime(
@@ -58,47 +61,22 @@ def start_runtime(
     train_if_empty: bool = True,
     progress: bool = True,
 ) -> Runtime:
-    """Load (or train) models and state; subscribe the updater; schedule retraining."""
-    artifacts = ArtifactStore(data_dir / MODELS_DIR) if data_dir is not None else None
-    item_encoder = item_encoder or shared_encoder(config.item_encoder)
-    query_encoder = query_encoder or CachedEncoder(shared_encoder(config.query_encoder))
-    engine = Engine(store, config, item_encoder, query_encoder)
-    bundle = artifacts.load_bundle() if artifacts is not None and artifacts.latest() else None
-    if bundle is not None:
-        engine.adopt_maps(bundle.users, bundle.items)
-    cache = EmbeddingCache(data_dir / CACHE_FILENAME) if data_dir is not None else None
-    ingestor = Ingestor(store, engine.write_lock)
-    updater = OnlineUpdater(engine)
-    ingestor.prepare_with(updater.prepare)
-    cut = store.cut()  # load what the store held at this entry, then follow the log from it
-    with engine.write_lock:
-        load_catalog(engine, cache, progress)
-        load_preferences(engine, updater)
-        load_events(engine, cut.event_seq)
-        engine.applied_seq, engine.applied_event_seq = cut.log_seq, cut.event_seq
-        ingestor.subscribe(updater)
-    engine.catch_up()
-    trainer = Trainer(engine, artifacts)
-    if bundle is not None:
-        n_items = int(bundle.meta.get("n_items", len(bundle.items)))
-        engine.swap(ModelBundle(bundle.version, bundle.models, n_items, bundle.meta))
-        trainer.last = {**bundle.meta, "model_version": bundle.version}
-    elif train_if_empty and config.models and len(engine.event_log):
-        logger.info("no trained models yet: training %s", ", ".join(config.models))
-        trainer.train_now()
-    generator = generator_from_env()
-    if generator is not None:
-        engine.rewrite = ExplanationRewriter(generator).text
-        logger.info("explanations rewritten by %s when ready", generator.name)
-    if config.train_every_s:
-        trainer.schedule(config.train_every_s)
-    return Runtime(engine, ingestor, trainer)
+    """Load (or train) models and state; subscribe the updater; schedule retraining
+    (:func:`pulserec.app.runtime.assemble`, with no explanation rewriter)."""
+    from pulserec.app.runtime import assemble
+
+    return assemble(store, config, data_dir, item_encoder, query_encoder, train_if_empty, progress)
 
 
-@functools.cache
-def shared_encoder(name: str) -> Encoder:
-    """One encoder per name per process (they are stateless and thread-safe to call)."""
-    return load_encoder(name)
+def load_state(
+    engine: Engine, updater: OnlineUpdater, cache: EmbeddingCache | None, cut: Cut, progress: bool
+) -> None:
+    """The store as of ``cut`` into the engine's online state (the caller holds the write
+    lock); the updater follows the log from there."""
+    load_catalog(engine, cache, progress)
+    load_preferences(engine, updater)
+    load_events(engine, cut.event_seq)
+    engine.state.applied_seq, engine.state.applied_event_seq = cut.log_seq, cut.event_seq
 
 
 def load_catalog(engine: Engine, cache: EmbeddingCache | None, progress: bool) -> None:
@@ -111,7 +89,7 @@ def load_catalog(engine: Engine, cache: EmbeddingCache | None, progress: bool) -
             page, total = engine.store.list_items(offset, PAGE)
             if not page:
                 break
-            engine.catalog.upsert(page, _page_vectors(engine, page, cache))
+            engine.state.catalog.upsert(page, _page_vectors(engine, page, cache))
             offset += len(page)
             bar.update(len(page))
             if offset >= total:
@@ -120,7 +98,7 @@ def load_catalog(engine: Engine, cache: EmbeddingCache | None, progress: bool) -
 
 def _page_vectors(engine: Engine, page: list[Item], cache: EmbeddingCache | None) -> Floats:
     stored = engine.store.item_vectors([item.id for item in page])
-    vectors = np.full((len(page), engine.catalog.dim), np.nan, dtype=np.float32)
+    vectors = np.full((len(page), engine.state.catalog.dim), np.nan, dtype=np.float32)
     missing: list[int] = []
     for n, item in enumerate(page):
         vector = stored.get(item.id)
@@ -147,7 +125,7 @@ def load_preferences(engine: Engine, updater: OnlineUpdater) -> None:
         if with_text:
             updater.users_as_stored(with_text)
         for user in page:
-            engine.users.add(user.id)
+            engine.state.users.add(user.id)
         offset += len(page)
         if offset >= total:
             break
@@ -156,17 +134,14 @@ def load_preferences(engine: Engine, updater: OnlineUpdater) -> None:
 def load_events(engine: Engine, until: int | None = None) -> None:
     """Recent and seen items per user, trending counters and the event log, from the store's
     events up to sequence ``until``, with the same feedback rule as the online updater."""
+    users, items = engine.state.users, engine.state.items
     parts = [
-        Interactions.from_events(batch, engine.users, engine.items)
+        Interactions.from_events(batch, users, items)
         for batch in engine.store.iter_events(until=until)
     ]
-    data = (
-        Interactions.concat(parts)
-        if parts
-        else Interactions.from_events([], engine.users, engine.items)
-    )
-    feedback = engine.config.feedback
-    engine.user_states.load(data, feedback.signals(data.type_code, data.value) == Signal.NEGATIVE)
+    data = Interactions.concat(parts) if parts else Interactions.from_events([], users, items)
+    state, feedback = engine.state, engine.config.feedback
+    state.user_states.load(data, feedback.signals(data.type_code, data.value) == Signal.NEGATIVE)
     counted = feedback.engagement(data.type_code)
-    engine.trending.add(data.item_idx[counted], data.timestamp[counted])
-    engine.event_log.append(data.item_idx[counted], data.timestamp[counted])
+    state.trending.add(data.item_idx[counted], data.timestamp[counted])
+    state.event_log.append(data.item_idx[counted], data.timestamp[counted])

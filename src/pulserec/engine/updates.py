@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from pulserec.encoders.texts import item_text
 from pulserec.engine.core import Engine
+from pulserec.engine.online_state import OnlineState
 from pulserec.feedback import Signal
 from pulserec.ingest import Change
 from pulserec.interactions import TYPE_CODES
@@ -30,10 +31,12 @@ Float32s = npt.NDArray[np.float32]
 
 
 class OnlineUpdater:
-    """Applies the change log to an :class:`Engine`, exactly once per entry, in order."""
+    """Applies the change log to the engine's :class:`OnlineState`, exactly once per entry,
+    in order; the engine supplies the store, the encoders and the write lock."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.state: OnlineState = engine.state
         self.events_applied = 0
         engine.attach_updater(self)
 
@@ -52,16 +55,16 @@ class OnlineUpdater:
 
     def catch_up(self) -> int:
         """Apply every entry after the last applied one; returns how many were applied."""
-        engine, store = self.engine, self.engine.store
+        state, store = self.state, self.engine.store
         applied = 0
-        with engine.write_lock:
-            while store.high_water() > engine.applied_seq:
-                entries = store.entries(engine.applied_seq, limit=1000)
+        with self.engine.write_lock:
+            while store.high_water() > state.applied_seq:
+                entries = store.entries(state.applied_seq, limit=1000)
                 if not entries:
                     break  # the mark is raised before the commit is visible: next time
                 for entry in entries:
                     self.apply(entry)
-                    engine.applied_seq = entry.seq
+                    state.applied_seq = entry.seq
                 applied += len(entries)
         return applied
 
@@ -74,12 +77,12 @@ class OnlineUpdater:
             self.stored_users(list(payload["ids"]))
         elif entry.kind == EVENTS:
             events = self.engine.store.events_in(int(payload["first"]), int(payload["last"]))
-            known = self.engine.items
+            known = self.state.items
             fresh = [e.item_id for e in events if e.item_id is not None and e.item_id not in known]
             if fresh:
-                self.engine.catalog.mark_placeholders(list(dict.fromkeys(fresh)))
+                self.state.catalog.mark_placeholders(list(dict.fromkeys(fresh)))
             self.events(events)
-            self.engine.applied_event_seq = max(self.engine.applied_event_seq, payload["last"])
+            self.state.applied_event_seq = max(self.state.applied_event_seq, payload["last"])
         elif entry.kind == DELETE_ITEM:
             self.delete_item(str(payload["id"]))
         elif entry.kind == DELETE_USER:
@@ -97,7 +100,7 @@ class OnlineUpdater:
 
     def stored_item_vectors(self, items: list[Item]) -> Float32s:
         stored = self.engine.store.item_vectors([i.id for i in items])
-        vectors = np.full((len(items), self.engine.catalog.dim), np.nan, dtype=np.float32)
+        vectors = np.full((len(items), self.state.catalog.dim), np.nan, dtype=np.float32)
         missing = []
         for n, item in enumerate(items):
             vector = stored.get(item.id)
@@ -130,7 +133,7 @@ class OnlineUpdater:
         """One row per item: its text vector, or NaN for an item without text."""
         texts = [item_text(item, self.engine.config.domain) for item in items]
         with_text = [n for n, text in enumerate(texts) if text]
-        vectors = np.full((len(items), self.engine.catalog.dim), np.nan, dtype=np.float32)
+        vectors = np.full((len(items), self.state.catalog.dim), np.nan, dtype=np.float32)
         if with_text:
             encoded = self.engine.item_encoder.encode([texts[n] for n in with_text])
             vectors[with_text] = encoded
@@ -149,28 +152,28 @@ class OnlineUpdater:
     def items(self, items: list[Item], vectors: Float32s | None = None) -> None:
         if vectors is None:
             vectors = self.item_vectors(items)
-        self.engine.catalog.upsert(items, vectors)
+        self.state.catalog.upsert(items, vectors)
 
     def users(self, users: list[User], vectors: list[Float32s | None] | None = None) -> None:
         if vectors is None:
             vectors = self.preference_vectors(users)
         for user, vector in zip(users, vectors, strict=True):
-            index = self.engine.users.add(user.id)
-            self.engine.user_states.set_preferences(index, vector)
+            index = self.state.users.add(user.id)
+            self.state.user_states.set_preferences(index, vector)
 
     def events(self, events: list[Event]) -> None:
         """User state (history with its evidence, seen), trending and the event log, by the
         rules of :mod:`pulserec.feedback` (a negative event takes the item out of the history;
         trending counts engagements)."""
-        engine = self.engine
+        state, config = self.state, self.engine.config
         rated = [e for e in events if e.item_id is not None]
         if not rated:
             return
-        users = engine.users.add_many(e.user_id for e in rated)
-        items = engine.items.add_many(e.item_id for e in rated if e.item_id is not None)
+        users = state.users.add_many(e.user_id for e in rated)
+        items = state.items.add_many(e.item_id for e in rated if e.item_id is not None)
         kinds = np.array([TYPE_CODES[e.type.value] for e in rated], dtype=np.int8)
         values = np.array([np.nan if e.value is None else e.value for e in rated], np.float32)
-        negative = engine.config.feedback.signals(kinds, values) == Signal.NEGATIVE
+        negative = config.feedback.signals(kinds, values) == Signal.NEGATIVE
         stamps = np.array([e.timestamp for e in rated], dtype=np.float64)
         for user, item, kind, value, bad in zip(
             users.tolist(),
@@ -180,19 +183,19 @@ class OnlineUpdater:
             negative.tolist(),
             strict=True,
         ):
-            engine.user_states.add(user, item, kind, value, bad)
-        counted = engine.config.feedback.engagement(kinds)
-        engine.trending.add(items[counted], stamps[counted])
-        engine.event_log.append(items[counted], stamps[counted])
+            state.user_states.add(user, item, kind, value, bad)
+        counted = config.feedback.engagement(kinds)
+        state.trending.add(items[counted], stamps[counted])
+        state.event_log.append(items[counted], stamps[counted])
         self.events_applied += len(rated)
 
     def delete_item(self, item_id: str) -> None:
-        index = self.engine.catalog.remove(item_id)
+        index = self.state.catalog.remove(item_id)
         if index is not None:
-            self.engine.trending.forget(index)
+            self.state.trending.forget(index)
 
     def delete_user(self, user_id: str) -> None:
-        index = self.engine.users.get(user_id)
+        index = self.state.users.get(user_id)
         if index is not None:
-            self.engine.user_states.forget(index)
-            self.engine.users.remove(user_id)
+            self.state.user_states.forget(index)
+            self.state.users.remove(user_id)

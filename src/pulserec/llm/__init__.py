@@ -1,7 +1,7 @@
 """Language-model extras: optional generated text kept off the request path."""
 
 from pulserec.llm.generate import Generator, GeneratorError
-from pulserec.llm.openai_compat import OpenAICompatGenerator, generator_from_env
+from pulserec.llm.openai_compat import OpenAICompatGenerator, generator_from_env, make_generator
 from pulserec.llm.rewriter import ExplanationRewriter
 
 __all__ = [
@@ -10,4 +10,5 @@ __all__ = [
     "GeneratorError",
     "OpenAICompatGenerator",
     "generator_from_env",
+    "make_generator",
 ]

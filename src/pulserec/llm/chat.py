@@ -9,9 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pulserec.engine import lookups
 from pulserec.engine.core import Engine
-from pulserec.engine.request import Request
 from pulserec.engine.results import Ranked, RankedList
 from pulserec.llm.chat_mask import MaskResult, build_mask
 from pulserec.llm.chat_reply import sentence
@@ -19,7 +17,6 @@ from pulserec.llm.constraints import ConstraintExtractor, Constraints
 from pulserec.llm.engine_vocabulary import EngineTitles, catalog_vocabulary
 
 Bools = npt.NDArray[np.bool_]
-_EMPTY = np.zeros(0, dtype=np.int32)
 ABOUT = 0.35  # cosine of an item's text to a ruled-out phrase from which the item is "about" it
 
 
@@ -47,7 +44,7 @@ class ChatService:
 
     def extractor(self) -> ConstraintExtractor:
         """The extractor over the catalog's current vocabulary."""
-        catalog = self.engine.catalog
+        catalog = self.engine.catalog_view()
         stale = self._catalog_version != catalog.version
         due = time.monotonic() - self._built_at >= self.refresh_s
         if self._extractor is None or (stale and due):
@@ -63,13 +60,13 @@ class ChatService:
 
     def mask(self, constraints: Constraints) -> tuple[Bools, list[str]]:
         """Items meeting the constraints (loosened if need be), and notes for the reply."""
-        result = build_mask(self.engine.catalog, constraints)
+        result = build_mask(self.engine.catalog_view(), constraints)
         return result.mask, result.notes
 
     def reply(self, message: str, user_id: str | None = None, k: int = 10) -> dict[str, Any]:
         self.engine.catch_up()
         constraints = self.extractor().extract(message)
-        result = build_mask(self.engine.catalog, constraints)
+        result = build_mask(self.engine.catalog_view(), constraints)
         fetch = min(1000, 3 * k + 10) if constraints.avoid else k
         text = " ".join([constraints.text, *result.soft_text]).strip()
         ranked = self._ranked(constraints, result, text, user_id, fetch)
@@ -91,41 +88,34 @@ class ChatService:
         if constraints.similar_to:
             return self._like(constraints, result.mask, text, user_id, k)
         if text:
-            return lookups.search(engine, text, user_id, k, explain=True, mask=result.mask)
-        return engine.rank(self._request(user_id, k, result.mask))
+            return engine.search(text, user_id, k, explain=True, mask=result.mask)
+        return self._recommend(user_id, k, result.mask)
 
     def _like(
         self, constraints: Constraints, mask: Bools, text: str, user_id: str | None, k: int
     ) -> RankedList:
         """Items nearest to the named items' text (and the rest of the request's)."""
         engine = self.engine
-        anchors = [engine.items.get(item_id) for item_id, _ in constraints.similar_to]
-        rows = [engine.catalog.vector(a) for a in anchors if a is not None]
+        named = [item_id for item_id, _ in constraints.similar_to]
+        rows = [engine.item_vector(item_id) for item_id in named]
         vectors = [row for row in rows if row is not None]
         if text:
-            vectors.append(engine.query_encoder.encode([text])[0])
+            vectors.append(engine.encode_query([text])[0])
         if not vectors:
-            return engine.rank(self._request(user_id, k, mask))
+            return self._recommend(user_id, k, mask)
         query = np.mean(np.stack(vectors), axis=0).astype(np.float32)
         query /= float(np.linalg.norm(query)) or 1.0
-        request = self._request(user_id, k, mask)
-        allowed = engine.allowed(request)
-        named = np.array([a for a in anchors if a is not None and a < allowed.shape[0]], np.int64)
-        allowed[named] = False
-        items, scores = lookups.nearest(engine, query, max(engine.config.pool, 2 * k), allowed)
-        n = min(k, items.size)
-        return engine.answer(items[:n], scores[:n], ["similar"] * n, request)
+        return engine.near(query, k, user_id, mask, exclude_ids=named)
 
     def _demoted(self, items: list[Ranked], avoid: tuple[str, ...]) -> tuple[list[Ranked], int]:
         """Items about a ruled-out phrase moved after the others (scores kept descending)."""
         if not avoid or not items:
             return items, 0
         engine = self.engine
-        phrases = engine.query_encoder.encode(list(avoid))  # (P, dim)
+        phrases = engine.encode_query(list(avoid))  # (P, dim)
         about = []
         for item in items:
-            index = engine.items.get(item.id)
-            vector = engine.catalog.vector(index) if index is not None else None
+            vector = engine.item_vector(item.id)
             about.append(vector is not None and float((phrases @ vector).max()) >= self.about)
         kept = [item for item, bad in zip(items, about, strict=True) if not bad]
         moved = [item for item, bad in zip(items, about, strict=True) if bad]
@@ -135,21 +125,9 @@ class ChatService:
         moved = [_rescored(item, floor - 1.0 - 1e-3 * j) for j, item in enumerate(moved)]
         return kept + moved, len(moved)
 
-    def _request(self, user_id: str | None, k: int, mask: Bools) -> Request:
-        engine = self.engine
-        user = engine.users.get(user_id) if user_id is not None else None
-        if user is None:
-            return Request(_EMPTY, _EMPTY, None, k, explain=True, mask=mask)
-        states = engine.user_states
-        return Request(
-            states.history(user),
-            states.seen(user),
-            states.preferences(user),
-            k,
-            explain=True,
-            mask=mask,
-            user=user,
-        )
+    def _recommend(self, user_id: str | None, k: int, mask: Bools) -> RankedList:
+        """The user's list (trending for an unknown one) within ``mask``, explained."""
+        return self.engine.recommend(user_id, k, explain=True, mask=mask)
 
 
 def _rescored(item: Ranked, score: float) -> Ranked:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from pulserec.engine.catalog import Catalog
+from pulserec.llm.catalog_reads import CatalogReads
 from pulserec.llm.constraints import Constraints
 
 Bools = npt.NDArray[np.bool_]
@@ -44,7 +44,7 @@ class MaskResult:
     kept: list[str] = field(default_factory=list)
 
 
-def wanted(catalog: Catalog, constraints: Constraints) -> list[Wanted]:
+def wanted(catalog: CatalogReads, constraints: Constraints) -> list[Wanted]:
     """The wanted conditions, in the order they are listed in the constraints."""
     out = [Wanted(name, name.rsplit(">", 1)[-1].strip(), catalog.category_mask(name))
            for name in constraints.include]  # fmt: skip
@@ -59,7 +59,7 @@ def wanted(catalog: Catalog, constraints: Constraints) -> list[Wanted]:
     return out
 
 
-def excluded(catalog: Catalog, constraints: Constraints) -> Bools:
+def excluded(catalog: CatalogReads, constraints: Constraints) -> Bools:
     """Items that meet no exclusion."""
     keep = np.ones(catalog.size, dtype=bool)
     for name in constraints.exclude:
@@ -71,7 +71,7 @@ def excluded(catalog: Catalog, constraints: Constraints) -> Bools:
     return keep
 
 
-def ranges(catalog: Catalog, constraints: Constraints, notes: list[str]) -> Bools:
+def ranges(catalog: CatalogReads, constraints: Constraints, notes: list[str]) -> Bools:
     """Items inside the year and price ranges the catalog can check."""
     keep = np.ones(catalog.size, dtype=bool)
     for attribute, low, high in (
@@ -91,7 +91,9 @@ def ranges(catalog: Catalog, constraints: Constraints, notes: list[str]) -> Bool
     return keep
 
 
-def build_mask(catalog: Catalog, constraints: Constraints, min_all: int = MIN_ALL_OF) -> MaskResult:
+def build_mask(
+    catalog: CatalogReads, constraints: Constraints, min_all: int = MIN_ALL_OF
+) -> MaskResult:
     """The mask for ``constraints`` over ``catalog``, loosened as the module says."""
     notes: list[str] = []
     base = catalog.servable() & excluded(catalog, constraints) & ranges(catalog, constraints, notes)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
-from pulserec.engine import lookups
-from pulserec.engine.catalog import Catalog
 from pulserec.engine.core import Engine
+from pulserec.llm.catalog_reads import CatalogReads
 from pulserec.llm.titles import MAX_WORDS
 from pulserec.llm.vocabulary import Vocabulary, attribute_vocabulary
 
 NEAREST = 10  # items per prefix whose titles are compared
 
 
-def catalog_vocabulary(catalog: Catalog) -> Vocabulary:
+def catalog_vocabulary(catalog: CatalogReads) -> Vocabulary:
     """Categories, tags and the repeating string attributes of ``catalog``."""
     values = catalog.attribute_values()
     counts = {
@@ -36,19 +33,15 @@ class EngineTitles:
     def candidates(self, words: Sequence[str]) -> list[tuple[str, str]]:
         engine = self.engine
         content = [w for w in words[:MAX_WORDS] if w.isalnum()]
-        if not content or len(engine.catalog.index) == 0:
+        if not content:
             return []
         prefixes = [" ".join(content[:n]) for n in range(1, len(content) + 1)]
-        vectors = engine.query_encoder.encode(prefixes)
-        allowed = engine.catalog.servable() | np.zeros(engine.catalog.size, dtype=bool)
-        found: dict[int, None] = {}
-        for vector in vectors:
-            items, _ = lookups.nearest(engine, vector, NEAREST, allowed)
-            found.update(dict.fromkeys(items.tolist()))
+        found: dict[str, None] = {}
+        for vector in engine.encode_query(prefixes):
+            found.update(dict.fromkeys(engine.nearest_ids(vector, NEAREST)))
         out: list[tuple[str, str]] = []
-        for index in found:
-            item_id = engine.items.id_of_or_none(index)
-            item = engine.store.get_item(item_id) if item_id is not None else None
+        for item_id in found:
+            item = engine.item(item_id)
             if item is not None and item.title:
                 out.append((item.id, item.title))
         return out

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -111,23 +110,33 @@ def _content(raw: bytes, url: str) -> str:
     return content
 
 
-def generator_from_env(env: Mapping[str, str] | None = None) -> Generator | None:
-    """The generator the environment asks for, or None when none is configured.
-
-    ``PULSEREC_LLM_URL`` (+ ``PULSEREC_LLM_MODEL``, optional ``PULSEREC_LLM_KEY``) selects an
-    OpenAI-compatible server; otherwise ``PULSEREC_LLM_GGUF`` selects in-process llama.cpp.
-    """
-    env = os.environ if env is None else env
-    url = env.get("PULSEREC_LLM_URL", "").strip()
-    gguf = env.get("PULSEREC_LLM_GGUF", "").strip()
+def make_generator(
+    url: str | None = None,
+    model: str | None = None,
+    key: str | None = None,
+    gguf: str | None = None,
+) -> Generator | None:
+    """An OpenAI-compatible server's generator (``url`` + ``model``, optional ``key``), else
+    in-process llama.cpp over ``gguf``, else None."""
+    url, gguf = (url or "").strip(), (gguf or "").strip()
     if url:
-        model = env.get("PULSEREC_LLM_MODEL", "").strip()
+        model = (model or "").strip()
         if not model:
             raise ValueError("PULSEREC_LLM_URL is set but PULSEREC_LLM_MODEL is not")
-        key = env.get("PULSEREC_LLM_KEY", "").strip() or None
-        return OpenAICompatGenerator(url, model, api_key=key)
+        return OpenAICompatGenerator(url, model, api_key=(key or "").strip() or None)
     if gguf:
         from pulserec.llm.llama_cpp import LlamaCppGenerator
 
         return LlamaCppGenerator(gguf)
     return None
+
+
+def generator_from_env(env: Mapping[str, str]) -> Generator | None:
+    """The generator ``env`` names: ``PULSEREC_LLM_URL`` (+ ``PULSEREC_LLM_MODEL``, optional
+    ``PULSEREC_LLM_KEY``), else ``PULSEREC_LLM_GGUF`` (see :func:`make_generator`)."""
+    return make_generator(
+        env.get("PULSEREC_LLM_URL"),
+        env.get("PULSEREC_LLM_MODEL"),
+        env.get("PULSEREC_LLM_KEY"),
+        env.get("PULSEREC_LLM_GGUF"),
+    )

@@ -17,13 +17,7 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from pulserec.api.errors import ApiError
 from pulserec.api.services import Services
 
-EVAL_DIR_ENV = "PULSEREC_EVAL_DIR"
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-
-
-def eval_dir() -> Path:
-    """Where evaluation reports live: ``$PULSEREC_EVAL_DIR`` or ``./pulserec-eval``."""
-    return Path(os.environ.get(EVAL_DIR_ENV) or "pulserec-eval")
 
 
 def _stamp(seconds: float) -> str:
@@ -93,9 +87,7 @@ def ops_router(services: Services) -> APIRouter:
         runtime = services.runtime
         return {
             "worker_pid": os.getpid(),
-            "log_seq": runtime.engine.applied_seq,
-            "model_version": runtime.engine.model_version,
-            "models": list(runtime.engine.bundle.models) if runtime.engine.bundle else [],
+            **runtime.engine.stats(),
             "last_training": runtime.trainer.last or None,
             "training": runtime.trainer.running,
             "events_per_second": services.metrics.event_rate(),
@@ -121,14 +113,14 @@ def ops_router(services: Services) -> APIRouter:
     @router.get("/v1/admin/reports")
     async def reports() -> dict[str, Any]:
         """The offline evaluation reports (``results.json``) found under the eval dir."""
-        root = eval_dir()
+        root = services.settings.eval_dir
         found = await run_in_threadpool(list_reports, root)
         return {"dir": str(root), "reports": found}
 
     @router.get("/v1/admin/reports/{protocol}/{name}.png")
     async def report_png(protocol: str, name: str) -> Response:
         """One PNG plot of an evaluation report."""
-        path = report_plot(eval_dir(), protocol, name)
+        path = report_plot(services.settings.eval_dir, protocol, name)
         if path is None:
             raise ApiError(404, f"no plot {name!r}.png for protocol {protocol!r}")
         return FileResponse(path, media_type="image/png")

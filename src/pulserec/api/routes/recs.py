@@ -19,8 +19,7 @@ from pulserec.api.item_fields import INCLUDE_DESCRIPTION, wants_item, with_items
 from pulserec.api.query_params import bool_param, documented, float_param, int_param, path_id
 from pulserec.api.responses import json_response
 from pulserec.api.services import Services
-from pulserec.engine import lookups
-from pulserec.engine.core import UnknownItem
+from pulserec.engine.core import DEFAULT_WINDOW, UnknownItem
 from pulserec.engine.results import RankedList
 from pulserec.llm.chat import ChatService
 from pulserec.schemas import ExternalId
@@ -170,7 +169,7 @@ def recs_router(services: Services) -> APIRouter:
         started = time.perf_counter()
         details = item_store(request)
         try:
-            ranked = lookups.similar(engine, path_id("item_id", item_id), k)
+            ranked = engine.similar(path_id("item_id", item_id), k)
         except UnknownItem:
             raise ApiError(404, f"no item with id {item_id!r}") from None
         return json_response(_body(ranked, started, details, item_id=item_id))
@@ -193,7 +192,7 @@ def recs_router(services: Services) -> APIRouter:
         started = time.perf_counter()
         details = item_store(request)
         wanted = category_filter(engine, category)
-        ranked = lookups.search(engine, q, user_id or None, k, wanted, explain)
+        ranked = engine.search(q, user_id or None, k, wanted, explain)
         return json_response(_body(ranked, started, details, query=q))
 
     @router.get("/popular")
@@ -204,11 +203,11 @@ def recs_router(services: Services) -> APIRouter:
         started = time.perf_counter()
         details = item_store(request)
         try:
-            ranked = lookups.popular(engine, k, window)
+            ranked = engine.popular(k, window)
         except ValueError as error:
             detail = {"index": None, "field": "window", "message": str(error)}
             raise ApiError(422, str(error), [detail]) from None
-        body = _body(ranked, started, details, window=window or lookups.DEFAULT_WINDOW)
+        body = _body(ranked, started, details, window=window or DEFAULT_WINDOW)
         return json_response(body)
 
     return router

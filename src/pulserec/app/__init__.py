@@ -1,0 +1,1 @@
+"""The composition root: settings read once (:mod:`.settings`), wiring (:mod:`.runtime`)."""

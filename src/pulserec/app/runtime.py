@@ -1,0 +1,128 @@
+"""The composition root: from :class:`~pulserec.app.settings.Settings` to a running process.
+
+Store, encoders, the engine facade over its online state, the updater that follows the change
+log, the ingestor (the write path), the trainer, the watcher of published versions and the
+optional explanation rewriter are built and wired here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pulserec.app.settings import Settings
+from pulserec.artifacts import ArtifactStore
+from pulserec.config import use_cache_dir
+from pulserec.encoders import Encoder, load_encoder
+from pulserec.encoders.cache import CACHE_FILENAME, EmbeddingCache
+from pulserec.encoders.lru import CachedEncoder
+from pulserec.engine.bundle import ModelBundle
+from pulserec.engine.config import EngineConfig
+from pulserec.engine.core import Engine
+from pulserec.engine.startup import MODELS_DIR, Runtime, load_state
+from pulserec.engine.training import Trainer
+from pulserec.engine.updates import OnlineUpdater
+from pulserec.engine.watcher import BundleWatcher
+from pulserec.ingest import Ingestor
+from pulserec.llm.generate import Generator
+from pulserec.llm.openai_compat import make_generator
+from pulserec.llm.rewriter import ExplanationRewriter
+from pulserec.storage import Store, open_store
+
+logger = logging.getLogger(__name__)
+# what a named data set changes in the engine's defaults (over the settings)
+DATASET_CONFIG: dict[str, dict[str, Any]] = {"movielens-100k": {"category_label": "genre"}}
+
+
+def configure_process(settings: Settings) -> None:
+    """Process-wide settings: the cache dir."""
+    use_cache_dir(settings.cache_dir)
+
+
+def engine_config(settings: Settings) -> EngineConfig:
+    """The engine's configuration, with the data set's own defaults."""
+    return replace(settings.engine, **DATASET_CONFIG.get(settings.dataset or "", {}))
+
+
+def generator(settings: Settings) -> Generator | None:
+    """The optional language model the settings name."""
+    llm = settings.llm
+    return make_generator(llm.url, llm.model, llm.key, llm.gguf)
+
+
+def artifacts(data_dir: Path) -> ArtifactStore:
+    """The versioned model bundles of a data dir."""
+    return ArtifactStore(data_dir / MODELS_DIR)
+
+
+@functools.cache
+def shared_encoder(name: str) -> Encoder:
+    """One encoder per name per process (they are stateless and thread-safe to call)."""
+    return load_encoder(name)
+
+
+def open_runtime(settings: Settings, train_if_empty: bool) -> tuple[Runtime, Store]:
+    """One serving process over the settings' data dir, watching its artifacts for versions
+    published elsewhere."""
+    store = open_store(settings.data_dir)
+    runtime = assemble(
+        store,
+        engine_config(settings),
+        settings.data_dir,
+        train_if_empty=train_if_empty,
+        rewriter=generator(settings),
+    )
+    trainer = runtime.trainer
+    if trainer.artifacts is not None:
+        runtime.watcher = BundleWatcher(
+            runtime.engine, trainer.artifacts, busy=lambda: trainer.running
+        )
+        runtime.watcher.start()
+    return runtime, store
+
+
+def assemble(
+    store: Store,
+    config: EngineConfig,
+    data_dir: Path | None = None,
+    item_encoder: Encoder | None = None,
+    query_encoder: Encoder | None = None,
+    train_if_empty: bool = True,
+    progress: bool = True,
+    rewriter: Generator | None = None,
+) -> Runtime:
+    """Load (or train) models and state over ``store``; subscribe the updater to the write
+    path; schedule retraining; rewrite explanations with ``rewriter`` when given."""
+    models = artifacts(data_dir) if data_dir is not None else None
+    item_encoder = item_encoder or shared_encoder(config.item_encoder)
+    query_encoder = query_encoder or CachedEncoder(shared_encoder(config.query_encoder))
+    engine = Engine(store, config, item_encoder, query_encoder)
+    bundle = models.load_bundle() if models is not None and models.latest() else None
+    if bundle is not None:
+        engine.adopt_maps(bundle.users, bundle.items)
+    cache = EmbeddingCache(data_dir / CACHE_FILENAME) if data_dir is not None else None
+    ingestor = Ingestor(store, engine.write_lock)
+    updater = OnlineUpdater(engine)
+    ingestor.prepare_with(updater.prepare)
+    cut = store.cut()  # load what the store held at this entry, then follow the log from it
+    with engine.write_lock:
+        load_state(engine, updater, cache, cut, progress)
+        ingestor.subscribe(updater)
+    engine.catch_up()
+    trainer = Trainer(engine, models)
+    if bundle is not None:
+        n_items = int(bundle.meta.get("n_items", len(bundle.items)))
+        engine.swap(ModelBundle(bundle.version, bundle.models, n_items, bundle.meta))
+        trainer.last = {**bundle.meta, "model_version": bundle.version}
+    elif train_if_empty and config.models and len(engine.event_log):
+        logger.info("no trained models yet: training %s", ", ".join(config.models))
+        trainer.train_now()
+    if rewriter is not None:
+        engine.rewrite = ExplanationRewriter(rewriter).text
+        logger.info("explanations rewritten by %s when ready", rewriter.name)
+    if config.train_every_s:
+        trainer.schedule(config.train_every_s)
+    return Runtime(engine, ingestor, trainer)
