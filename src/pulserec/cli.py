@@ -28,7 +28,7 @@ _process_settings: list[Settings] = []  # read once by main(), before any comman
 DataDir = Annotated[Path, typer.Option("--data-dir", help="Where the store lives.")]
 SettingsDataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help=f"Where the store lives [default: {DEFAULT_DATA_DIR}]."),
+    typer.Option("--data-dir", help=f"Where the store lives (default {DEFAULT_DATA_DIR})."),
 ]
 ConfigFile = Annotated[
     Path | None,
@@ -59,14 +59,14 @@ def _settings(config: Path | None, **flags: object) -> Settings:
 def serve(
     data_dir: SettingsDataDir = None,
     host: Annotated[
-        str | None, typer.Option(help="Interface to listen on [default: 127.0.0.1].")
+        str | None, typer.Option(help="Interface to listen on (default 127.0.0.1).")
     ] = None,
-    port: Annotated[int | None, typer.Option(help="TCP port [default: 8000].")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default 8000).")] = None,
     dataset: Annotated[
         str | None, typer.Option(help="Load this data set first if D is empty.")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, max=64, help="Serving processes [default: 1].")
+        int | None, typer.Option(min=1, max=64, help="Serving processes (default 1).")
     ] = None,
     config: ConfigFile = None,
 ) -> None:
