@@ -1,6 +1,7 @@
 """``pulserec serve``, ``train`` and ``trainer``: drivers over :mod:`pulserec.app.runtime`.
 
-With ``--workers N`` uvicorn runs N processes on one port; each builds its own online state
+With ``--workers N``, N processes serve one port (:mod:`pulserec.workers`, one
+``SO_REUSEPORT`` socket each); each builds its own online state
 from the store and follows the change log (:mod:`pulserec.engine.updates`), and watches the
 artifacts for new model versions (:mod:`pulserec.engine.watcher`), so every worker answers
 the same and serves what any trainer published. The parent loads a data set and trains the
@@ -27,6 +28,7 @@ from pulserec.engine.standalone import train_every, train_from_store
 from pulserec.ingest import Ingestor
 from pulserec.server_lock import claim, release
 from pulserec.storage import open_store
+from pulserec.workers import run_workers
 
 logger = logging.getLogger(__name__)
 
@@ -126,21 +128,11 @@ def _serve_workers(settings: Settings) -> None:
     hand_to_workers(settings)
     where = f"{settings.data_dir} on http://{settings.host}:{settings.port}"
     print(f"pulserec serving {where} with {settings.workers} workers  (Ctrl-C stops)", flush=True)
-    uvicorn.run(
-        "pulserec.server:worker_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        log_level="warning",
-        access_log=False,
-        http="httptools",
-        loop="uvloop",
-    )
+    run_workers(settings.workers, worker_app, settings.host, settings.port)
 
 
 def worker_app() -> Any:
-    """The app of one ``--workers`` process (uvicorn calls this in each)."""
+    """The app of one ``--workers`` process (each worker calls this once)."""
     _one_torch_thread()
     settings = worker_settings()
     configure_process(settings)
