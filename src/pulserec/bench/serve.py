@@ -1,8 +1,11 @@
 """``pulserec bench serve``: recommend latency and throughput beside /healthz and the HTTP floor.
 
-All in one run, on loopback: ``GET /v1/recommend/{random known user}?k=10`` at 2 and at 16
-connections, the same server's ``GET /healthz`` at 16, and a bare Starlette app on uvicorn (the
-floor of Python HTTP here) at 16. Ratios compare requests/s at 16 connections.
+All in one run, on loopback. The headline is the computed path: event-then-recommend pairs
+(:mod:`pulserec.bench.pairs`: a click of a random known user, then that user's list, which no
+answer cache can serve) at 2 and 16 connections. Beside it: the cached path (repeated
+``GET /v1/recommend/{random known user}?k=10``) at 2 and 16, the same server's ``GET /healthz``
+at 16, and a bare Starlette app on uvicorn (the floor of Python HTTP here) at 16. Ratios compare
+requests/s at 16 connections.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import sys
 import time
 from collections.abc import Iterator
@@ -124,6 +128,38 @@ def _row(label: str, result: LoadResult) -> str:
     return f"{label:<30}{result.connections:>6}{cells}{result.errors:>8}"
 
 
+def _computed_path(
+    base: str, setup_users: list[str], duration_s: float, api_key: str | None
+) -> dict[str, dict[str, Any]]:
+    """The headline: event-then-recommend pairs at 2 and 16 connections (GET latency)."""
+    from pulserec.bench.pairs import run_pairs
+
+    setup = JsonClient(base, api_key)
+    try:
+        status, body, _ = setup.request("GET", "/v1/items?limit=1000")
+    finally:
+        setup.close()
+    items = [str(item["id"]) for item in body.get("items", [])] if status == 200 else []
+    if not items:
+        return {}
+    host, port = host_port(base)
+    users = random.Random(0).sample(setup_users, min(len(setup_users), 500))
+    print("computed path: POST /v1/events (one click), then GET /v1/recommend/{that user}?k=10")
+    print(f"{'':<30}{'conns':>6}{'pairs/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'stale':>7}{'errors':>8}")
+    out: dict[str, dict[str, Any]] = {}
+    for connections in (2, 16):
+        result = run_pairs(host, port, users, items, connections, duration_s).as_dict()
+        out[str(connections)] = result
+        print(
+            f"{'event, then recommend':<30}{connections:>6}{result['pairs_per_s']:>9,.0f}"
+            f"{result['get_p50_ms']:>9.2f}{result['get_p99_ms']:>9.2f}{result['stale']:>7}"
+            f"{result['errors']:>8}",
+            flush=True,
+        )
+    print("cached path and the floors:")
+    return out
+
+
 def run_serve_bench(
     base_url: str | None = None,
     data_dir: Path | None = None,
@@ -158,6 +194,7 @@ def run_serve_bench(
         else:
             errors.append(f"GET {probe} answered {describe(status, body)}: recommend not measured")
         print(f"{len(users)} known users; {duration_s:g} s per measurement ({client} client)")
+        pairs = _computed_path(base, setup_users=users, duration_s=duration_s, api_key=api_key)
         print(f"{'':<30}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}", end="")
         print(f"{'max ms':>9}{'errors':>8}")
         for name, label, target_port, connections, paths in plan:
@@ -183,6 +220,10 @@ def run_serve_bench(
             if retrained["failed_requests"]:
                 errors.append(f"{retrained['failed_requests']} requests failed during retraining")
     ratios: dict[str, float] = {}
+    if "recommend@16" in runs and pairs:
+        ratio = pairs["16"]["pairs_per_s"] / runs["recommend@16"].rps
+        ratios["pairs/cached@16"] = ratio
+        print(f"at 16 connections, computed pairs/s / cached requests/s: {ratio:.3f}")
     if "recommend@16" in runs:
         for other in ("healthz", "floor"):
             ratio = runs["recommend@16"].rps / runs[f"{other}@16"].rps
@@ -197,6 +238,7 @@ def run_serve_bench(
         "client": client,
         "runs": {key: result.as_dict() for key, result in runs.items()},
         "ratios": ratios,
+        "pairs": pairs,
         "errors": errors,
         "retrain": retrained if retrain and status == 200 else None,
     }
