@@ -144,6 +144,7 @@ def _computed_path(
         return {}
     host, port = host_port(base)
     users = random.Random(0).sample(setup_users, min(len(setup_users), 500))
+    run_pairs(host, port, users, items, 4, 2.0)  # warm up (first requests load lazily)
     print("computed path: POST /v1/events (one click), then GET /v1/recommend/{that user}?k=10")
     print(f"{'':<30}{'conns':>6}{'pairs/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'stale':>7}{'errors':>8}")
     out: dict[str, dict[str, Any]] = {}
