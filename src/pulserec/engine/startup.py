@@ -19,8 +19,7 @@ import numpy.typing as npt
 from tqdm import tqdm
 
 from pulserec.encoders import Encoder
-from pulserec.encoders.cache import EmbeddingCache, encode_cached
-from pulserec.encoders.texts import item_text
+from pulserec.encoders.cache import EmbeddingCache
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
 from pulserec.engine.training import Trainer
@@ -30,7 +29,6 @@ from pulserec.ingest import Ingestor
 from pulserec.interactions import Interactions
 from pulserec.storage import Store
 from pulserec.storage.changelog import Cut
-from pulserec.types import Item
 
 if TYPE_CHECKING:
     from pulserec.engine.watcher import BundleWatcher
@@ -73,13 +71,15 @@ def load_state(
 ) -> None:
     """The store as of ``cut`` into the engine's online state (the caller holds the write
     lock); the updater follows the log from there."""
-    load_catalog(engine, cache, progress)
+    load_catalog(engine, updater, cache, progress)
     load_preferences(engine, updater)
     load_events(engine, cut.event_seq)
     engine.state.applied_seq, engine.state.applied_event_seq = cut.log_seq, cut.event_seq
 
 
-def load_catalog(engine: Engine, cache: EmbeddingCache | None, progress: bool) -> None:
+def load_catalog(
+    engine: Engine, updater: OnlineUpdater, cache: EmbeddingCache | None, progress: bool
+) -> None:
     """Every stored item into the catalog with its stored text vector; items stored without
     one (an import with no encoder, a data dir from before vectors were stored) are encoded
     through the cache and their vectors kept in the store."""
@@ -89,29 +89,11 @@ def load_catalog(engine: Engine, cache: EmbeddingCache | None, progress: bool) -
             page, total = engine.store.list_items(offset, PAGE)
             if not page:
                 break
-            engine.state.catalog.upsert(page, _page_vectors(engine, page, cache))
+            engine.state.catalog.upsert(page, updater.stored_item_vectors(page, cache))
             offset += len(page)
             bar.update(len(page))
             if offset >= total:
                 break
-
-
-def _page_vectors(engine: Engine, page: list[Item], cache: EmbeddingCache | None) -> Floats:
-    stored = engine.store.item_vectors([item.id for item in page])
-    vectors = np.full((len(page), engine.state.catalog.dim), np.nan, dtype=np.float32)
-    missing: list[int] = []
-    for n, item in enumerate(page):
-        vector = stored.get(item.id)
-        if vector is not None and vector.shape[0] == vectors.shape[1]:
-            vectors[n] = vector
-        elif item_text(item, engine.config.domain):
-            missing.append(n)
-    if missing:
-        texts = [item_text(page[n], engine.config.domain) for n in missing]
-        encoded = encode_cached(engine.item_encoder, texts, cache, progress=False)
-        vectors[missing] = encoded
-        engine.store.put_item_vectors([page[n].id for n in missing], encoded)
-    return vectors
 
 
 def load_preferences(engine: Engine, updater: OnlineUpdater) -> None:

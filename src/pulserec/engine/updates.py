@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from pulserec.encoders.cache import EmbeddingCache, encode_cached
 from pulserec.encoders.texts import item_text
 from pulserec.engine.core import Engine
 from pulserec.engine.online_state import OnlineState
@@ -98,7 +99,11 @@ class OnlineUpdater:
         if items:
             self.items(items, self.stored_item_vectors(items))
 
-    def stored_item_vectors(self, items: list[Item]) -> Float32s:
+    def stored_item_vectors(
+        self, items: list[Item], cache: EmbeddingCache | None = None
+    ) -> Float32s:
+        """Each item's stored vector; items with text stored without one are encoded (through
+        ``cache`` when given) and their vectors kept in the store."""
         stored = self.engine.store.item_vectors([i.id for i in items])
         vectors = np.full((len(items), self.state.catalog.dim), np.nan, dtype=np.float32)
         missing = []
@@ -109,7 +114,8 @@ class OnlineUpdater:
             elif item_text(item, self.engine.config.domain):
                 missing.append(n)
         if missing:
-            encoded = self.item_vectors([items[n] for n in missing])
+            texts = [item_text(items[n], self.engine.config.domain) for n in missing]
+            encoded = encode_cached(self.engine.item_encoder, texts, cache, progress=False)
             vectors[missing] = encoded
             self.engine.store.put_item_vectors([items[n].id for n in missing], encoded)
         return vectors
