@@ -70,6 +70,8 @@ class ModelBundle:
     def known_mask(self, allowed: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
         """``allowed`` (over engine indices) seen in the models' index space."""
         if self.to_live is None:
+            if allowed.shape[0] >= self.n_items:
+                return allowed[: self.n_items]  # a view: nothing copied on the hot path
             known = np.zeros(self.n_items, dtype=bool)
             n = min(self.n_items, allowed.shape[0])
             known[:n] = allowed[:n]
