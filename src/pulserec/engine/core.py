@@ -85,6 +85,7 @@ class Engine:
         self._attach_explainer()
         self._updater: Any = None  # the OnlineUpdater that follows the log (attach_updater)
         self.answers = AnswerCache(config.answer_cache)
+        self._fresh_cache: tuple[tuple[str, int, int], bool] | None = None
         # optional friendly rewrite of a grounded sentence (grounded, title, reasons) -> text;
         # must never block (see pulserec.llm.rewriter)
         self.rewrite: Callable[[str, str, list[dict[str, Any]]], str] | None = None
@@ -333,10 +334,9 @@ class Engine:
         allowed = self.allowed(request)
         need = request.offset + request.k
         pool = depth_for(need, self.config.pool)
-        taste = self.state.taste(request.history, request.preferences)
         items, scores, sources = self._primary(bundle, request, allowed, pool)
         items, scores, sources = self._with_fresh(
-            bundle, items, scores, sources, taste, request, allowed, pool, need
+            bundle, items, scores, sources, request, allowed, pool, need
         )
         items, scores, sources = self._filled(items, scores, sources, allowed, need)
         if request.diversity > 0:
@@ -376,6 +376,7 @@ class Engine:
             history=history[history >= 0],
             exclude=np.flatnonzero(~bundle.known_mask(allowed)).astype(np.int32),
             text=request.preferences,
+            owner=request.user if request.user is not None else -1,
         )
         lists, names = [], []
         for name, model in bundle.models.items():
@@ -393,7 +394,6 @@ class Engine:
         items: Int32s,
         scores: Float32s,
         sources: list[str],
-        taste: Float32s | None,
         request: Request,
         allowed: npt.NDArray[np.bool_],
         pool: int,
@@ -401,7 +401,12 @@ class Engine:
     ) -> tuple[Int32s, Float32s, list[str]]:
         """Text-similar items: all of them when no model answered, else only items newer than
         the models, inserted where their similarity to the taste ranks among the model's."""
-        if taste is None or len(self.state.catalog.index) == 0:
+        if len(self.state.catalog.index) == 0:
+            return items, scores, sources
+        if items.size and bundle is not None and not self._has_fresh(bundle):
+            return items, scores, sources  # every servable item is the models' already
+        taste = self.state.taste(request.history, request.preferences)
+        if taste is None:
             return items, scores, sources
         keys, sims = self.state.catalog.index.search(
             taste, pool, exclude=request.exclude.astype(np.int64)
@@ -427,6 +432,19 @@ class Engine:
         for flag in inserted.tolist():
             merged_sources.append("content" if flag else next(rest))
         return merged, merged_scores, merged_sources
+
+    def _has_fresh(self, bundle: ModelBundle) -> bool:
+        """Whether some servable item with text is newer than ``bundle`` (computed once per
+        catalog version and bundle)."""
+        catalog = self.state.catalog
+        key = (bundle.version, id(bundle), catalog.version)
+        cached = self._fresh_cache
+        if cached is None or cached[0] != key:
+            n = catalog.servable().shape[0]
+            candidates = catalog.servable() & catalog.has_vector()[:n]
+            unknown = bundle.model_index(np.arange(n, dtype=np.int32)) < 0
+            cached = self._fresh_cache = (key, bool((candidates & unknown).any()))
+        return cached[1]
 
     def _filled(
         self,

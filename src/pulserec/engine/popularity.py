@@ -61,7 +61,8 @@ def rank_popularity(
     within = np.zeros(n, dtype=np.float64)  # in [0, 1): the order inside a tier
     _place(within, tier == WINDOW, window)
     finite_mass = np.where(np.isfinite(log_mass), log_mass, 0.0)
-    _place(within, tier == RECENT, np.exp2(finite_mass - _max(finite_mass, tier == RECENT)))
+    relative = np.minimum(finite_mass - _max(finite_mass, tier == RECENT), 0.0)  # <= 0 inside
+    _place(within, tier == RECENT, np.exp2(relative))
     _place(within, tier == ALL_TIME, counts)
     key = tier + within
     placeholder = ~has_text

@@ -20,16 +20,21 @@ WEIGHT_STEPS = (0.0, 0.25, 0.5, 1.0, 1.5, 2.0)
 MISSING_Z = -10.0
 
 
-def standardise(scores: Floats) -> Floats:
-    """Per row z-scores over the finite entries; NaN (and -inf) become ``MISSING_Z``."""
+def z_scores(scores: Floats) -> npt.NDArray[np.float64]:
+    """Per row z-scores over the finite entries, accumulated in float64 (so that the result
+    does not depend on how the row sits in memory); NaN and -inf become ``MISSING_Z``."""
     ok = np.isfinite(scores)
     count = np.maximum(ok.sum(axis=1, keepdims=True), 1)
-    values = np.where(ok, scores, 0.0)
+    values = np.where(ok, scores, 0.0).astype(np.float64)
     mean = values.sum(axis=1, keepdims=True) / count
-    std = np.sqrt((np.where(ok, values - mean, 0.0) ** 2).sum(axis=1, keepdims=True) / count)
-    z = np.where(ok, (values - mean) / (std + 1e-9), np.nan)
-    out: Floats = np.nan_to_num(z, nan=MISSING_Z).astype(np.float32)
-    return out
+    centred = np.where(ok, values - mean, 0.0)
+    std = np.sqrt((centred**2).sum(axis=1, keepdims=True) / count)
+    return np.where(ok, centred / (std + 1e-9), MISSING_Z)
+
+
+def standardise(scores: Floats) -> Floats:
+    """:func:`z_scores` as float32."""
+    return z_scores(scores).astype(np.float32)
 
 
 class LinearBlend:
@@ -39,8 +44,13 @@ class LinearBlend:
         self.score_columns = score_columns
         self.passes = passes
 
-    def _z(self, features: Floats) -> Floats:
-        return np.stack([standardise(features[:, :, c]) for c in self.score_columns], axis=-1)
+    def _z(self, features: Floats) -> npt.NDArray[np.float64]:
+        """(B, m, S) z-scores of the score columns, each over its request's candidates."""
+        columns = features[:, :, self.score_columns]
+        scores = np.ascontiguousarray(np.moveaxis(columns, -1, 0))  # (S, B, m)
+        s, b, m = scores.shape
+        z = z_scores(scores.reshape(s * b, m)).reshape(s, b, m)
+        return np.ascontiguousarray(np.moveaxis(z, 0, -1))
 
     def fit(self, features: Floats, labels: Any) -> LinearBlend:
         z = self._z(features)
@@ -58,7 +68,7 @@ class LinearBlend:
         return self
 
     def predict(self, features: Floats) -> Floats:
-        return np.asarray(self._z(features) @ self.weights_, dtype=np.float32)
+        return blend(self._z(features), self.weights_)
 
     def state(self) -> dict[str, npt.NDArray[Any]]:
         """Score columns, passes and learned weights, as arrays."""
@@ -74,3 +84,8 @@ class LinearBlend:
         blend = cls([int(c) for c in state["score_columns"]], int(state["passes"]))
         blend.weights_ = np.array(state["weights"], dtype=np.float32)
         return blend
+
+
+def blend(z: npt.NDArray[np.float64], weights: Floats) -> Floats:
+    """(B, m) weighted sums of (B, m, S) z-scores, in float64, returned as float32."""
+    return np.asarray(z @ weights.astype(np.float64), dtype=np.float32)

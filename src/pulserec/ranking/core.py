@@ -49,8 +49,10 @@ class ScoringCore:
 
     def cold(self) -> npt.NDArray[np.bool_]:
         """Items nobody had interacted with when the hybrid was fitted or last updated."""
-        cold: npt.NDArray[np.bool_] = self.stats.log_popularity == 0
-        return cold
+        return self.stats.cold
+
+    def any_cold(self) -> bool:
+        return self.stats.any_cold
 
     def scores(self, rows: Rows, latest: Int32s, cold_text: Float32s | None = None) -> Float32s:
         """(B, I) scores of every item for each request; ``-inf`` where nothing proposed it.

@@ -9,6 +9,7 @@ mean of the user's last few items.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -41,6 +42,17 @@ class ItemStats:
         since = np.where(np.isfinite(last), (newest - last) / DAY, MISSING_RANK)
         age = np.where(np.isfinite(first), (newest - first) / DAY, 0.0)
         return cls(np.log1p(counts), since.astype(np.float32), age.astype(np.float32))
+
+    @cached_property
+    def cold(self) -> npt.NDArray[np.bool_]:
+        """Items with no interaction at all (computed once)."""
+        cold: npt.NDArray[np.bool_] = self.log_popularity == 0
+        cold.flags.writeable = False
+        return cold
+
+    @cached_property
+    def any_cold(self) -> bool:
+        return bool(self.cold.any())
 
 
 def feature_names(sources: list[str]) -> list[str]:

@@ -33,6 +33,7 @@ from pulserec.item_vectors import ItemVectors
 from pulserec.ranking.blend import LinearBlend
 from pulserec.ranking.core import Rows, ScoringCore
 from pulserec.ranking.features import ItemStats
+from pulserec.ranking.fused import fused_retrieve
 from pulserec.ranking.holdout import holdout_split, ndcg_at
 from pulserec.ranking.rankers import (
     best_source,
@@ -199,7 +200,7 @@ class HybridRanker:
             depth = n_items if self.depth is None else self.depth
             rows[name] = candidate_row(source.retrieve(query, depth), n_items)
         cold = self._core().cold()
-        if TEXT_SOURCE not in self.sources or not cold.any():
+        if TEXT_SOURCE not in self.sources or not self.stats_.any_cold:
             return rows, None
         if self.depth is None:  # the text source's whole row is there already
             return rows, rows[TEXT_SOURCE]
@@ -221,13 +222,26 @@ class HybridRanker:
 
     def retrieve(self, query: Query, k: int) -> Candidates:
         """One request through the core: a known user's rows as in ``score`` (so the list
-        is the top ``k`` of their ``score`` row), any other request's from the sources."""
+        is the top ``k`` of their ``score`` row); any other request (what the engine serves)
+        through :func:`~pulserec.ranking.fused.fused_retrieve`, equal to
+        :meth:`reference_retrieve` and cheaper."""
         if self._warm(query.user) and query.text is None:
             users = np.array([query.user], dtype=np.int32)
             (rows, cold_text), latest = self._user_rows(users, query.exclude), self._latest(users)
-        else:
-            rows, cold_text = self._query_rows(query)
-            latest = latest_of_history(query.history, self.recent, self.seen_.shape[1])
+            scores = self._core().scores(rows, latest, cold_text)[0]
+            return candidates_from_scores(scores, query, k, self.name)
+        if self.depth is not None:
+            return self.reference_retrieve(query, k)
+        n_items = self.seen_.shape[1]
+        latest = latest_of_history(query.history, self.recent, n_items)
+        core = self._core()
+        return fused_retrieve(core, self.sources, query, k, n_items, TEXT_SOURCE, latest, self.name)
+
+    def reference_retrieve(self, query: Query, k: int) -> Candidates:
+        """A request the plain way: every source's ``retrieve`` (no per-user cache), every
+        item scored by the core."""
+        rows, cold_text = self._query_rows(replace(query, owner=-1))
+        latest = latest_of_history(query.history, self.recent, self.seen_.shape[1])
         scores = self._core().scores(rows, latest, cold_text)[0]
         return candidates_from_scores(scores, query, k, self.name)
 

@@ -155,15 +155,19 @@ class CFModel(Leaf):
             out[warm] = self._score_users(users[warm])
         return out
 
-    def retrieve(self, query: Query, k: int) -> Candidates:
-        """Top ``k`` for the query's user, or for its history when the user is unknown."""
+    def query_row(self, query: Query) -> Float32s | None:
+        """The (I,) scores for the query's user, or for its history when the user is unknown
+        (None: no evidence at all). ``retrieve`` is the top of this row."""
         users = np.array([query.user], dtype=np.int32)
-        row: Float32s | None = None
         if self._warm(users)[0]:
-            row = self._score_users(users)[0]
-        else:
-            history = valid_history(query.history, self.user_items_.shape[1])
-            row = self._score_history(history) if history.size else None
+            row: Float32s = self._score_users(users)[0]
+            return row
+        history = valid_history(query.history, self.user_items_.shape[1])
+        return self._score_history(history) if history.size else None
+
+    def retrieve(self, query: Query, k: int) -> Candidates:
+        """Top ``k`` of :meth:`query_row`, leaving out ``query.exclude``."""
+        row = self.query_row(query)
         if row is None:
             return Candidates(_EMPTY_ITEMS, np.zeros(0, dtype=np.float32), self.name)
         return candidates_from_scores(row, query, k, self.name)

@@ -25,12 +25,15 @@ _EMPTY = np.zeros(0, dtype=np.int32)
 class Query:
     """One request's context, built once: the user, their recent items, what to leave out, and
     optionally ``text``: stated preferences (or a search phrase) encoded into the item text
-    space, which text-aware sources blend into the user's taste."""
+    space, which text-aware sources blend into the user's taste. ``owner``: whose history this
+    is in the serving engine (-1: nobody's), which sources may key per-user caches on; it never
+    changes a score."""
 
     user: int = -1
     history: Int32s = field(default_factory=lambda: _EMPTY)
     exclude: Int32s = field(default_factory=lambda: _EMPTY)
     text: Float32s | None = None
+    owner: int = -1
 
 
 @dataclass(frozen=True, slots=True)

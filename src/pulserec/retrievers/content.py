@@ -152,7 +152,9 @@ class ContentRetriever(Leaf):
         norm = float(np.linalg.norm(centred))
         return centred / norm if norm > 0 else np.zeros_like(centred)
 
-    def retrieve(self, query: Query, k: int) -> Candidates:
+    def query_row(self, query: Query) -> Float32s | None:
+        """Cosine of every item to the query's taste (its user's, or its history's, plus its
+        stated text); None when there is no taste at all."""
         if 0 <= query.user < self.tastes_.shape[0] and self.tastes_[query.user].any():
             taste = self.tastes_[query.user]
         else:
@@ -160,8 +162,15 @@ class ContentRetriever(Leaf):
         if query.text is not None:
             taste = taste + self.text_weight * self.taste_from_text(query.text)
         if not taste.any():
+            return None
+        row: Float32s = self._scores(taste[None, :])[0]
+        return row
+
+    def retrieve(self, query: Query, k: int) -> Candidates:
+        row = self.query_row(query)
+        if row is None:
             return candidates_from_scores(np.full(0, 0, np.float32), query, 0, self.name)
-        return candidates_from_scores(self._scores(taste[None, :])[0], query, k, self.name)
+        return candidates_from_scores(row, query, k, self.name)
 
     def init_params(self) -> dict[str, Any]:
         """The constructor's keyword arguments but ``vectors`` (JSON-ready)."""

@@ -64,10 +64,19 @@ class Popularity(Leaf):
         row = self.counts_.astype(np.float32)
         return np.tile(row, (np.asarray(users).shape[0], 1))
 
+    def query_row(self, query: Query) -> Float32s:
+        """The counts as scores, ``-inf`` for items never seen (the same row for every query;
+        built once per change of the counts, never written to by callers)."""
+        cached = getattr(self, "_row", None)
+        if cached is None or cached[0] is not self.counts_:
+            row = np.where(self.counts_ > 0, self.counts_, -np.inf).astype(np.float32)
+            row.flags.writeable = False
+            cached = self._row = (self.counts_, row)
+        return cached[1]
+
     def retrieve(self, query: Query, k: int) -> Candidates:
         """The most popular items not in ``query.exclude`` (items never seen are left out)."""
-        row = np.where(self.counts_ > 0, self.counts_, -np.inf).astype(np.float32)
-        return candidates_from_scores(row, query, k, self.name)
+        return candidates_from_scores(self.query_row(query), query, k, self.name)
 
     def state(self) -> State:
         """Learned arrays, for ``np.savez``."""

@@ -23,6 +23,7 @@ from pulserec.retrievers._cf import Leaf
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import Inputs, Model, State, persistable
 from pulserec.retrievers.sasrec_model import SASRec, build
+from pulserec.retrievers.sasrec_numpy import SequenceScorer
 
 
 def user_sequences(data: Interactions) -> list[list[int]]:
@@ -80,6 +81,7 @@ class SequenceRetriever(Leaf):
         }
         self.epochs, self.lr, self.batch_size, self.seed = epochs, lr, batch_size, seed
         self.name = name
+        self._scorer: tuple[SASRec, SequenceScorer] | None = None
 
     def _text(self, data: Interactions) -> torch.Tensor | None:
         if self.vectors is None:
@@ -148,15 +150,35 @@ class SequenceRetriever(Leaf):
         known = len(self.sequences_)
         return self._scores([self.sequences_[u] if u < known else [] for u in users.tolist()])
 
-    def retrieve(self, query: Query, k: int) -> Candidates:
+    def query_row(self, query: Query) -> Float32s | None:
+        """Next-item scores after the query's user's sequence (or its history); None for an
+        empty one."""
         if 0 <= query.user < len(self.sequences_) and self.sequences_[query.user]:
             sequence = self.sequences_[query.user]
         else:
             n = self.model_.item_ids.num_embeddings - 1
             sequence = [int(i) + 1 for i in query.history if i < n]
         if not sequence:
+            return None
+        recent = np.array(sequence[-int(self.params["max_len"]) :], dtype=np.int64)
+        known = self.scorer.next_scores(recent)
+        scores = np.full(len(self.items_), -np.inf, dtype=np.float32)
+        scores[: known.shape[0]] = known  # items added since the fit: -inf until refit
+        return scores
+
+    @property
+    def scorer(self) -> SequenceScorer:
+        """The numpy copy of the fitted network that scores one request (built once per fit)."""
+        cached = self._scorer
+        if cached is None or cached[0] is not self.model_:
+            cached = self._scorer = (self.model_, SequenceScorer(self.model_))
+        return cached[1]
+
+    def retrieve(self, query: Query, k: int) -> Candidates:
+        row = self.query_row(query)
+        if row is None:
             return candidates_from_scores(np.zeros(0, np.float32), query, 0, self.name)
-        return candidates_from_scores(self._scores([sequence])[0], query, k, self.name)
+        return candidates_from_scores(row, query, k, self.name)
 
     @property
     def module(self) -> SASRec:

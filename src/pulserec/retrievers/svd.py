@@ -192,10 +192,14 @@ class BiasedMF(Leaf):
         out[known] += self.user_bias_[u][:, None] + self.user_factors_[u] @ self.item_factors_.T
         return out
 
+    def query_row(self, query: Query) -> Float32s:
+        """Predicted ratings for the query's user (``mu + b_i`` for unknown users)."""
+        row: Float32s = self.score(np.array([query.user], dtype=np.int32))[0]
+        return row
+
     def retrieve(self, query: Query, k: int) -> Candidates:
         """Highest predicted ratings for the query's user (``mu + b_i`` for unknown users)."""
-        row = self.score(np.array([query.user], dtype=np.int32))[0]
-        return candidates_from_scores(row, query, k, self.name)
+        return candidates_from_scores(self.query_row(query), query, k, self.name)
 
     def state(self) -> State:
         """Learned arrays, for ``np.savez``."""
