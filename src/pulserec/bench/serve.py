@@ -259,10 +259,24 @@ def main(argv: list[str] | None = None) -> int:
         "--workers",
         help="comma list (e.g. 1,2): event-then-recommend pairs per `serve --workers N`",
     )
+    parser.add_argument(
+        "--soak",
+        type=int,
+        metavar="MINUTES",
+        help="instead: MINUTES of event-then-recommend pairs at 16 connections, minute by "
+        "minute (errors, memory, p99), on `serve --workers N` (first of --workers, default 2)",
+    )
     args = parser.parse_args(argv)
     key = args.api_key or os.environ.get("PULSEREC_API_KEY") or os.environ.get("PULSEREC_READ_KEY")
     try:
-        if args.workers:
+        if args.soak:
+            from pulserec.bench.soak import run_soak
+
+            workers = int(args.workers.split(",")[0]) if args.workers else 2
+            data_dir = args.data_dir or cache_dir() / "bench-serve-ml100k"
+            figures = run_soak(data_dir, workers, 16, args.soak)
+            figures["errors"] = [] if figures["verdict"]["passed"] else ["soak bars missed"]
+        elif args.workers:
             from pulserec.bench.serve_pairs import run_workers_bench
 
             counts = [int(n) for n in args.workers.split(",") if n.strip()]

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from pulserec.interactions import Interactions
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import Inputs, Model
+from pulserec.retrievers.row_cache import HistoryRowCache
 
 ScalarT = TypeVar("ScalarT", bound=np.generic)
 State = dict[str, npt.NDArray[Any]]
@@ -157,13 +158,19 @@ class CFModel(Leaf):
 
     def query_row(self, query: Query) -> Float32s | None:
         """The (I,) scores for the query's user, or for its history when the user is unknown
-        (None: no evidence at all). ``retrieve`` is the top of this row."""
+        (None: no evidence at all). ``retrieve`` is the top of this row. A served user's row
+        (``query.owner``) of an additive model moves with their history instead of being
+        summed again (:mod:`~pulserec.retrievers.row_cache`)."""
         users = np.array([query.user], dtype=np.int32)
         if self._warm(users)[0]:
             row: Float32s = self._score_users(users)[0]
             return row
         history = valid_history(query.history, self.user_items_.shape[1])
-        return self._score_history(history) if history.size else None
+        if not history.size:
+            return None
+        if query.owner >= 0 and isinstance(self, AdditiveHistory):
+            return self._history_row(self._row_cache().row(query.owner, history))
+        return self._score_history(history)
 
     def retrieve(self, query: Query, k: int) -> Candidates:
         """Top ``k`` of :meth:`query_row`, leaving out ``query.exclude``."""
@@ -171,3 +178,46 @@ class CFModel(Leaf):
         if row is None:
             return Candidates(_EMPTY_ITEMS, np.zeros(0, dtype=np.float32), self.name)
         return candidates_from_scores(row, query, k, self.name)
+
+
+class AdditiveHistory:
+    """A model whose history score is one row per history item, summed: ``_rows_sum`` gives
+    the float64 sum of the rows of some items, ``_history_row`` the served row from it, and
+    ``weights_`` (whose identity marks a refit) holds the rows."""
+
+    weights_: Any
+    _row_cache_of: tuple[Any, HistoryRowCache] | None = None
+
+    def _rows_sum(self, items: Int32s) -> npt.NDArray[np.float64]:
+        raise NotImplementedError
+
+    def _history_row(self, summed: npt.NDArray[np.float64]) -> Float32s:
+        raise NotImplementedError
+
+    def _score_history(self, items: Int32s) -> Float32s:
+        return self._history_row(self._rows_sum(items))
+
+    def _row_cache(self) -> HistoryRowCache:
+        cached = self._row_cache_of
+        if cached is None or cached[0] is not self.weights_:
+            rows = HistoryRowCache(self._rows_sum, int(self.weights_.shape[1]))
+            cached = self._row_cache_of = (self.weights_, rows)
+        return cached[1]
+
+
+def csr_rows_sum(
+    m: sp.csr_matrix, rows: Int32s, weights: npt.NDArray[np.floating] | None = None
+) -> npt.NDArray[np.float64]:
+    """The float64 sum of some rows of a csr matrix (each times its weight when given), as a
+    dense (columns,) array: reads only those rows' entries."""
+    starts, ends = m.indptr[rows], m.indptr[rows + 1]
+    counts = ends - starts
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(m.shape[1], dtype=np.float64)
+    offsets = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(total)
+    values = m.data[offsets].astype(np.float64)
+    if weights is not None:
+        values *= np.repeat(np.asarray(weights, dtype=np.float64), counts)
+    summed = np.bincount(m.indices[offsets], weights=values, minlength=m.shape[1])
+    return summed.astype(np.float64, copy=False)

@@ -18,23 +18,23 @@ from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers._cf import (
+    AdditiveHistory,
     CFModel,
     State,
     check_count,
     check_positive,
     csr_from_state,
     csr_state,
-    valid_history,
 )
-from pulserec.retrievers.base import Float32s, Int32s, Query
+from pulserec.retrievers.base import Float32s, Int32s
 from pulserec.retrievers.persistable import Model, persistable
-from pulserec.retrievers.row_cache import Float64s, HistoryRowCache
+from pulserec.retrievers.row_cache import Float64s
 
 BYTES_PER_CELL = 20  # peak: float64 Gram/inverse, its transpose while symmetrising, float32 B
 
 
 @persistable
-class EASE(CFModel):
+class EASE(AdditiveHistory, CFModel):
     """Embarrassingly shallow autoencoder; ``weights_`` is the (I, I) matrix ``B``."""
 
     def __init__(self, l2: float = 250.0, max_items: int = 20_000, name: str = "ease") -> None:
@@ -43,7 +43,6 @@ class EASE(CFModel):
         self.l2 = l2
         self.max_items = max_items
         self.name = name
-        self._cache: tuple[Float32s, HistoryRowCache] | None = None
 
     def _check_size(self, n_items: int) -> None:
         if n_items > self.max_items:
@@ -80,9 +79,6 @@ class EASE(CFModel):
     def _score_users(self, users: Int32s) -> Float32s:
         return self._score_rows(self.user_items_[users])
 
-    def _score_history(self, items: Int32s) -> Float32s:
-        return self._history_row(self._rows_sum(items))
-
     def _rows_sum(self, items: Int32s) -> Float64s:
         """The float64 sum of ``B``'s rows of ``items`` (those fitted)."""
         fitted = self.weights_.shape[0]
@@ -90,23 +86,10 @@ class EASE(CFModel):
         return summed
 
     def _history_row(self, summed: Float64s) -> Float32s:
+        """Scores of a history from its summed rows; unfitted items get ``-inf``."""
         out = np.full(self.user_items_.shape[1], -np.inf, dtype=np.float32)
         out[: summed.shape[0]] = summed
         return out
-
-    def query_row(self, query: Query) -> Float32s | None:
-        """As :meth:`CFModel.query_row`; a served user's row moves with their history (see
-        :mod:`~pulserec.retrievers.row_cache`) instead of being summed again."""
-        if query.owner < 0 or self._warm(np.array([query.user], dtype=np.int32))[0]:
-            return super().query_row(query)
-        history = valid_history(query.history, self.user_items_.shape[1])
-        if not history.size:
-            return None
-        cache = self._cache
-        if cache is None or cache[0] is not self.weights_:
-            rows = HistoryRowCache(self._rows_sum, len(self.weights_))
-            cache = self._cache = (self.weights_, rows)
-        return self._history_row(cache[1].row(query.owner, history))
 
     def state(self) -> State:
         """Learned arrays, for ``np.savez``."""

@@ -21,11 +21,13 @@ from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers._cf import (
+    AdditiveHistory,
     CFModel,
     State,
     check_count,
     check_positive,
     csr_from_state,
+    csr_rows_sum,
     csr_state,
     resized,
 )
@@ -162,7 +164,7 @@ class _KNN(CFModel):
 
 
 @persistable
-class ItemKNN(_KNN):
+class ItemKNN(AdditiveHistory, _KNN):
     """Item-based kNN; ``weights_[i, j]`` is ``sim(i, j)`` when ``i`` is a neighbour of ``j``."""
 
     def __init__(
@@ -196,13 +198,18 @@ class ItemKNN(_KNN):
         scores = (self.user_items_[users] @ self.weights_).toarray()
         return np.asarray(scores, dtype=np.float32)
 
-    def _score_history(self, items: Int32s) -> Float32s:
-        return np.asarray(self.weights_[items].sum(axis=0), dtype=np.float32).ravel()
+    def _rows_sum(self, items: Int32s) -> npt.NDArray[np.float64]:
+        return csr_rows_sum(self.weights_, items)
+
+    def _history_row(self, summed: npt.NDArray[np.float64]) -> Float32s:
+        return summed.astype(np.float32)
 
 
 @persistable
 class UserKNN(_KNN):
     """User-based kNN; ``weights_[u, v]`` is ``sim(u, v)`` when ``v`` is a neighbour of ``u``."""
+
+    _by_item_of: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
 
     def __init__(
         self,
@@ -234,13 +241,18 @@ class UserKNN(_KNN):
 
     def _score_history(self, items: Int32s) -> Float32s:
         x = self.user_items_  # binary, so each user's sum and sum of squares is their count
-        indicator = np.zeros(x.shape[1], dtype=np.float32)
-        indicator[items] = 1.0  # a sparse mat-vec: much cheaper than slicing columns
-        dots = np.asarray(x @ indicator, dtype=np.float64)[:, None]  # (U, 1)
+        dots = csr_rows_sum(self._by_item(), items)[:, None]  # (U, 1): items shared with each
         counts = np.diff(x.indptr).astype(np.float64)
         n = np.array([float(items.shape[0])])
         sims = normalise(
             dots, (counts, counts), (n, n), x.shape[1], float(self.shrink), self.similarity
         )
         neighbour, _, values = top_columns(sims, np.zeros(1, dtype=np.int32), self.k)
-        return np.asarray(x[neighbour].T @ values, dtype=np.float32).ravel()
+        return csr_rows_sum(x, neighbour, values).astype(np.float32)
+
+    def _by_item(self) -> sp.csr_matrix:
+        """The interaction matrix item by item (its transpose in csr), kept until it changes."""
+        cached = self._by_item_of
+        if cached is None or cached[0] is not self.user_items_:
+            cached = self._by_item_of = (self.user_items_, sp.csr_matrix(self.user_items_.T))
+        return cached[1]
