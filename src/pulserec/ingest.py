@@ -36,6 +36,15 @@ class Change:
     prepared: dict[str, Any] | None = None  # what preparers computed (e.g. text vectors)
 
 
+@dataclass(slots=True)
+class _Waiting:
+    """An event batch queued for a group commit, and what became of it."""
+
+    events: tuple[Event, ...]
+    result: AppendResult | None = None
+    error: BaseException | None = None
+
+
 Subscriber = Callable[[Change], None]
 Preparer = Callable[[Change], dict[str, Any]]
 
@@ -50,6 +59,8 @@ class Ingestor:
         self.lock = lock if lock is not None else threading.RLock()  # commit + publish
         self.events_accepted = 0
         self.events_duplicate = 0
+        self._queue: list[_Waiting] = []  # event batches waiting for the next group commit
+        self._queue_lock = threading.Lock()
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Call ``subscriber`` after every accepted write, in commit order."""
@@ -89,13 +100,47 @@ class Ingestor:
         return count
 
     def add_events(self, events: Sequence[Event]) -> AppendResult:
-        """Store a batch atomically; duplicates (by ``event_id``) are counted, not stored."""
+        """Store a batch atomically; duplicates (by ``event_id``) are counted, not stored.
+
+        Group commit: batches that arrive while another commit holds the lock wait in a queue,
+        and whoever takes the lock next commits every queued batch in one store transaction
+        (each still atomic on its own, with its own log entry), so concurrent requests share
+        one durable commit instead of queueing for one each."""
+        waiting = _Waiting(tuple(events))
+        with self._queue_lock:
+            self._queue.append(waiting)
         with self.lock:
-            result = self.store.append_events(events)
+            if waiting.result is None and waiting.error is None:
+                self._commit_queued()
+        if waiting.error is not None:
+            raise waiting.error
+        assert waiting.result is not None
+        return waiting.result
+
+    def _commit_queued(self) -> None:
+        """Commit every queued batch (the caller holds the lock), then publish them in order."""
+        with self._queue_lock:
+            batches, self._queue = self._queue, []
+        if not batches:
+            return
+        results: list[AppendResult | None]
+        try:
+            results = list(self.store.append_event_batches([b.events for b in batches]))
+        except Exception:  # one bad batch must not fail the others: commit each on its own
+            results = []
+            for batch in batches:
+                try:
+                    results.append(self.store.append_events(batch.events))
+                except Exception as error:
+                    batch.error = error
+                    results.append(None)
+        for batch, result in zip(batches, results, strict=True):
+            if result is None:
+                continue
+            batch.result = result
             self.events_accepted += result.accepted
             self.events_duplicate += result.duplicates
-            self._publish(Change(events=tuple(events), result=result))
-        return result
+            self._publish(Change(events=batch.events, result=result))
 
     def delete_item(self, item_id: str) -> bool:
         with self.lock:

@@ -33,11 +33,19 @@ class PausingStore(SqliteStore):
 
     def append_events(self, events: Sequence[Event]) -> AppendResult:
         result = super().append_events(events)
+        self._maybe_pause()
+        return result
+
+    def append_event_batches(self, batches: Sequence[Sequence[Event]]) -> list[AppendResult]:
+        results = super().append_event_batches(batches)
+        self._maybe_pause()
+        return results
+
+    def _maybe_pause(self) -> None:
         if self.pause_next_append.is_set():
             self.pause_next_append.clear()
             self.committed.set()
             self.resume.wait(10)
-        return result
 
 
 def _runtime(store: SqliteStore, tmp_path: Path, encoder: Any = None) -> Runtime:

@@ -109,6 +109,10 @@ class MemoryStore:
                 self._live_events -= 1
             return True
 
+    def append_event_batches(self, batches: Sequence[Sequence[Event]]) -> list[AppendResult]:
+        with self._lock:
+            return [self.append_events(events) for events in batches]
+
     def append_events(self, events: Sequence[Event]) -> AppendResult:
         with self._lock:
             fresh, duplicates = dedupe_batch(events, self._event_ids)

@@ -196,6 +196,11 @@ class SqliteStore:
         with self._transaction() as conn:
             return self._append_in_transaction(conn, events)
 
+    def append_event_batches(self, batches: Sequence[Sequence[Event]]) -> list[AppendResult]:
+        """Several batches in one transaction (one fsync), each with its own log entry."""
+        with self._transaction() as conn:
+            return [self._append_in_transaction(conn, events) for events in batches]
+
     def _append_in_transaction(
         self, conn: sqlite3.Connection, events: Sequence[Event]
     ) -> AppendResult:
