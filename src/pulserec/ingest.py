@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,8 +42,25 @@ class _Waiting:
     """An event batch queued for a group commit, and what became of it."""
 
     events: tuple[Event, ...]
+    future: Future[AppendResult] | None = None
     result: AppendResult | None = None
     error: BaseException | None = None
+
+    def succeed(self, result: AppendResult) -> None:
+        self.result = result
+        if self.future is not None:
+            self.future.set_result(result)
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        if self.future is not None:
+            self.future.set_exception(error)
+
+    def outcome(self) -> AppendResult:
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
 
 
 Subscriber = Callable[[Change], None]
@@ -61,6 +79,8 @@ class Ingestor:
         self.events_duplicate = 0
         self._queue: list[_Waiting] = []  # event batches waiting for the next group commit
         self._queue_lock = threading.Lock()
+        self._queued = threading.Condition(self._queue_lock)
+        self._writer: threading.Thread | None = None
 
     def subscribe(self, subscriber: Subscriber) -> None:
         """Call ``subscriber`` after every accepted write, in commit order."""
@@ -111,16 +131,54 @@ class Ingestor:
             self._queue.append(waiting)
         with self.lock:
             if waiting.result is None and waiting.error is None:
-                self._commit_queued()
-        if waiting.error is not None:
-            raise waiting.error
-        assert waiting.result is not None
-        return waiting.result
+                with self._queue_lock:
+                    batches, self._queue = self._queue, []
+                self._commit_or_fail(batches)
+        return waiting.outcome()
 
-    def _commit_queued(self) -> None:
-        """Commit every queued batch (the caller holds the lock), then publish them in order."""
+    def submit_events(self, events: Sequence[Event]) -> Future[AppendResult]:
+        """:meth:`add_events` for an event loop: the batch goes to this ingestor's one writer
+        thread, which commits whatever has queued up in one transaction; the future resolves
+        once the batch is durable and published (an async route awaits it with
+        ``asyncio.wrap_future``). One thread, not one per request, so concurrent requests
+        neither contend for the interpreter nor queue for a commit each."""
+        waiting = _Waiting(tuple(events), Future())
         with self._queue_lock:
-            batches, self._queue = self._queue, []
+            self._queue.append(waiting)
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_forever, name="pulserec-event-writer", daemon=True
+                )
+                self._writer.start()
+            self._queued.notify()
+        assert waiting.future is not None
+        return waiting.future
+
+    def _write_forever(self) -> None:
+        while True:
+            with self._queue_lock:
+                while not self._queue:
+                    self._queued.wait()
+                batches, self._queue = self._queue, []
+            try:
+                with self.lock:
+                    self._commit_or_fail(batches)
+            except Exception:  # noqa: BLE001 - the writer outlives one bad commit
+                logger.exception("event writer: a group commit failed")
+
+    def _commit_or_fail(self, batches: list[_Waiting]) -> None:
+        """:meth:`_commit`; if it raises, every batch not yet answered gets the error."""
+        try:
+            self._commit(batches)
+        except Exception as error:
+            for batch in batches:
+                if batch.result is None and batch.error is None:
+                    batch.fail(error)
+            raise
+
+    def _commit(self, batches: list[_Waiting]) -> None:
+        """Commit ``batches`` in one transaction (the caller holds the lock), then publish
+        them in order; a batch the store refuses fails alone."""
         if not batches:
             return
         results: list[AppendResult | None]
@@ -132,15 +190,17 @@ class Ingestor:
                 try:
                     results.append(self.store.append_events(batch.events))
                 except Exception as error:
-                    batch.error = error
+                    batch.fail(error)
                     results.append(None)
         for batch, result in zip(batches, results, strict=True):
             if result is None:
                 continue
-            batch.result = result
             self.events_accepted += result.accepted
             self.events_duplicate += result.duplicates
-            self._publish(Change(events=batch.events, result=result))
+            try:
+                self._publish(Change(events=batch.events, result=result))
+            finally:
+                batch.succeed(result)
 
     def delete_item(self, item_id: str) -> bool:
         with self.lock:

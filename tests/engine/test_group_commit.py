@@ -95,3 +95,17 @@ def test_a_refused_batch_fails_alone(store: CountingStore) -> None:
     assert store.counts().events == 8
     with pytest.raises(OSError):
         ingestor.add_events([_click("u3", 9)])
+
+
+def test_submitted_batches_resolve_through_one_writer(store: CountingStore) -> None:
+    """The event loop's path: futures resolved by the ingestor's writer thread, whatever
+    queued while a commit held the lock sharing the next one; a refused batch fails alone."""
+    store.refuse = "u2"
+    ingestor = Ingestor(store)
+    with ingestor.lock:
+        futures = {f"u{n}": ingestor.submit_events([_click(f"u{n}", n)]) for n in range(6)}
+        time.sleep(0.05)  # the writer is waiting for the lock, the rest queue behind it
+    assert isinstance(futures.pop("u2").exception(10), OSError)
+    assert all(f.result(10).accepted == 1 for f in futures.values())
+    assert store.counts().events == 5
+    assert len(store.groups) < 6

@@ -31,13 +31,15 @@ class PairsResult:
     stale: int = 0
     errors: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    post_latencies_ms: list[float] = field(default_factory=list)
 
     @property
     def pairs_per_s(self) -> float:
         return self.pairs / self.seconds if self.seconds else 0.0
 
     def percentile(self, q: float) -> float:
-        return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
+        """The GETs' latency percentile ``q``."""
+        return _percentile(self.latencies_ms, q)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,9 +49,15 @@ class PairsResult:
             "pairs_per_s": round(self.pairs_per_s, 1),
             "get_p50_ms": round(self.percentile(50), 3),
             "get_p99_ms": round(self.percentile(99), 3),
+            "post_p50_ms": round(_percentile(self.post_latencies_ms, 50), 3),
+            "post_p99_ms": round(_percentile(self.post_latencies_ms, 99), 3),
             "stale": self.stale,
             "errors": self.errors,
         }
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
 
 
 class _Connection:
@@ -100,10 +108,12 @@ async def _client(
         while time.perf_counter() < until:
             user, item = rng.choice(users), rng.choice(items)
             event = {"user_id": user, "item_id": item, "type": "click"}
+            posted = time.perf_counter()
             status, _ = await writer.request(
                 "POST", "/v1/events", orjson.dumps({"events": [event]})
             )
             started = time.perf_counter()
+            result.post_latencies_ms.append((started - posted) * 1000)
             got, body = await reader.request("GET", f"/v1/recommend/{quote(user, safe='')}?k=10")
             elapsed = (time.perf_counter() - started) * 1000
             if status != 200 or got != 200:

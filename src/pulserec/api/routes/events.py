@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 
 from pulserec.api.schemas import EventsBody
 from pulserec.api.services import Services
@@ -19,7 +19,7 @@ def events_router(services: Services) -> APIRouter:
         """Validate the whole batch, store it durably, then reply."""
         now = time.time()
         events = [event.to_domain(now) for event in body.events]
-        result = await run_in_threadpool(services.ingestor.add_events, events)
+        result = await asyncio.wrap_future(services.ingestor.submit_events(events))
         services.metrics.record_events(result.accepted)
         services.metrics.events_duplicate.inc(result.duplicates)
         return {"accepted": result.accepted, "duplicates": result.duplicates}
