@@ -39,11 +39,11 @@ def create_app(
     )
     app.state.services = services
     install_error_handlers(app)
-    routers = (
-        ops_router(services),
-        recs_router(services),  # before the catalog: /items/{id}/similar wins over /items/{id}
-        catalog_router(services),
+    routers = (  # the hot routes first: a request is matched against the routes in order
         events_router(services),
+        recs_router(services),  # before the catalog: /items/{id}/similar wins over /items/{id}
+        ops_router(services),
+        catalog_router(services),
         admin_router(services),
         web_router(),
     )
