@@ -163,7 +163,7 @@ class Ingestor:
             try:
                 with self.lock:
                     self._commit_or_fail(batches)
-            except Exception:  # noqa: BLE001 - the writer outlives one bad commit
+            except Exception:
                 logger.exception("event writer: a group commit failed")
 
     def _commit_or_fail(self, batches: list[_Waiting]) -> None:

@@ -6,6 +6,7 @@ longer than the pool."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,9 @@ import pytest
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
-from pulserec.ranking.learned import HybridRanker
+from pulserec.ranking.blend import LinearBlend
+from pulserec.ranking.holdout import holdout_split
+from pulserec.ranking.learned import PRUNE_TOLERANCE, HybridRanker, _sub_blend
 from pulserec.retrievers import registry
 from pulserec.retrievers.base import Candidates, Query
 from pulserec.types import Event, EventType
@@ -129,3 +132,56 @@ def test_a_blend_answer_within_the_pool_never_scores_the_whole_catalog(
         assert calls == [1]
     finally:
         fitted.fallback_ = fallback
+
+
+@pytest.fixture
+def pruned(fitted: HybridRanker) -> Iterator[HybridRanker]:
+    """The fitted hybrid as if its blend had won with weight on three sources, pruned."""
+    saved = (fitted.fallback_, fitted.ranker_, fitted.serving_, dict(fitted.validation_))
+    blend = LinearBlend([2 * i for i in range(len(fitted.sources))])
+    blend.weights_ = np.array([1.0, 0.5, 0, 0, 0, 0.25, 0], dtype=np.float32)
+    fitted.fallback_, fitted.ranker_ = None, blend
+    _, held = holdout_split(fitted.data_, "random", 1)
+    users = np.unique(held.user_idx).astype(np.int32)
+    fitted._prune(users, held.matrix()[users])
+    yield fitted
+    fitted.fallback_, fitted.ranker_, fitted.serving_, fitted.validation_ = saved
+
+
+def test_a_blend_serves_only_the_sources_it_weighs_when_that_ranks_as_well(
+    pruned: HybridRanker,
+) -> None:
+    """Pruning at fit: the served sources are the weighted ones and the text source, kept
+    only when held-out NDCG over the whole catalog does not drop beyond the tolerance."""
+    served, everything = (pruned.validation_[k] for k in ("served_ndcg@10", "all_sources_ndcg@10"))
+    if served >= everything * (1 - PRUNE_TOLERANCE):
+        assert list(pruned._served()) == ["ease", "als", "content"]
+        assert pruned.ranker_.weights_.tolist() == [1.0, 0.5, 0.25]
+    else:
+        assert pruned.serving_ is None and len(pruned.ranker_.weights_) == 7
+    for query in _queries(pruned):
+        assert _same(pruned.retrieve(query, 10), pruned.reference_retrieve(query, 10))
+
+
+def test_served_sources_survive_a_round_trip(pruned: HybridRanker, tmp_path: Path) -> None:
+    from pulserec.artifacts import load_model, save_model
+
+    pruned.serving_, pruned.ranker_ = (
+        ["ease", "content"],
+        _sub_blend(
+            pruned.ranker_ if pruned.serving_ is None else _full(pruned),
+            list(pruned.sources),
+            ["ease", "content"],
+        ),
+    )
+    save_model(pruned, "hybrid", {}, tmp_path)
+    restored = load_model(tmp_path, None)
+    assert restored.serving_ == ["ease", "content"]  # type: ignore[attr-defined]
+    query = next(_queries(pruned))
+    assert _same(restored.retrieve(query, 10), pruned.retrieve(query, 10))
+
+
+def _full(model: HybridRanker) -> LinearBlend:
+    blend = LinearBlend([2 * i for i in range(len(model.sources))])
+    blend.weights_ = np.array([1.0, 0.5, 0, 0, 0, 0.25, 0], dtype=np.float32)
+    return blend

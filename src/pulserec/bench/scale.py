@@ -148,7 +148,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--encoder", default="static")
+    parser.add_argument(
+        "--models",
+        help="comma list (als,content): also train these and compare recall@20 with text only",
+    )
+    parser.add_argument("--test-users", type=int, default=2000)
     args = parser.parse_args(argv)
+    if args.models:
+        from pulserec.bench.scale_models import run_scale_models
+
+        for size in (int(s) for s in args.items.split(",")):
+            events = int(size * args.events_per_item)
+            names = [n for n in args.models.split(",") if n]
+            figures = run_scale_models(
+                size, min(args.users, size), events, names, args.test_users, args.encoder
+            )
+            print(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode(), flush=True)
+        return 0
     for size in (int(s) for s in args.items.split(",")):
         events = int(size * args.events_per_item)
         figures = run_scale(size, min(args.users, size), events, args.requests, args.encoder)

@@ -58,6 +58,7 @@ from pulserec.retrievers.persistable import (
 logger = logging.getLogger(__name__)
 TEXT_SOURCE = "content"
 RANKER_TEXT = "ranker.txt"
+PRUNE_TOLERANCE = 0.005  # relative held-out NDCG@10 a smaller served set of sources may lose
 
 
 @persistable
@@ -109,6 +110,7 @@ class HybridRanker:
         self.ranker_: Any = None
         self.fallback_: str | None = None
         self.validation_: dict[str, Any] = {}
+        self.serving_: list[str] | None = None  # the sources the served blend reads (None: all)
         if not self.learned:
             for source in self.sources.values():
                 source.fit(data)
@@ -125,6 +127,7 @@ class HybridRanker:
         truth = held.matrix()[users]
         labels = np.asarray(truth[np.arange(len(users))[:, None], candidates].todense())
         self.ranker_, self.fallback_ = self._learn(features, labels.astype(np.int32))
+        self._prune(users, truth)
         for name, source in self.sources.items():
             if name in self.update_only:
                 source.update(held)  # costly to train: the held-out events are folded in
@@ -159,6 +162,42 @@ class HybridRanker:
         train_ranker(ranker, features, labels)
         return ranker, (best_name if ranker_ndcg < best_ndcg else None)
 
+    def _prune(self, users: Int32s, truth: Any) -> None:
+        """Serve only the sources the learned blend weighs (and the text source, which orders
+        cold items), when the pool they make alone ranks the held-out users as well as the
+        pool of every source (within :data:`PRUNE_TOLERANCE`): a source with no weight only
+        shapes the pool, and is otherwise computed on every request for that alone. NDCG@10
+        here is over the whole catalog (ideal from every held-out item), so pools of
+        different recall compare fairly."""
+        ranker = self.ranker_
+        if not isinstance(ranker, LinearBlend) or self.fallback_ is not None:
+            return
+        names = list(self.sources)
+        kept = [n for n, w in zip(names, ranker.weights_, strict=True) if w or n == TEXT_SOURCE]
+        if len(kept) == len(names) or not any(ranker.weights_):
+            return
+        rows = self._user_rows(users)[0]
+        latest = self._latest(users)
+        everything = self._core().scores(rows, latest)
+        self.serving_, self.ranker_ = kept, _sub_blend(ranker, names, kept)
+        fewer = self._core().scores({n: rows[n] for n in kept}, latest)
+        full_ndcg, kept_ndcg = catalog_ndcg(everything, truth, 10), catalog_ndcg(fewer, truth, 10)
+        logger.info(
+            "hybrid serving %s: ndcg@10 %.4f vs all sources %.4f", kept, kept_ndcg, full_ndcg
+        )
+        self.validation_.update({"all_sources_ndcg@10": full_ndcg, "served_ndcg@10": kept_ndcg})
+        if kept_ndcg < full_ndcg * (1 - PRUNE_TOLERANCE):
+            self.serving_, self.ranker_ = None, ranker
+        else:
+            self.validation_["served_sources"] = ",".join(kept)
+
+    def _served(self) -> dict[str, Model]:
+        """The sources whose rows the core reads."""
+        serving = getattr(self, "serving_", None)
+        if serving is None:
+            return self.sources
+        return {name: self.sources[name] for name in serving}
+
     # -- the core's inputs -----------------------------------------------------------------
     def _core(self) -> ScoringCore:
         text = self.text_ if self.item_text is not None else None
@@ -175,12 +214,17 @@ class HybridRanker:
         known = np.flatnonzero(users < self.seen_.shape[0])
         rows, cols = self.seen_[users[known]].nonzero()
         out, cold_text = {}, None
-        for name, source in self.sources.items():
+        served = self._served()
+        wanted = dict(served)
+        if TEXT_SOURCE in self.sources and self.stats_.any_cold:
+            wanted.setdefault(TEXT_SOURCE, self.sources[TEXT_SOURCE])
+        for name, source in wanted.items():
             scores = np.array(source.score(users), dtype=np.float32)
             scores[known[rows], cols] = -np.inf
             if exclude is not None and exclude.size:
                 scores[:, exclude[(exclude >= 0) & (exclude < scores.shape[1])]] = -np.inf
-            out[name] = scores if self.depth is None else keep_top(scores, self.depth)
+            if name in served:
+                out[name] = scores if self.depth is None else keep_top(scores, self.depth)
             if name == TEXT_SOURCE:
                 cold_text = scores
         return out, cold_text
@@ -196,14 +240,16 @@ class HybridRanker:
         ``depth``), one row per source; and the text source's scores of every cold item."""
         n_items = self.seen_.shape[1]
         rows = {}
-        for name, source in self.sources.items():
+        for name, source in self._served().items():
             depth = n_items if self.depth is None else self.depth
             rows[name] = candidate_row(source.retrieve(query, depth), n_items)
         cold = self._core().cold()
         if TEXT_SOURCE not in self.sources or not self.stats_.any_cold:
             return rows, None
-        if self.depth is None:  # the text source's whole row is there already
-            return rows, rows[TEXT_SOURCE]
+        if self.depth is None:  # the text source's whole row
+            if TEXT_SOURCE in rows:
+                return rows, rows[TEXT_SOURCE]
+            return rows, candidate_row(self.sources[TEXT_SOURCE].retrieve(query, n_items), n_items)
         warm = np.flatnonzero(~cold).astype(np.int32)
         only_cold = replace(query, exclude=np.concatenate([query.exclude, warm]))
         found = self.sources[TEXT_SOURCE].retrieve(only_cold, int(cold.sum()))
@@ -235,7 +281,8 @@ class HybridRanker:
         n_items = self.seen_.shape[1]
         latest = latest_of_history(query.history, self.recent, n_items)
         core = self._core()
-        return fused_retrieve(core, self.sources, query, k, n_items, TEXT_SOURCE, latest, self.name)
+        served = self._served()
+        return fused_retrieve(core, served, query, k, n_items, TEXT_SOURCE, latest, self.name)
 
     def reference_retrieve(self, query: Query, k: int) -> Candidates:
         """A request the plain way: every source's ``retrieve`` (no per-user cache), every
@@ -279,6 +326,8 @@ class HybridRanker:
             out[RANKER_TEXT] = text_array(text)
         if self.fallback_ is not None:
             out["_fallback"] = np.array(self.fallback_)
+        if getattr(self, "serving_", None) is not None:
+            out["_serving"] = np.array(self.serving_)
         for key, value in self.validation_.items():
             out[f"_validation.{key}"] = np.array(value)
         return out
@@ -310,8 +359,29 @@ class HybridRanker:
         elif RANKER_TEXT in state:
             model.ranker_ = lightgbm_from_text(array_text(state[RANKER_TEXT]))
         model.fallback_ = str(state["_fallback"]) if "_fallback" in state else None
+        model.serving_ = [str(n) for n in state["_serving"]] if "_serving" in state else None
         validation = under("_validation.", state)
         model.validation_ = {key: value.item() for key, value in validation.items()}
         users, items = required("users", users, cls), required("items", items, cls)
         model._context(interactions_from_state("_data.", state, users, items))
         return model
+
+
+def _sub_blend(blend: LinearBlend, names: list[str], kept: list[str]) -> LinearBlend:
+    """The fitted blend over the ``kept`` sources only (their score columns renumbered)."""
+    sub = LinearBlend([2 * i for i in range(len(kept))], blend.passes)
+    sub.weights_ = np.array([blend.weights_[names.index(n)] for n in kept], dtype=np.float32)
+    return sub
+
+
+def catalog_ndcg(scores: Float32s, truth: Any, k: int) -> float:
+    """Mean NDCG@k of (users, items) score rows against a (users, items) sparse matrix of
+    held-out items, the ideal counting every held-out item (users without any skipped)."""
+    truth = truth.tocsr()
+    counts = np.diff(truth.indptr)
+    keep = np.flatnonzero(counts > 0)
+    top = np.argsort(-np.nan_to_num(scores[keep], nan=-np.inf), axis=1, kind="stable")[:, :k]
+    gains = np.asarray(truth[keep][np.arange(keep.size)[:, None], top].todense()) > 0
+    discounts = 1.0 / np.log2(np.arange(2, k + 2))
+    ideal = np.cumsum(discounts)[np.minimum(counts[keep], k) - 1]
+    return float(np.mean((gains * discounts[: gains.shape[1]]).sum(axis=1) / ideal))

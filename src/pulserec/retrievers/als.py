@@ -29,8 +29,10 @@ from pulserec.retrievers._cf import (
     csr_state,
     grow_rows,
     rows_of,
+    valid_history,
 )
-from pulserec.retrievers.base import Float32s, Int32s
+from pulserec.retrievers.ann import ItemIndex, wants_index
+from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query
 from pulserec.retrievers.persistable import Model, persistable
 
 Floats = npt.NDArray[np.float64]
@@ -88,6 +90,8 @@ def solve_row(y: Float32s, gram: Floats, alpha: float, items: Int32s, weights: F
 class ALS(CFModel):
     """Implicit ALS; ``user_factors_`` (U, F) and ``item_factors_`` (I, F), float32."""
 
+    _index_of: tuple[Float32s, ItemIndex] | None = None
+
     def __init__(
         self,
         factors: int = 64,
@@ -131,6 +135,8 @@ class ALS(CFModel):
             items = conjugate_gradient(x_t, users, items, gram, alpha, steps)
         self.user_factors_, self.item_factors_ = users, items
         self.gram_ = self._gram(items)
+        if wants_index(items.shape[0]):
+            self.item_index()  # a fit at catalog scale includes its index
         return self
 
     def fold_in(self, item_indices: Int32s, weights: Floats | None = None) -> Float32s:
@@ -167,6 +173,29 @@ class ALS(CFModel):
 
     def _score_history(self, items: Int32s) -> Float32s:
         return np.asarray(self.item_factors_ @ self.fold_in(items), dtype=np.float32)
+
+    def retrieve(self, query: Query, k: int) -> Candidates:
+        """As :meth:`CFModel.retrieve`; a catalog past :data:`~.ann.ANN_ITEMS` items answers
+        from an HNSW index over the item factors instead of scoring every item."""
+        if not wants_index(self.item_factors_.shape[0]):
+            return super().retrieve(query, k)
+        users = np.array([query.user], dtype=np.int32)
+        if self._warm(users)[0]:
+            vector = self.user_factors_[query.user]
+        else:
+            history = valid_history(query.history, self.item_factors_.shape[0])
+            if not history.size:
+                return Candidates(np.zeros(0, np.int32), np.zeros(0, np.float32), self.name)
+            vector = self.fold_in(history)
+        items, scores = self.item_index().top(vector, k, query.exclude)
+        return Candidates(items, scores, self.name)
+
+    def item_index(self) -> ItemIndex:
+        """The HNSW index over the item factors (built once per fit, on first need)."""
+        cached = self._index_of
+        if cached is None or cached[0] is not self.item_factors_:
+            cached = self._index_of = (self.item_factors_, ItemIndex(self.item_factors_))
+        return cached[1]
 
     def state(self) -> State:
         """Learned arrays, for ``np.savez``."""

@@ -19,6 +19,7 @@ from pulserec.ids import IdMap
 from pulserec.interactions import TYPE_CODES, Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers._cf import Leaf
+from pulserec.retrievers.ann import ItemIndex, wants_index
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import Inputs, Model, State, persistable, required
 from pulserec.types import EventType
@@ -41,6 +42,8 @@ _RATING = TYPE_CODES[EventType.RATING.value]
 @persistable
 class ContentRetriever(Leaf):
     """Cosine between a user's taste vector and item text vectors."""
+
+    _index_of: tuple[Float32s, ItemIndex] | None = None
 
     def __init__(
         self,
@@ -106,6 +109,8 @@ class ContentRetriever(Leaf):
         self.item_matrix_, self.has_text_ = self._aligned(data)
         self.data_ = data
         self.tastes_ = self._tastes(data, data.n_users)
+        if wants_index(self.item_matrix_.shape[0]):
+            self.item_index()  # a fit at catalog scale includes its index
         return self
 
     def update(self, data: Interactions) -> None:
@@ -155,18 +160,38 @@ class ContentRetriever(Leaf):
     def query_row(self, query: Query) -> Float32s | None:
         """Cosine of every item to the query's taste (its user's, or its history's, plus its
         stated text); None when there is no taste at all."""
+        taste = self._taste(query)
+        if not taste.any():
+            return None
+        row: Float32s = self._scores(taste[None, :])[0]
+        return row
+
+    def _taste(self, query: Query) -> Float32s:
+        """The query's taste: its user's, or its history's, plus its stated text."""
+        taste: Float32s
         if 0 <= query.user < self.tastes_.shape[0] and self.tastes_[query.user].any():
             taste = self.tastes_[query.user]
         else:
             taste = self.taste_from_history(query.history)
         if query.text is not None:
             taste = taste + self.text_weight * self.taste_from_text(query.text)
-        if not taste.any():
-            return None
-        row: Float32s = self._scores(taste[None, :])[0]
-        return row
+        return taste
+
+    def item_index(self) -> ItemIndex:
+        """The HNSW index over the (centred) item vectors with text, built once per fit."""
+        cached = self._index_of
+        if cached is None or cached[0] is not self.item_matrix_:
+            index = ItemIndex(self.item_matrix_, self.has_text_)
+            cached = self._index_of = (self.item_matrix_, index)
+        return cached[1]
 
     def retrieve(self, query: Query, k: int) -> Candidates:
+        if wants_index(self.item_matrix_.shape[0]):
+            taste = self._taste(query)
+            if not taste.any():
+                return candidates_from_scores(np.full(0, 0, np.float32), query, 0, self.name)
+            items, scores = self.item_index().top(taste, k, query.exclude)
+            return Candidates(items, scores, self.name)
         row = self.query_row(query)
         if row is None:
             return candidates_from_scores(np.full(0, 0, np.float32), query, 0, self.name)
