@@ -166,14 +166,8 @@ def test_a_blend_serves_only_the_sources_it_weighs_when_that_ranks_as_well(
 def test_served_sources_survive_a_round_trip(pruned: HybridRanker, tmp_path: Path) -> None:
     from pulserec.artifacts import load_model, save_model
 
-    pruned.serving_, pruned.ranker_ = (
-        ["ease", "content"],
-        _sub_blend(
-            pruned.ranker_ if pruned.serving_ is None else _full(pruned),
-            list(pruned.sources),
-            ["ease", "content"],
-        ),
-    )
+    kept = ["ease", "content"]
+    pruned.serving_, pruned.ranker_ = kept, _sub_blend(_full(pruned), list(pruned.sources), kept)
     save_model(pruned, "hybrid", {}, tmp_path)
     restored = load_model(tmp_path, None)
     assert restored.serving_ == ["ease", "content"]  # type: ignore[attr-defined]
