@@ -266,10 +266,20 @@ def main(argv: list[str] | None = None) -> int:
         help="instead: MINUTES of event-then-recommend pairs at 16 connections, minute by "
         "minute (errors, memory, p99), on `serve --workers N` (first of --workers, default 2)",
     )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="instead: the computed answer's cost in this process, served against reference",
+    )
     args = parser.parse_args(argv)
     key = args.api_key or os.environ.get("PULSEREC_API_KEY") or os.environ.get("PULSEREC_READ_KEY")
     try:
-        if args.soak:
+        if args.in_process:
+            from pulserec.bench.computed import run_computed
+
+            data_dir = args.data_dir or cache_dir() / "bench-serve-ml100k"
+            figures = {**run_computed(data_dir), "errors": []}
+        elif args.soak:
             from pulserec.bench.soak import run_soak
 
             workers = int(args.workers.split(",")[0]) if args.workers else 2
