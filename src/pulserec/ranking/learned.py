@@ -27,6 +27,7 @@ from typing import Any, Self
 import numpy as np
 
 from pulserec.artifacts.arrays import interactions_from_state, interactions_state, under
+from pulserec.evaluation import metrics
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
@@ -44,6 +45,7 @@ from pulserec.ranking.rankers import (
     train_ranker,
 )
 from pulserec.ranking.rows import candidate_row, keep_top, latest_items, latest_of_history
+from pulserec.ranking.topk import top_k_rows
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import (
     Inputs,
@@ -181,7 +183,7 @@ class HybridRanker:
         everything = self._core().scores(rows, latest)
         self.serving_, self.ranker_ = kept, _sub_blend(ranker, names, kept)
         fewer = self._core().scores({n: rows[n] for n in kept}, latest)
-        full_ndcg, kept_ndcg = catalog_ndcg(everything, truth, 10), catalog_ndcg(fewer, truth, 10)
+        full_ndcg, kept_ndcg = catalog_ndcg(everything, truth), catalog_ndcg(fewer, truth)
         logger.info(
             "hybrid serving %s: ndcg@10 %.4f vs all sources %.4f", kept, kept_ndcg, full_ndcg
         )
@@ -374,14 +376,7 @@ def _sub_blend(blend: LinearBlend, names: list[str], kept: list[str]) -> LinearB
     return sub
 
 
-def catalog_ndcg(scores: Float32s, truth: Any, k: int) -> float:
-    """Mean NDCG@k of (users, items) score rows against a (users, items) sparse matrix of
-    held-out items, the ideal counting every held-out item (users without any skipped)."""
-    truth = truth.tocsr()
-    counts = np.diff(truth.indptr)
-    keep = np.flatnonzero(counts > 0)
-    top = np.argsort(-np.nan_to_num(scores[keep], nan=-np.inf), axis=1, kind="stable")[:, :k]
-    gains = np.asarray(truth[keep][np.arange(keep.size)[:, None], top].todense()) > 0
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    ideal = np.cumsum(discounts)[np.minimum(counts[keep], k) - 1]
-    return float(np.mean((gains * discounts[: gains.shape[1]]).sum(axis=1) / ideal))
+def catalog_ndcg(scores: Float32s, truth: Any, k: int = 10) -> float:
+    """Mean NDCG@k of (users, items) score rows against a sparse (users, items) matrix of
+    held-out items, the ideal counting every held-out item (the evaluation's metric)."""
+    return metrics.ndcg(top_k_rows(np.nan_to_num(scores, nan=-np.inf), k), truth, k)
