@@ -143,7 +143,7 @@ def pruned(fitted: HybridRanker) -> Iterator[HybridRanker]:
     fitted.fallback_, fitted.ranker_ = None, blend
     _, held = holdout_split(fitted.data_, "random", 1)
     users = np.unique(held.user_idx).astype(np.int32)
-    fitted._prune(users, held.matrix()[users])
+    fitted._prune(fitted._user_rows(users)[0], fitted._latest(users), held.matrix()[users])
     yield fitted
     fitted.fallback_, fitted.ranker_, fitted.serving_, fitted.validation_ = saved
 

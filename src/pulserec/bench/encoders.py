@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from pulserec.bench.memory import current_rss_mb
 from pulserec.data.movielens import load_movielens_100k, movie_text
 from pulserec.data.synthetic import write_synthetic
 from pulserec.encoders.base import Encoder, Vectors
@@ -53,13 +54,6 @@ def corpus(n_items: int = 5000) -> list[str]:
         for line in (Path(tmp) / "items.jsonl").read_bytes().splitlines():
             texts.append(ecommerce_text(ItemIn.model_validate(orjson.loads(line)).to_domain()))
     return texts[:n_items]
-
-
-def _rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _top(scores: Vectors, k: int) -> Ints:
@@ -120,11 +114,11 @@ def measure(
     fidelity: Fidelity | None,
 ) -> tuple[Row, Encoder, Vectors, Vectors]:
     """Load, time and compare one encoder."""
-    rss = _rss_mb()
+    rss = current_rss_mb()
     start = time.perf_counter()
     encoder = build()
     load_s = time.perf_counter() - start
-    rss_mb = _rss_mb() - rss
+    rss_mb = current_rss_mb() - rss
     b1_med, b1_p99, b64 = _latency(encoder, queries[:500])
     start = time.perf_counter()
     item_vectors = encoder.encode(items, batch_size=64)

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import resource
 import tempfile
 import time
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ import numpy as np
 import orjson
 from tqdm import tqdm
 
+from pulserec.bench.memory import current_rss_mb, peak_rss_mb
 from pulserec.bench.timing import percentiles_ms
 from pulserec.config import limit_threads
 from pulserec.data.synthetic import write_synthetic
@@ -48,18 +48,6 @@ QUERIES = (
     "gaming mouse",
     "linen bed sheets",
 )
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _current_rss_mb() -> float:
-    """Resident memory now (the serving footprint, after the build's temporaries are freed)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _jsonl(path: Path) -> list[bytes]:
@@ -134,8 +122,8 @@ def run_scale(
         lambda i: lookups.similar(engine, items[i], 10), requests
     )
     figures["index"] = type(engine.catalog.index).__name__
-    figures["peak_rss_mb"] = _rss_mb()
-    figures["serving_rss_mb"] = _current_rss_mb()
+    figures["peak_rss_mb"] = peak_rss_mb()
+    figures["serving_rss_mb"] = current_rss_mb()
     figures["serving_rss_bytes_per_item"] = figures["serving_rss_mb"] * 2**20 / n_items
     return figures
 

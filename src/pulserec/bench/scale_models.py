@@ -28,7 +28,8 @@ import numpy as np
 import orjson
 from tqdm import tqdm
 
-from pulserec.bench.scale import _current_rss_mb, _rss_mb, build_engine
+from pulserec.bench.memory import current_rss_mb, peak_rss_mb
+from pulserec.bench.scale import build_engine
 from pulserec.config import limit_threads
 from pulserec.data.synthetic import write_synthetic
 from pulserec.engine.bundle import ModelBundle
@@ -130,7 +131,10 @@ def fit(
         model.fit(data)
         seconds[name] = round(time.perf_counter() - started, 1)
         models[name] = model
-        print(f"fitted {name} in {seconds[name]:.0f} s (peak RSS {_rss_mb():,.0f} MiB)", flush=True)
+        print(
+            f"fitted {name} in {seconds[name]:.0f} s (peak RSS {peak_rss_mb():,.0f} MiB)",
+            flush=True,
+        )
     del vectors
     gc.collect()
     return models, seconds
@@ -148,7 +152,7 @@ def recall(engine: Engine, truth: dict[str, set[str]]) -> float:
 def pairs_latency(engine: Engine, users: list[str], n: int, seed: int) -> dict[str, float]:
     """In process: a click of a random user on a random item, then that user's list."""
     rng = np.random.default_rng(seed)
-    updater = engine._updater if engine._updater is not None else OnlineUpdater(engine)
+    updater = OnlineUpdater(engine)
     items = rng.integers(0, len(engine.items), n)
     spent = np.empty(n)
     for i in range(n):
@@ -187,11 +191,11 @@ def run_scale_models(
         data = feed_events(engine, directory / "all-events.jsonl", skip)
     figures.update(timings)
     figures["train_events"], figures["test_users"] = len(data), len(truth)
-    figures["rss_before_training_mb"] = round(_current_rss_mb())
+    figures["rss_before_training_mb"] = round(current_rss_mb())
     started = time.perf_counter()
     models, seconds = fit(engine, data, names)
     figures["train_seconds"] = {**seconds, "total": round(time.perf_counter() - started, 1)}
-    figures["peak_rss_mb"] = round(_rss_mb())
+    figures["peak_rss_mb"] = round(peak_rss_mb())
     del data
     gc.collect()
     figures["recall@20_text_only"] = round(recall(engine, truth), 4)
@@ -202,5 +206,5 @@ def run_scale_models(
         round(figures["recall@20_models"] / text_only, 2) if text_only else None
     )
     figures.update(pairs_latency(engine, list(truth), 1000, seed))
-    figures["serving_rss_mb"] = round(_current_rss_mb())
+    figures["serving_rss_mb"] = round(current_rss_mb())
     return figures

@@ -20,7 +20,7 @@ from pulserec.testing import ServerProcess
 PLAN = ((2, False), (16, False), (16, True))
 
 
-def _items(client: JsonClient, limit: int = 1000) -> list[str]:
+def item_ids(client: JsonClient, limit: int = 1000) -> list[str]:
     status, body, _ = client.request("GET", f"/v1/items?limit={limit}")
     if status != 200 or not body.get("items"):
         raise BenchError("the server lists no items")
@@ -30,7 +30,7 @@ def _items(client: JsonClient, limit: int = 1000) -> list[str]:
 def _measure(base: str, seconds: float) -> dict[str, PairsResult]:
     setup = JsonClient(base)
     try:
-        users, items = known_users(setup), _items(setup)
+        users, items = known_users(setup), item_ids(setup)
     finally:
         setup.close()
     rng = random.Random(0)

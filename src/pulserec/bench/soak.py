@@ -14,36 +14,14 @@ import random
 from pathlib import Path
 from typing import Any
 
+from pulserec.bench.memory import tree_rss_mb
 from pulserec.bench.pairs import PairsResult, run_pairs
 from pulserec.bench.serve import BenchError, JsonClient, host_port, known_users
-from pulserec.bench.serve_pairs import _items
+from pulserec.bench.serve_pairs import item_ids
 from pulserec.testing import ServerProcess
 
 MEMORY_GROWTH = 0.05
 P99_RATIO = 1.5
-
-
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and all its descendants, in MiB (Linux ``/proc``)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        process = int(entry.name)
-        children.setdefault(int(fields["PPid"].strip()), []).append(process)
-        rss[process] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, todo = 0, [pid]
-    while todo:
-        process = todo.pop()
-        total += rss.get(process, 0)
-        todo.extend(children.get(process, []))
-    return total / 1024
 
 
 def _row(minute: int, result: PairsResult, rss_mb: float) -> dict[str, Any]:
@@ -74,7 +52,7 @@ def run_soak(
         server.wait_ready(3600)
         setup = JsonClient(server.base)
         try:
-            users, items = known_users(setup), _items(setup)
+            users, items = known_users(setup), item_ids(setup)
         finally:
             setup.close()
         users = random.Random(0).sample(users, min(len(users), 500))

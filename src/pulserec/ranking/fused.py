@@ -29,7 +29,7 @@ import numpy.typing as npt
 from pulserec.ranking.blend import LinearBlend, blend, z_scores
 from pulserec.ranking.candidates import RRF_K
 from pulserec.ranking.core import ScoringCore
-from pulserec.ranking.rows import candidate_row
+from pulserec.ranking.rows import candidate_row, latest_of_history
 from pulserec.retrievers.base import Candidates, Query, candidates_from_scores
 
 Float32s = npt.NDArray[np.float32]
@@ -145,7 +145,7 @@ def fused_retrieve(
     k: int,
     n_items: int,
     text_source: str,
-    latest: Int32s,
+    recent: int,
     name: str,
 ) -> Candidates:
     """The hybrid's top ``k`` for a request read through the sources' ``query_row``."""
@@ -158,5 +158,6 @@ def fused_retrieve(
             return Candidates(found.items, found.scores, name)
     by_name = as_rows(names, rows)
     cold_text = by_name.get(text_source) if core.any_cold() else None
+    latest = latest_of_history(query.history, recent, n_items)  # only the core reads it
     scores = core.scores(by_name, latest, cold_text)[0]
     return candidates_from_scores(scores, query, k, name)

@@ -123,13 +123,12 @@ class HybridRanker:
             source.fit(rest)
         self._context(rest)
         users = np.unique(held.user_idx).astype(np.int32)
-        features, candidates, _ = self._core().features(
-            self._user_rows(users)[0], self._latest(users)
-        )
+        rows, latest = self._user_rows(users)[0], self._latest(users)
+        features, candidates, _ = self._core().features(rows, latest)
         truth = held.matrix()[users]
         labels = np.asarray(truth[np.arange(len(users))[:, None], candidates].todense())
         self.ranker_, self.fallback_ = self._learn(features, labels.astype(np.int32))
-        self._prune(users, truth)
+        self._prune(rows, latest, truth)
         for name, source in self.sources.items():
             if name in self.update_only:
                 source.update(held)  # costly to train: the held-out events are folded in
@@ -164,7 +163,7 @@ class HybridRanker:
         train_ranker(ranker, features, labels)
         return ranker, (best_name if ranker_ndcg < best_ndcg else None)
 
-    def _prune(self, users: Int32s, truth: Any) -> None:
+    def _prune(self, rows: Rows, latest: Int32s, truth: Any) -> None:
         """Serve only the sources the learned blend weighs (and the text source, which orders
         cold items), when the pool they make alone ranks the held-out users as well as the
         pool of every source (within :data:`PRUNE_TOLERANCE`): a source with no weight only
@@ -178,8 +177,6 @@ class HybridRanker:
         kept = [n for n, w in zip(names, ranker.weights_, strict=True) if w or n == TEXT_SOURCE]
         if len(kept) == len(names) or not any(ranker.weights_):
             return
-        rows = self._user_rows(users)[0]
-        latest = self._latest(users)
         everything = self._core().scores(rows, latest)
         self.serving_, self.ranker_ = kept, _sub_blend(ranker, names, kept)
         fewer = self._core().scores({n: rows[n] for n in kept}, latest)
@@ -280,11 +277,8 @@ class HybridRanker:
             return candidates_from_scores(scores, query, k, self.name)
         if self.depth is not None:
             return self.reference_retrieve(query, k)
-        n_items = self.seen_.shape[1]
-        latest = latest_of_history(query.history, self.recent, n_items)
-        core = self._core()
-        served = self._served()
-        return fused_retrieve(core, served, query, k, n_items, TEXT_SOURCE, latest, self.name)
+        core, served, n_items = self._core(), self._served(), self.seen_.shape[1]
+        return fused_retrieve(core, served, query, k, n_items, TEXT_SOURCE, self.recent, self.name)
 
     def reference_retrieve(self, query: Query, k: int) -> Candidates:
         """A request the plain way: every source's ``retrieve`` (no per-user cache), every

@@ -9,6 +9,7 @@ query history where the model can, and returns nothing when there is no evidence
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -21,6 +22,7 @@ from pulserec.retrievers.persistable import Inputs, Model
 from pulserec.retrievers.row_cache import HistoryRowCache
 
 ScalarT = TypeVar("ScalarT", bound=np.generic)
+T = TypeVar("T")
 State = dict[str, npt.NDArray[Any]]
 _EMPTY_ITEMS = np.zeros(0, dtype=np.int32)
 
@@ -71,6 +73,16 @@ def csr_from_state(prefix: str, state: State) -> sp.csr_matrix:
     shape = tuple(int(n) for n in state[f"{prefix}_shape"])
     parts = (state[f"{prefix}_data"], state[f"{prefix}_indices"], state[f"{prefix}_indptr"])
     return sp.csr_matrix(parts, shape=shape, copy=True)
+
+
+def derived(owner: object, name: str, source: object, build: Callable[[], T]) -> T:
+    """``build()``, kept on ``owner`` under ``name`` until ``source`` (what it is built from)
+    is replaced by another object: a refit rebuilds it, a request never does."""
+    cached = owner.__dict__.get(name)
+    if cached is None or cached[0] is not source:
+        cached = owner.__dict__[name] = (source, build())
+    value: T = cached[1]
+    return value
 
 
 def valid_history(history: Int32s, n_items: int) -> Int32s:
@@ -186,7 +198,6 @@ class AdditiveHistory:
     ``weights_`` (whose identity marks a refit) holds the rows."""
 
     weights_: Any
-    _row_cache_of: tuple[Any, HistoryRowCache] | None = None
 
     def _rows_sum(self, items: Int32s) -> npt.NDArray[np.float64]:
         raise NotImplementedError
@@ -198,11 +209,10 @@ class AdditiveHistory:
         return self._history_row(self._rows_sum(items))
 
     def _row_cache(self) -> HistoryRowCache:
-        cached = self._row_cache_of
-        if cached is None or cached[0] is not self.weights_:
-            rows = HistoryRowCache(self._rows_sum, int(self.weights_.shape[1]))
-            cached = self._row_cache_of = (self.weights_, rows)
-        return cached[1]
+        columns = int(self.weights_.shape[1])
+        return derived(
+            self, "_row_cache_of", self.weights_, lambda: HistoryRowCache(self._rows_sum, columns)
+        )
 
 
 def csr_rows_sum(

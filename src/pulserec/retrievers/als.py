@@ -27,6 +27,7 @@ from pulserec.retrievers._cf import (
     check_positive,
     csr_from_state,
     csr_state,
+    derived,
     grow_rows,
     rows_of,
     valid_history,
@@ -89,8 +90,6 @@ def solve_row(y: Float32s, gram: Floats, alpha: float, items: Int32s, weights: F
 @persistable
 class ALS(CFModel):
     """Implicit ALS; ``user_factors_`` (U, F) and ``item_factors_`` (I, F), float32."""
-
-    _index_of: tuple[Float32s, ItemIndex] | None = None
 
     def __init__(
         self,
@@ -192,10 +191,8 @@ class ALS(CFModel):
 
     def item_index(self) -> ItemIndex:
         """The HNSW index over the item factors (built once per fit, on first need)."""
-        cached = self._index_of
-        if cached is None or cached[0] is not self.item_factors_:
-            cached = self._index_of = (self.item_factors_, ItemIndex(self.item_factors_))
-        return cached[1]
+        factors = self.item_factors_
+        return derived(self, "_index_of", factors, lambda: ItemIndex(factors))
 
     def state(self) -> State:
         """Learned arrays, for ``np.savez``."""

@@ -18,7 +18,7 @@ from pulserec.artifacts.arrays import interactions_from_state, interactions_stat
 from pulserec.ids import IdMap
 from pulserec.interactions import TYPE_CODES, Interactions
 from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers._cf import Leaf
+from pulserec.retrievers._cf import Leaf, derived
 from pulserec.retrievers.ann import ItemIndex, wants_index
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import Inputs, Model, State, persistable, required
@@ -42,8 +42,6 @@ _RATING = TYPE_CODES[EventType.RATING.value]
 @persistable
 class ContentRetriever(Leaf):
     """Cosine between a user's taste vector and item text vectors."""
-
-    _index_of: tuple[Float32s, ItemIndex] | None = None
 
     def __init__(
         self,
@@ -179,11 +177,8 @@ class ContentRetriever(Leaf):
 
     def item_index(self) -> ItemIndex:
         """The HNSW index over the (centred) item vectors with text, built once per fit."""
-        cached = self._index_of
-        if cached is None or cached[0] is not self.item_matrix_:
-            index = ItemIndex(self.item_matrix_, self.has_text_)
-            cached = self._index_of = (self.item_matrix_, index)
-        return cached[1]
+        matrix, usable = self.item_matrix_, self.has_text_
+        return derived(self, "_index_of", matrix, lambda: ItemIndex(matrix, usable))
 
     def retrieve(self, query: Query, k: int) -> Candidates:
         if wants_index(self.item_matrix_.shape[0]):

@@ -29,6 +29,7 @@ from pulserec.retrievers._cf import (
     csr_from_state,
     csr_rows_sum,
     csr_state,
+    derived,
     resized,
 )
 from pulserec.retrievers.base import Float32s, Int32s
@@ -209,8 +210,6 @@ class ItemKNN(AdditiveHistory, _KNN):
 class UserKNN(_KNN):
     """User-based kNN; ``weights_[u, v]`` is ``sim(u, v)`` when ``v`` is a neighbour of ``u``."""
 
-    _by_item_of: tuple[sp.csr_matrix, sp.csr_matrix] | None = None
-
     def __init__(
         self,
         k: int = 100,
@@ -255,7 +254,5 @@ class UserKNN(_KNN):
 
     def _by_item(self) -> sp.csr_matrix:
         """The interaction matrix item by item (its transpose in csr), kept until it changes."""
-        cached = self._by_item_of
-        if cached is None or cached[0] is not self.user_items_:
-            cached = self._by_item_of = (self.user_items_, sp.csr_matrix(self.user_items_.T))
-        return cached[1]
+        x = self.user_items_
+        return derived(self, "_by_item_of", x, lambda: sp.csr_matrix(x.T))

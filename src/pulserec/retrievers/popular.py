@@ -16,7 +16,7 @@ import numpy.typing as npt
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers._cf import Leaf, State, check_positive, grow_rows
+from pulserec.retrievers._cf import Leaf, State, check_positive, derived, grow_rows
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import Model, persistable
 
@@ -67,12 +67,14 @@ class Popularity(Leaf):
     def query_row(self, query: Query) -> Float32s:
         """The counts as scores, ``-inf`` for items never seen (the same row for every query;
         built once per change of the counts, never written to by callers)."""
-        cached = getattr(self, "_row", None)
-        if cached is None or cached[0] is not self.counts_:
-            row = np.where(self.counts_ > 0, self.counts_, -np.inf).astype(np.float32)
+        counts = self.counts_
+
+        def build() -> Float32s:
+            row = np.where(counts > 0, counts, -np.inf).astype(np.float32)
             row.flags.writeable = False
-            cached = self._row = (self.counts_, row)
-        return cached[1]
+            return row
+
+        return derived(self, "_row", counts, build)
 
     def retrieve(self, query: Query, k: int) -> Candidates:
         """The most popular items not in ``query.exclude`` (items never seen are left out)."""

@@ -19,7 +19,7 @@ from pulserec.artifacts.arrays import placeholder_map, under, with_prefix
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers._cf import Leaf
+from pulserec.retrievers._cf import Leaf, derived
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import Inputs, Model, State, persistable
 from pulserec.retrievers.sasrec_model import SASRec, build
@@ -81,7 +81,6 @@ class SequenceRetriever(Leaf):
         }
         self.epochs, self.lr, self.batch_size, self.seed = epochs, lr, batch_size, seed
         self.name = name
-        self._scorer: tuple[SASRec, SequenceScorer] | None = None
 
     def _text(self, data: Interactions) -> torch.Tensor | None:
         if self.vectors is None:
@@ -169,10 +168,8 @@ class SequenceRetriever(Leaf):
     @property
     def scorer(self) -> SequenceScorer:
         """The numpy copy of the fitted network that scores one request (built once per fit)."""
-        cached = self._scorer
-        if cached is None or cached[0] is not self.model_:
-            cached = self._scorer = (self.model_, SequenceScorer(self.model_))
-        return cached[1]
+        module = self.model_
+        return derived(self, "_scorer", module, lambda: SequenceScorer(module))
 
     def retrieve(self, query: Query, k: int) -> Candidates:
         row = self.query_row(query)
