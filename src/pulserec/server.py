@@ -77,7 +77,7 @@ def serve(settings: Settings) -> None:
 def _load_dataset_once(settings: Settings) -> None:
     if settings.dataset is None:
         return
-    store = open_store(settings.data_dir)
+    store = open_store(settings.store_target)
     try:
         if store.counts().items == 0:
             load_dataset(settings.dataset, Ingestor(store))
@@ -117,9 +117,9 @@ def _serve(settings: Settings) -> None:
 def _serve_workers(settings: Settings) -> None:
     """Load and train once here, then hand the port to ``settings.workers`` uvicorn processes."""
     _load_dataset_once(settings)
-    store = open_store(settings.data_dir)
+    store = open_store(settings.store_target)
     try:
-        models, config = artifacts(settings.data_dir), engine_config(settings)
+        models, config = artifacts(settings.artifacts_dir), engine_config(settings)
         if models.latest() is None and config.models and store.counts().events:
             logger.info("no trained models yet: training %s", ", ".join(config.models))
             train_from_store(store, config, models)
@@ -148,11 +148,11 @@ def train_models(settings: Settings) -> str:
     (no server, no online state) and publish a version; returns it."""
     _one_torch_thread()
     configure_process(settings)
-    store = open_store(settings.data_dir)
+    store = open_store(settings.store_target)
     try:
         if store.counts().events == 0:
             raise ValueError(f"no events in {settings.data_dir}: import some first")
-        meta = train_from_store(store, settings.engine, artifacts(settings.data_dir))
+        meta = train_from_store(store, settings.engine, artifacts(settings.artifacts_dir))
         return str(meta["model_version"])
     finally:
         store.close()
@@ -162,8 +162,8 @@ def keep_training(settings: Settings, every_s: float) -> None:
     """``pulserec trainer --every``: publish a new version whenever events arrived."""
     _one_torch_thread()
     configure_process(settings)
-    store = open_store(settings.data_dir)
+    store = open_store(settings.store_target)
     try:
-        train_every(store, settings.engine, artifacts(settings.data_dir), every_s)
+        train_every(store, settings.engine, artifacts(settings.artifacts_dir), every_s)
     finally:
         store.close()

@@ -1,4 +1,4 @@
-"""The contract every Store backend passes (memory, SQLite; Redis joins later)."""
+"""The contract every Store backend passes (memory, SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 

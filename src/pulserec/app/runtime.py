@@ -31,6 +31,7 @@ from pulserec.llm.generate import Generator
 from pulserec.llm.openai_compat import make_generator
 from pulserec.llm.rewriter import ExplanationRewriter
 from pulserec.storage import Store, open_store
+from pulserec.storage.changelog import ChangeLog
 
 logger = logging.getLogger(__name__)
 # what a named data set changes in the engine's defaults (over the settings)
@@ -64,16 +65,32 @@ def shared_encoder(name: str) -> Encoder:
     return load_encoder(name)
 
 
+def follow_bus(store: Store, url: str) -> ChangeLog:
+    """Publish ``store``'s writes to the bus at ``url`` and follow the log through it."""
+    try:
+        from pulserec.storage.redis_bus import BusFeed, BusPublisher, RedisBus
+    except ImportError as exc:  # pragma: no cover - the scale extra is not installed
+        raise ValueError(f"{url}: the Redis bus needs pip install 'pulserec[scale]'") from exc
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"unknown bus URL {url!r} (use redis://host:port/db)")
+    bus = RedisBus(url)
+    store.after_commit(BusPublisher(bus))
+    return BusFeed(store, bus)
+
+
 def open_runtime(settings: Settings, train_if_empty: bool) -> tuple[Runtime, Store]:
     """One serving process over the settings' data dir, watching its artifacts for versions
     published elsewhere."""
-    store = open_store(settings.data_dir)
+    store = open_store(settings.store_target)
+    feed = follow_bus(store, settings.bus) if settings.bus else None
     runtime = assemble(
         store,
         engine_config(settings),
         settings.data_dir,
         train_if_empty=train_if_empty,
         rewriter=generator(settings),
+        feed=feed,
+        artifacts_dir=settings.artifacts_dir,
     )
     trainer = runtime.trainer
     if trainer.artifacts is not None:
@@ -93,13 +110,18 @@ def assemble(
     train_if_empty: bool = True,
     progress: bool = True,
     rewriter: Generator | None = None,
+    feed: ChangeLog | None = None,
+    artifacts_dir: Path | None = None,
 ) -> Runtime:
     """Load (or train) models and state over ``store``; subscribe the updater to the write
     path; schedule retraining; rewrite explanations with ``rewriter`` when given."""
-    models = artifacts(data_dir) if data_dir is not None else None
+    published = artifacts_dir or data_dir
+    models = artifacts(published) if published is not None else None
     item_encoder = item_encoder or shared_encoder(config.item_encoder)
     query_encoder = query_encoder or CachedEncoder(shared_encoder(config.query_encoder))
     engine = Engine(store, config, item_encoder, query_encoder)
+    if feed is not None:
+        engine.feed = feed
     bundle = models.load_bundle() if models is not None and models.latest() else None
     if bundle is not None:
         engine.adopt_maps(bundle.users, bundle.items)

@@ -45,6 +45,9 @@ FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "host": ("PULSEREC_HOST", str),
     "port": ("PULSEREC_PORT", int),
     "workers": ("PULSEREC_WORKERS", int),
+    "store": ("PULSEREC_STORE", _optional(str)),
+    "bus": ("PULSEREC_BUS", _optional(str)),
+    "artifacts": ("PULSEREC_ARTIFACTS", _optional(Path)),
     "dataset": ("PULSEREC_DATASET", _optional(str)),
     "cache_dir": ("PULSEREC_CACHE_DIR", _optional(Path)),
     "eval_dir": ("PULSEREC_EVAL_DIR", Path),
@@ -92,6 +95,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    store: str | None = None  # a store URL; None: the SQLite file in data_dir
+    bus: str | None = None  # a redis:// URL for the change log; None: the store's own
+    artifacts: Path | None = None  # where versions are published; None: data_dir
     dataset: str | None = None
     cache_dir: Path | None = None  # None: ~/.cache/pulserec
     config_file: Path | None = None
@@ -115,6 +121,15 @@ class Settings:
             if env.get(variable, "") != "" or (name == "models" and variable in env):
                 values[name] = env[variable]
         return cls.from_values(values, engine_table, Path(path) if path else None).with_flags(given)
+
+    @property
+    def store_target(self) -> str | Path:
+        """The store to open: ``store`` when given, else the data dir's SQLite file."""
+        return self.store or self.data_dir
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.artifacts or self.data_dir
 
     def with_flags(self, flags: Mapping[str, Any]) -> Settings:
         """These settings with a command's flags (None: not given) laid over them."""
@@ -148,8 +163,9 @@ class Settings:
             eval_dir=parsed.get("eval_dir", DEFAULT_EVAL_DIR),
         )
         llm = LlmSettings(*(parsed.get(f"llm_{part}") for part in ("url", "model", "key", "gguf")))
-        top = {n: parsed[n] for n in ("data_dir", "host", "port", "workers", "dataset", "cache_dir")
-               if n in parsed}  # fmt: skip
+        names = ("data_dir", "host", "port", "workers", "store", "bus", "artifacts", "dataset",
+                 "cache_dir")  # fmt: skip
+        top = {n: parsed[n] for n in names if n in parsed}
         return cls(
             **top,
             config_file=config_file,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -52,8 +53,8 @@ from pulserec.engine.users import UserStates
 from pulserec.ids import IdMap
 from pulserec.ranking.topk import top_k
 from pulserec.retrievers.base import Query
-from pulserec.storage import Store
-from pulserec.storage.changelog import LogEntry
+from pulserec.storage import Store, StoreUnavailable
+from pulserec.storage.changelog import ChangeLog, LogEntry
 from pulserec.types import Item
 
 __all__ = ["TASTE_ITEMS", "TRENDING_EVIDENCE", "Engine", "UnknownItem"]
@@ -76,6 +77,7 @@ class Engine:
         query_encoder: Encoder | None = None,
     ) -> None:
         self.store = store
+        self.feed: ChangeLog = store  # the change log it follows (a bus's, on replicas)
         self.config = config
         self.item_encoder = item_encoder
         self.query_encoder = query_encoder or item_encoder
@@ -84,6 +86,7 @@ class Engine:
         self.bundle: ModelBundle | None = None
         self._attach_explainer()
         self._updater: Any = None  # the OnlineUpdater that follows the log (attach_updater)
+        self._unreachable_logged = float("-inf")
         self.answers = AnswerCache(config.answer_cache)
         self._fresh_cache: tuple[tuple[str, int, int], bool] | None = None
         # optional friendly rewrite of a grounded sentence (grounded, title, reasons) -> text;
@@ -147,9 +150,18 @@ class Engine:
 
     def catch_up(self) -> None:
         """Bring the state up to the log's high-water mark before answering: one shared
-        memory read when it is current."""
-        if self._updater is not None and self.store.high_water() > self.state.applied_seq:
-            self._updater.catch_up()
+        memory read when it is current (one ``GET`` on a bus). A store that cannot be reached
+        leaves the state as it is: answers keep coming from memory."""
+        if self._updater is None:
+            return
+        try:
+            if self.feed.high_water() > self.state.applied_seq:
+                self._updater.catch_up()
+        except StoreUnavailable as exc:
+            now = time.monotonic()
+            if now - self._unreachable_logged > 30:
+                self._unreachable_logged = now
+                logger.warning("store unreachable, answering from memory: %s", exc)
 
     def apply(self, entry: LogEntry) -> None:
         """Apply one log entry after the last applied one (entries at or before it are skipped)."""

@@ -56,11 +56,11 @@ class OnlineUpdater:
 
     def catch_up(self) -> int:
         """Apply every entry after the last applied one; returns how many were applied."""
-        state, store = self.state, self.engine.store
+        state, feed = self.state, self.engine.feed
         applied = 0
         with self.engine.write_lock:
-            while store.high_water() > state.applied_seq:
-                entries = store.entries(state.applied_seq, limit=1000)
+            while feed.high_water() > state.applied_seq:
+                entries = feed.entries(state.applied_seq, limit=1000)
                 if not entries:
                     break  # the mark is raised before the commit is visible: next time
                 for entry in entries:
@@ -77,7 +77,8 @@ class OnlineUpdater:
         elif entry.kind == USERS:
             self.stored_users(list(payload["ids"]))
         elif entry.kind == EVENTS:
-            events = self.engine.store.events_in(int(payload["first"]), int(payload["last"]))
+            first, last = int(payload["first"]), int(payload["last"])
+            events = list(entry.events) or self.engine.store.events_in(first, last)
             known = self.state.items
             fresh = [e.item_id for e in events if e.item_id is not None and e.item_id not in known]
             if fresh:

@@ -20,7 +20,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from pulserec.storage.changelog import Cut, LogEntry
+from pulserec.storage.changelog import CommitHook, Cut, LogEntry
 from pulserec.types import Event, Item, User
 
 Floats = npt.NDArray[np.float32]
@@ -85,8 +85,18 @@ class Store(Protocol):
     def put_item_vectors(self, ids: Sequence[str], vectors: Floats) -> None: ...
     def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]: ...
 
+    def after_commit(self, hook: CommitHook) -> None:
+        """Call ``hook`` with the log entries of every write, after it commits (events
+        included), in the writing thread."""
+        ...
+
     def counts(self) -> StoreCounts: ...
     def close(self) -> None: ...
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be reached (a server down, a connection lost): the write was not
+    committed; the API answers 503 ``unavailable``."""
 
 
 def ascii_lower(text: str) -> str:

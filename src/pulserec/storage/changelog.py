@@ -15,9 +15,12 @@ from __future__ import annotations
 import mmap
 import os
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+from pulserec.types import Event
 
 ITEMS, USERS, EVENTS = "items", "users", "events"
 DELETE_ITEM, DELETE_USER = "delete_item", "delete_user"
@@ -29,11 +32,14 @@ _WORD = struct.Struct("<q")
 class LogEntry:
     """One accepted write: ``items``/``users`` ``{"ids": [...]}``; ``events``
     ``{"first": seq, "last": seq}`` (event sequence numbers, inclusive; empty when every
-    event was a duplicate); ``delete_item``/``delete_user`` ``{"id": ...}``."""
+    event was a duplicate); ``delete_item``/``delete_user`` ``{"id": ...}``. ``events``: the
+    stored events of an ``events`` entry when the entry travels with them (the writer's own
+    entries and the bus's); empty: read them from the store."""
 
     seq: int
     kind: str
     payload: dict[str, Any] = field(default_factory=dict)
+    events: tuple[Event, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +50,12 @@ class Cut:
     event_seq: int
 
 
+CommitHook = Callable[[list["LogEntry"]], None]
+
+
 class ChangeLog(Protocol):
-    """Read side of the log (the embedded stores append inside their transactions)."""
+    """Read side of the log: the stores append inside their transactions; a bus
+    (:mod:`pulserec.storage.redis_bus`) carries it to other machines."""
 
     def high_water(self) -> int: ...
     def entries(self, after: int, limit: int = 1000) -> list[LogEntry]: ...

@@ -23,6 +23,7 @@ from pulserec.storage.changelog import (
     EVENTS,
     ITEMS,
     USERS,
+    CommitHook,
     Cut,
     LogEntry,
 )
@@ -45,9 +46,18 @@ class MemoryStore:
         self._log: list[LogEntry] = []
         self._item_vectors: dict[str, Floats] = {}
         self._user_vectors: dict[str, Floats] = {}
+        self._hooks: list[CommitHook] = []
 
-    def _append_log(self, kind: str, payload: dict[str, Any]) -> None:
-        self._log.append(LogEntry(len(self._log) + 1, kind, payload))
+    def _append_log(
+        self, kind: str, payload: dict[str, Any], events: tuple[Event, ...] = ()
+    ) -> None:
+        entry = LogEntry(len(self._log) + 1, kind, payload, events)
+        self._log.append(LogEntry(entry.seq, kind, payload))
+        for hook in self._hooks:
+            hook([entry])
+
+    def after_commit(self, hook: CommitHook) -> None:
+        self._hooks.append(hook)
 
     def upsert_items(self, items: Sequence[Item], vectors: Floats | None = None) -> int:
         with self._lock:
@@ -133,7 +143,8 @@ class MemoryStore:
             self._live_events += len(fresh)
             if fresh:
                 last = len(self._events)
-                self._append_log(EVENTS, {"first": last - len(fresh) + 1, "last": last})
+                payload = {"first": last - len(fresh) + 1, "last": last}
+                self._append_log(EVENTS, payload, tuple(fresh))
             return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from pulserec.storage import rows as convert
 from pulserec.storage import sqlite_schema as sql
 from pulserec.storage.base import (
     AppendResult,
@@ -38,10 +39,12 @@ from pulserec.storage.changelog import (
     EVENTS,
     ITEMS,
     USERS,
+    CommitHook,
     Cut,
     HighWater,
     LogEntry,
 )
+from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
 from pulserec.types import Event, Item, User
 
 _PARAMS_PER_QUERY = 900
@@ -59,6 +62,8 @@ class SqliteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._synchronous = synchronous.upper()
         self._write_lock = threading.Lock()
+        self._hooks: list[CommitHook] = []
+        self._entries: list[LogEntry] = []  # this transaction's, for the hooks
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._writer = self._connect()
@@ -105,16 +110,32 @@ class SqliteStore:
                 conn.execute("COMMIT")
             finally:
                 fcntl.flock(self._process_lock, fcntl.LOCK_UN)
+                committed, self._entries = self._entries, []
+        if committed:  # reached only when the transaction committed
+            for hook in self._hooks:
+                hook(committed)
 
-    def _log(self, conn: sqlite3.Connection, kind: str, payload: dict[str, Any]) -> None:
+    def after_commit(self, hook: CommitHook) -> None:
+        self._hooks.append(hook)
+
+    def _log(
+        self,
+        conn: sqlite3.Connection,
+        kind: str,
+        payload: dict[str, Any],
+        events: tuple[Event, ...] = (),
+    ) -> None:
         """Append a log entry inside the open transaction and raise the high-water mark."""
         cursor = conn.execute(sql.INSERT_CHANGE, (kind, orjson.dumps(payload).decode()))
-        self._high_water.write(int(cursor.lastrowid or 0))
+        seq = int(cursor.lastrowid or 0)
+        self._high_water.write(seq)
+        if self._hooks:
+            self._entries.append(LogEntry(seq, kind, payload, events))
 
     def upsert_items(self, items: Sequence[Item], vectors: Floats | None = None) -> int:
         """Upsert items; ``vectors`` (one row per item, NaN rows: no text) are kept with them."""
         with self._transaction() as conn:
-            conn.executemany(sql.UPSERT_ITEM, [sql.item_row(i) for i in items])
+            conn.executemany(sql.UPSERT_ITEM, [convert.item_row(i) for i in items])
             rows = list(vectors) if vectors is not None else [None] * len(items)
             _write_vectors(conn, "item_vectors", [i.id for i in items], rows)
             self._log(conn, ITEMS, {"ids": [i.id for i in items]})
@@ -123,18 +144,18 @@ class SqliteStore:
     def get_item(self, item_id: str) -> Item | None:
         row = (
             self._reader()
-            .execute(f"SELECT {sql.ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
+            .execute(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,))
             .fetchone()
         )
-        return sql.item_from_row(row) if row else None
+        return convert.item_from_row(row) if row else None
 
     def list_items(self, offset: int, limit: int) -> tuple[list[Item], int]:
         conn = self._reader()
         rows = conn.execute(
-            f"SELECT {sql.ITEM_COLUMNS} FROM items ORDER BY seq LIMIT ? OFFSET ?", (limit, offset)
+            f"SELECT {ITEM_COLUMNS} FROM items ORDER BY seq LIMIT ? OFFSET ?", (limit, offset)
         ).fetchall()
         total = conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
-        return [sql.item_from_row(r) for r in rows], int(total)
+        return [convert.item_from_row(r) for r in rows], int(total)
 
     def delete_item(self, item_id: str) -> bool:
         with self._transaction() as conn:
@@ -149,7 +170,7 @@ class SqliteStore:
     ) -> int:
         """Upsert users; ``vectors`` are their encoded stated preferences (None: none)."""
         with self._transaction() as conn:
-            conn.executemany(sql.UPSERT_USER, [sql.user_row(u) for u in users])
+            conn.executemany(sql.UPSERT_USER, [convert.user_row(u) for u in users])
             rows = list(vectors) if vectors is not None else [None] * len(users)
             _write_vectors(conn, "user_vectors", [u.id for u in users], rows)
             self._log(conn, USERS, {"ids": [u.id for u in users]})
@@ -158,28 +179,28 @@ class SqliteStore:
     def get_user(self, user_id: str) -> User | None:
         row = (
             self._reader()
-            .execute(f"SELECT {sql.USER_COLUMNS} FROM users WHERE id = ?", (user_id,))
+            .execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,))
             .fetchone()
         )
-        return sql.user_from_row(row) if row else None
+        return convert.user_from_row(row) if row else None
 
     def list_users(self, offset: int, limit: int) -> tuple[list[User], int]:
         conn = self._reader()
         rows = conn.execute(
-            f"SELECT {sql.USER_COLUMNS} FROM users ORDER BY seq LIMIT ? OFFSET ?", (limit, offset)
+            f"SELECT {USER_COLUMNS} FROM users ORDER BY seq LIMIT ? OFFSET ?", (limit, offset)
         ).fetchall()
         total = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
-        return [sql.user_from_row(r) for r in rows], int(total)
+        return [convert.user_from_row(r) for r in rows], int(total)
 
     def search_users(self, text: str, offset: int, limit: int) -> tuple[list[User], int]:
         conn, needle = self._reader(), ascii_lower(text)
         where = "WHERE instr(lower(id), ?) > 0"
         rows = conn.execute(
-            f"SELECT {sql.USER_COLUMNS} FROM users {where} ORDER BY seq LIMIT ? OFFSET ?",
+            f"SELECT {USER_COLUMNS} FROM users {where} ORDER BY seq LIMIT ? OFFSET ?",
             (needle, limit, offset),
         ).fetchall()
         total = conn.execute(f"SELECT COUNT(*) FROM users {where}", (needle,)).fetchone()[0]
-        return [sql.user_from_row(r) for r in rows], int(total)
+        return [convert.user_from_row(r) for r in rows], int(total)
 
     def delete_user(self, user_id: str) -> bool:
         with self._transaction() as conn:
@@ -216,35 +237,36 @@ class SqliteStore:
         conn.executemany(sql.INSERT_BARE_USER, [(u,) for u in new_users])
         conn.executemany(sql.INSERT_PLACEHOLDER, [(i, first_seen[i]) for i in new_items])
         start = int(conn.execute(sql.EVENT_SEQ).fetchone()[0]) + 1
-        rows = [(start + n, *sql.event_row(e)) for n, e in enumerate(fresh)]
+        rows = [(start + n, *convert.event_row(e)) for n, e in enumerate(fresh)]
         conn.executemany(sql.INSERT_EVENT, rows)
         if fresh:
             conn.execute(sql.SET_EVENT_SEQ, (str(start + len(fresh) - 1),))
-            self._log(conn, EVENTS, {"first": start, "last": start + len(fresh) - 1})
+            last = start + len(fresh) - 1
+            self._log(conn, EVENTS, {"first": start, "last": last}, tuple(fresh))
         return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
         rows = (
             self._reader()
             .execute(
-                f"SELECT {sql.EVENT_COLUMNS} FROM events WHERE user_id = ?"
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE user_id = ?"
                 " ORDER BY timestamp DESC, seq DESC LIMIT ?",
                 (user_id, limit),
             )
             .fetchall()
         )
-        return [sql.event_from_row(r) for r in rows]
+        return [convert.event_from_row(r) for r in rows]
 
     def all_user_events(self, user_id: str) -> list[Event]:
         rows = (
             self._reader()
             .execute(
-                f"SELECT {sql.EVENT_COLUMNS} FROM events WHERE user_id = ? ORDER BY seq",
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE user_id = ? ORDER BY seq",
                 (user_id,),
             )
             .fetchall()
         )
-        return [sql.event_from_row(r) for r in rows]
+        return [convert.event_from_row(r) for r in rows]
 
     def count_user_events(self, user_id: str) -> int:
         row = (
@@ -263,14 +285,14 @@ class SqliteStore:
         last, stop = 0, until if until is not None else 2**62
         while True:
             rows = conn.execute(
-                f"SELECT seq, {sql.EVENT_COLUMNS} FROM events WHERE seq > ? AND seq <= ?"
+                f"SELECT seq, {EVENT_COLUMNS} FROM events WHERE seq > ? AND seq <= ?"
                 " ORDER BY seq LIMIT ?",
                 (last, stop, batch_size),
             ).fetchall()
             if not rows:
                 return
             last = rows[-1][0]
-            yield [sql.event_from_row(r[1:]) for r in rows]
+            yield [convert.event_from_row(r[1:]) for r in rows]
 
     def event_seq(self) -> int:
         """The highest event sequence handed out (never reused, deletes included)."""
@@ -302,12 +324,12 @@ class SqliteStore:
         rows = (
             self._reader()
             .execute(
-                f"SELECT {sql.EVENT_COLUMNS} FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq",
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq",
                 (first, last),
             )
             .fetchall()
         )
-        return [sql.event_from_row(r) for r in rows]
+        return [convert.event_from_row(r) for r in rows]
 
     def item_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
         return _read_vectors(self._reader(), "item_vectors", ids)

@@ -1,12 +1,8 @@
-"""The SQLite schema and the row <-> domain conversions of the embedded store."""
+"""The SQLite schema and statements of the embedded store (rows: :mod:`~.rows`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
-
-from pulserec.types import Event, EventType, Item, User
+from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
 
 SCHEMA_VERSION = 1
 
@@ -50,12 +46,6 @@ CREATE TABLE IF NOT EXISTS item_vectors (id TEXT PRIMARY KEY, vector BLOB NOT NU
 CREATE TABLE IF NOT EXISTS user_vectors (id TEXT PRIMARY KEY, vector BLOB NOT NULL);
 """
 
-ITEM_COLUMNS = (
-    "id, title, description, tags, categories, attributes, hidden, placeholder, timestamp"
-)
-USER_COLUMNS = "id, attributes, preferences"
-EVENT_COLUMNS = "event_id, user_id, item_id, type, value, timestamp, query"
-
 UPSERT_ITEM = f"""
 INSERT INTO items ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
@@ -78,67 +68,3 @@ SELECT MAX(COALESCE((SELECT MAX(seq) FROM events), 0),
 SET_EVENT_SEQ = "INSERT OR REPLACE INTO meta VALUES ('event_seq', ?)"
 INSERT_CHANGE = "INSERT INTO changes (kind, payload) VALUES (?, ?)"
 CUT = f"SELECT COALESCE((SELECT MAX(seq) FROM changes), 0), ({EVENT_SEQ})"
-
-
-def _json(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
-def item_row(item: Item) -> tuple[Any, ...]:
-    return (
-        item.id,
-        item.title,
-        item.description,
-        _json(list(item.tags)),
-        _json(list(item.categories)),
-        _json(item.attributes),
-        int(item.hidden),
-        int(item.placeholder),
-        item.timestamp,
-    )
-
-
-def item_from_row(row: tuple[Any, ...]) -> Item:
-    return Item(
-        id=row[0],
-        title=row[1],
-        description=row[2],
-        tags=tuple(orjson.loads(row[3])),
-        categories=tuple(orjson.loads(row[4])),
-        attributes=orjson.loads(row[5]),
-        hidden=bool(row[6]),
-        placeholder=bool(row[7]),
-        timestamp=row[8],
-    )
-
-
-def user_row(user: User) -> tuple[Any, ...]:
-    return (user.id, _json(user.attributes), user.preferences)
-
-
-def user_from_row(row: tuple[Any, ...]) -> User:
-    return User(id=row[0], attributes=orjson.loads(row[1]), preferences=row[2])
-
-
-def event_row(event: Event) -> tuple[Any, ...]:
-    return (
-        event.event_id,
-        event.user_id,
-        event.item_id,
-        event.type.value,
-        event.value,
-        event.timestamp,
-        event.query,
-    )
-
-
-def event_from_row(row: tuple[Any, ...]) -> Event:
-    return Event(
-        event_id=row[0],
-        user_id=row[1],
-        item_id=row[2],
-        type=EventType(row[3]),
-        value=row[4],
-        timestamp=row[5],
-        query=row[6],
-    )

@@ -1,0 +1,86 @@
+"""The PostgreSQL schema and statements of :class:`~pulserec.storage.postgres.PostgresStore`.
+
+``heads`` is one row holding the change log's and the event sequence's last numbers. Every
+write transaction locks it first (``FOR UPDATE``) and writes it back before committing, so
+writers are serialised and a number is handed out only by a transaction that commits: log
+numbers are gapless and in commit order, which a PostgreSQL sequence is not (a reader tailing
+a ``BIGSERIAL`` can pass a row whose transaction commits late).
+"""
+
+from __future__ import annotations
+
+from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
+
+SCHEMA_VERSION = 1
+SCHEMA_LOCK = 7_364_512  # pg_advisory_xact_lock key: one process creates the schema at a time
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS heads (
+    one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
+    log_seq BIGINT NOT NULL DEFAULT 0,
+    event_seq BIGINT NOT NULL DEFAULT 0,
+    schema_version INTEGER NOT NULL
+);
+INSERT INTO heads (one, schema_version) VALUES (TRUE, {SCHEMA_VERSION}) ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS items (
+    seq BIGSERIAL PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT,
+    description TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    categories TEXT NOT NULL DEFAULT '[]',
+    attributes TEXT NOT NULL DEFAULT '{{}}',
+    hidden INTEGER NOT NULL DEFAULT 0,
+    placeholder INTEGER NOT NULL DEFAULT 0,
+    timestamp DOUBLE PRECISION
+);
+CREATE TABLE IF NOT EXISTS users (
+    seq BIGSERIAL PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    attributes TEXT NOT NULL DEFAULT '{{}}',
+    preferences TEXT
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq BIGINT PRIMARY KEY,
+    event_id TEXT UNIQUE,
+    user_id TEXT NOT NULL,
+    item_id TEXT,
+    type TEXT NOT NULL,
+    value DOUBLE PRECISION,
+    timestamp DOUBLE PRECISION NOT NULL,
+    query TEXT
+);
+CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id, timestamp, seq);
+CREATE TABLE IF NOT EXISTS changes (
+    seq BIGINT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS item_vectors (id TEXT PRIMARY KEY, vector BYTEA NOT NULL);
+CREATE TABLE IF NOT EXISTS user_vectors (id TEXT PRIMARY KEY, vector BYTEA NOT NULL);
+"""
+
+LOCK_HEADS = "SELECT log_seq, event_seq FROM heads FOR UPDATE"
+SET_HEADS = "UPDATE heads SET log_seq = %s, event_seq = %s"
+HEADS = "SELECT log_seq, event_seq FROM heads"
+LOG_SEQ = "SELECT log_seq FROM heads"
+
+UPSERT_ITEM = f"""
+INSERT INTO items ({ITEM_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (id) DO UPDATE SET
+    title = excluded.title, description = excluded.description, tags = excluded.tags,
+    categories = excluded.categories, attributes = excluded.attributes, hidden = excluded.hidden,
+    placeholder = excluded.placeholder, timestamp = excluded.timestamp
+"""
+UPSERT_USER = f"""
+INSERT INTO users ({USER_COLUMNS}) VALUES (%s, %s, %s)
+ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes, preferences = excluded.preferences
+"""
+INSERT_PLACEHOLDER = (
+    "INSERT INTO items (id, placeholder, timestamp) VALUES (%s, 1, %s) ON CONFLICT DO NOTHING"
+)
+INSERT_BARE_USER = "INSERT INTO users (id) VALUES (%s) ON CONFLICT DO NOTHING"
+INSERT_EVENT = f"INSERT INTO events (seq, {EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+INSERT_CHANGE = "INSERT INTO changes (seq, kind, payload) VALUES (%s, %s, %s)"
+# ids matched with ASCII letters folded only, as the other stores do (lower() folds Unicode)
+ASCII_FOLDED_ID = "translate(id, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"

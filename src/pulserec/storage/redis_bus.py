@@ -1,0 +1,216 @@
+"""The change log on Redis Streams (``--bus redis://host:port/db``): the fast path between
+machines; the store stays the source of truth.
+
+- **Publishing** (:class:`BusPublisher`, the store's commit hook): after a write commits, its
+  entries (an event batch with its events) are added to the stream ``pulserec:log`` and the
+  bus's high-water key is raised to their number, in one server-side script. If Redis cannot
+  be reached the entries wait in a backlog that a thread retries; the write is committed
+  either way, so nothing acknowledged depends on Redis.
+- **Following** (:class:`BusFeed`, what a replica's engine reads instead of the store's log):
+  ``high_water`` is the bus's key (one ``GET``), at least the store's (asked once a second, so
+  a write whose publication never came is still seen); ``entries`` come from the stream in log
+  order, and whatever the stream lacks (a publication late or lost, Redis restarted empty or
+  down) is read from the store. Writers of several hosts publish in their own order, so
+  stream order is not log order: entries wait in ``pending`` until the ones before arrive.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+import redis
+
+from pulserec.storage import rows as convert
+from pulserec.storage.base import Store, StoreUnavailable
+from pulserec.storage.changelog import LogEntry
+
+logger = logging.getLogger(__name__)
+STREAM, HIGH = "pulserec:log", "pulserec:log:high"
+MAXLEN = 1_000_000  # stream entries kept (approximately); older ones are read from the store
+RETRY_S = 0.5  # how often a backlog is retried, and how long a failure skips the bus
+STORE_CHECK_S = 1.0  # how often a follower asks the store's own high-water mark
+BACKLOG_LIMIT = 100_000  # unpublished entries kept; beyond, followers read them from the store
+TIMEOUT_S = 1.0
+PAGE = 1000
+
+# KEYS: stream, high-water key. ARGV: maxlen, top seq, encoded entries...
+_PUBLISH = """
+for i = 3, #ARGV do
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
+end
+local high = tonumber(redis.call('GET', KEYS[2]) or '0')
+if tonumber(ARGV[2]) > high then redis.call('SET', KEYS[2], ARGV[2]) end
+return high
+"""
+
+
+def encode(entry: LogEntry) -> bytes:
+    body: dict[str, Any] = {"s": entry.seq, "k": entry.kind, "p": entry.payload}
+    if entry.events:
+        body["e"] = [convert.event_row(e) for e in entry.events]
+    return orjson.dumps(body)
+
+
+def decode(blob: bytes) -> LogEntry:
+    body = orjson.loads(blob)
+    events = tuple(convert.event_from_row(tuple(r)) for r in body.get("e", ()))
+    return LogEntry(int(body["s"]), body["k"], body["p"], events)
+
+
+class RedisBus:
+    """The stream and its high-water key on one Redis server."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S
+        )
+        self._publish = self.client.register_script(_PUBLISH)
+
+    def publish(self, entries: Sequence[LogEntry]) -> None:
+        """Add ``entries`` to the stream and raise the high-water key (raises RedisError)."""
+        if entries:
+            top = max(e.seq for e in entries)
+            self._publish(keys=[STREAM, HIGH], args=[MAXLEN, top, *map(encode, entries)])
+
+    def high_water(self) -> int | None:
+        """The highest entry published (None: the key is gone, e.g. Redis restarted empty)."""
+        value: Any = self.client.get(HIGH)
+        return int(value) if value is not None else None
+
+    def tail_id(self) -> str:
+        """The stream id of the newest entry ("0-0" when empty)."""
+        newest: Any = self.client.xrevrange(STREAM, count=1)
+        return str(newest[0][0].decode()) if newest else "0-0"
+
+    def read(self, after_id: str, count: int = PAGE) -> tuple[str, list[LogEntry]]:
+        """Entries published after stream id ``after_id``, and the id of the last one read."""
+        records: Any = self.client.xrange(STREAM, min=f"({after_id}", count=count)
+        if not records:
+            return after_id, []
+        return str(records[-1][0].decode()), [decode(fields[b"e"]) for _, fields in records]
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class BusPublisher:
+    """The store's commit hook: publishes each write's entries, keeping what Redis refused in
+    a backlog retried every ``RETRY_S`` (by the next write or by a thread)."""
+
+    def __init__(self, bus: RedisBus) -> None:
+        self.bus = bus
+        self.backlog: list[LogEntry] = []
+        self._lock = threading.Lock()
+        self._failed_at = float("-inf")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._retry, name="bus-publisher", daemon=True)
+        self._thread.start()
+
+    def __call__(self, entries: list[LogEntry]) -> None:
+        with self._lock:
+            self.backlog.extend(entries)
+            if len(self.backlog) > BACKLOG_LIMIT:
+                del self.backlog[: len(self.backlog) - BACKLOG_LIMIT]
+            if time.monotonic() - self._failed_at >= RETRY_S:
+                self._flush()
+
+    def _flush(self) -> None:
+        try:
+            self.bus.publish(self.backlog)
+        except redis.RedisError as exc:
+            if self._failed_at == float("-inf") or time.monotonic() - self._failed_at > 60:
+                waiting = len(self.backlog)
+                logger.warning(
+                    "bus %s unreachable (%s): %d entries wait", self.bus.url, exc, waiting
+                )
+            self._failed_at = time.monotonic()
+            return
+        if self._failed_at != float("-inf"):
+            logger.info("bus %s reachable again", self.bus.url)
+        self._failed_at = float("-inf")
+        self.backlog.clear()
+
+    def _retry(self) -> None:
+        while not self._stop.wait(RETRY_S):
+            with self._lock:
+                if self.backlog:
+                    self._flush()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        with self._lock:
+            if self.backlog:
+                self._flush()
+
+
+class BusFeed:
+    """The change log a follower reads: the bus first, the store for anything it lacks."""
+
+    def __init__(self, store: Store, bus: RedisBus) -> None:
+        self.store = store
+        self.bus = bus
+        self._lock = threading.Lock()
+        self._pending: dict[int, LogEntry] = {}
+        self._bus_down_until = 0.0
+        self._store_checked = 0.0
+        self._store_high = 0
+        self.from_bus = self.from_store = 0  # entries served by each, for the stats
+        self._after_id = self._call(bus.tail_id) or "0-0"  # taken before the caller's cut
+
+    def _call(self, request: Any) -> Any:
+        """``request()`` unless the bus failed in the last ``RETRY_S``; None when it fails."""
+        if time.monotonic() < self._bus_down_until:
+            return None
+        try:
+            return request()
+        except redis.RedisError as exc:
+            logger.warning("bus %s unreachable (%s): following the store", self.bus.url, exc)
+            self._bus_down_until = time.monotonic() + RETRY_S
+            return None
+
+    def high_water(self) -> int:
+        """The newest entry known to be committed (one ``GET``; the store once a second)."""
+        now = time.monotonic()
+        if now - self._store_checked >= STORE_CHECK_S:
+            self._store_checked = now
+            with contextlib.suppress(StoreUnavailable):  # the bus may still say more
+                self._store_high = self.store.high_water()
+        published = self._call(self.bus.high_water)
+        return max(published or 0, self._store_high)
+
+    def entries(self, after: int, limit: int = PAGE) -> list[LogEntry]:
+        """Entries after ``after`` in log order: from the stream while it has the next one,
+        else from the store."""
+        with self._lock:
+            self._drain(after)
+            out: list[LogEntry] = []
+            while len(out) < limit and (entry := self._pending.pop(after + 1, None)):
+                out.append(entry)
+                after += 1
+            if out:
+                self.from_bus += len(out)
+                return out
+        found = self.store.entries(after, limit)
+        self.from_store += len(found)
+        return found
+
+    def _drain(self, after: int) -> None:
+        """Move what the stream holds past the last id read into ``pending``."""
+        while True:
+            read = self._call(lambda: self.bus.read(self._after_id))
+            if read is None:
+                break
+            self._after_id, entries = read
+            self._pending.update((e.seq, e) for e in entries if e.seq > after)
+            if len(entries) < PAGE:
+                break
+        for seq in [s for s in self._pending if s <= after]:
+            del self._pending[seq]

@@ -1,0 +1,80 @@
+"""Rows of the SQL stores (SQLite, PostgreSQL) <-> domain records: lists and attributes as JSON
+text (exact round trips, key order kept), flags as integers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from pulserec.types import Event, EventType, Item, User
+
+ITEM_COLUMNS = (
+    "id, title, description, tags, categories, attributes, hidden, placeholder, timestamp"
+)
+USER_COLUMNS = "id, attributes, preferences"
+EVENT_COLUMNS = "event_id, user_id, item_id, type, value, timestamp, query"
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def item_row(item: Item) -> tuple[Any, ...]:
+    return (
+        item.id,
+        item.title,
+        item.description,
+        _json(list(item.tags)),
+        _json(list(item.categories)),
+        _json(item.attributes),
+        int(item.hidden),
+        int(item.placeholder),
+        item.timestamp,
+    )
+
+
+def item_from_row(row: tuple[Any, ...]) -> Item:
+    return Item(
+        id=row[0],
+        title=row[1],
+        description=row[2],
+        tags=tuple(orjson.loads(row[3])),
+        categories=tuple(orjson.loads(row[4])),
+        attributes=orjson.loads(row[5]),
+        hidden=bool(row[6]),
+        placeholder=bool(row[7]),
+        timestamp=row[8],
+    )
+
+
+def user_row(user: User) -> tuple[Any, ...]:
+    return (user.id, _json(user.attributes), user.preferences)
+
+
+def user_from_row(row: tuple[Any, ...]) -> User:
+    return User(id=row[0], attributes=orjson.loads(row[1]), preferences=row[2])
+
+
+def event_row(event: Event) -> tuple[Any, ...]:
+    return (
+        event.event_id,
+        event.user_id,
+        event.item_id,
+        event.type.value,
+        event.value,
+        event.timestamp,
+        event.query,
+    )
+
+
+def event_from_row(row: tuple[Any, ...]) -> Event:
+    return Event(
+        event_id=row[0],
+        user_id=row[1],
+        item_id=row[2],
+        type=EventType(row[3]),
+        value=row[4],
+        timestamp=row[5],
+        query=row[6],
+    )
