@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
+from pulserec.storage.base import StoreUnavailable
+
 logger = logging.getLogger(__name__)
 
 _CODES_BY_STATUS = {
@@ -26,6 +28,7 @@ _CODES_BY_STATUS = {
     409: "conflict",
     413: "payload_too_large",
     422: "validation_error",
+    503: "unavailable",
 }
 
 
@@ -133,6 +136,11 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, message)
 
 
+async def _on_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(503, f"the store is unreachable: {exc}")
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return error_response(500, "internal error", code="internal")
@@ -177,6 +185,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Make every error, expected or not, leave in the standard format, as /openapi.json says."""
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(StoreUnavailable, _on_unavailable)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
     generate = app.openapi

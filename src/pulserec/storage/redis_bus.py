@@ -8,7 +8,8 @@ machines; the store stays the source of truth.
   either way, so nothing acknowledged depends on Redis.
 - **Following** (:class:`BusFeed`, what a replica's engine reads instead of the store's log):
   ``high_water`` is the bus's key (one ``GET``), at least the store's (asked once a second, so
-  a write whose publication never came is still seen); ``entries`` come from the stream in log
+  a write whose publication never came is still seen, and on every call while the bus cannot
+  answer); ``entries`` come from the stream in log
   order, and whatever the stream lacks (a publication late or lost, Redis restarted empty or
   down) is read from the store. Writers of several hosts publish in their own order, so
   stream order is not log order: entries wait in ``pending`` until the ones before arrive.
@@ -177,13 +178,14 @@ class BusFeed:
             return None
 
     def high_water(self) -> int:
-        """The newest entry known to be committed (one ``GET``; the store once a second)."""
-        now = time.monotonic()
-        if now - self._store_checked >= STORE_CHECK_S:
-            self._store_checked = now
-            with contextlib.suppress(StoreUnavailable):  # the bus may still say more
-                self._store_high = self.store.high_water()
+        """The newest entry known to be committed: the bus's key (one ``GET``), and the
+        store's when the bus cannot say (down, restarted empty) or once a second."""
         published = self._call(self.bus.high_water)
+        now = time.monotonic()
+        if published is None or now - self._store_checked >= STORE_CHECK_S:
+            self._store_checked = now
+            with contextlib.suppress(StoreUnavailable):  # serve what is known
+                self._store_high = self.store.high_water()
         return max(published or 0, self._store_high)
 
     def entries(self, after: int, limit: int = PAGE) -> list[LogEntry]:

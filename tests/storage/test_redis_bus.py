@@ -1,0 +1,107 @@
+"""The change log on a real redis-server: published after commit, followed in log order, and
+whatever the bus lacks (out of order, never published, Redis down or restarted empty) read
+from the store, so a follower always converges on the store's log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from pulserec.engines import Postgres, Redis
+from pulserec.storage.changelog import LogEntry
+from pulserec.storage.postgres import PostgresStore
+from pulserec.storage.redis_bus import BusFeed, BusPublisher, RedisBus
+from pulserec.types import Event, EventType
+
+
+def _click(user: str, item: str, event_id: str) -> Event:
+    return Event(user, item, EventType.CLICK, 1_700_000_000.0, event_id=event_id)
+
+
+@pytest.fixture
+def store(postgres: Postgres) -> Iterator[PostgresStore]:
+    backend = PostgresStore(postgres.database())
+    yield backend
+    backend.close()
+
+
+@pytest.fixture
+def bus(redis_server: Redis) -> Iterator[RedisBus]:
+    connection = RedisBus(redis_server.url)
+    connection.client.flushdb()
+    yield connection
+    connection.close()
+
+
+def _follow(feed: BusFeed, after: int = 0) -> list[LogEntry]:
+    """Everything the feed knows after ``after``, in the order a follower applies it."""
+    out: list[LogEntry] = []
+    while feed.high_water() > after:
+        page = feed.entries(after)
+        if not page:
+            break
+        out += page
+        after = page[-1].seq
+    return out
+
+
+def test_published_entries_are_followed_in_order_with_their_events(
+    store: PostgresStore, bus: RedisBus
+) -> None:
+    feed = BusFeed(store, bus)
+    store.after_commit(BusPublisher(bus))
+    store.append_events([_click("u", "a", "1"), _click("u", "b", "2")])
+    store.delete_user("u")
+    assert bus.high_water() == 2
+    entries = _follow(feed)
+    assert [(e.seq, e.kind) for e in entries] == [(1, "events"), (2, "delete_user")]
+    assert [e.event_id for e in entries[0].events] == ["1", "2"]  # carried: no store read
+    assert (feed.from_bus, feed.from_store) == (2, 0)
+
+
+def test_out_of_order_and_missing_publications_are_filled_from_the_store(
+    store: PostgresStore, bus: RedisBus
+) -> None:
+    feed = BusFeed(store, bus)
+    held: list[list[LogEntry]] = []
+    store.after_commit(held.append)  # publish by hand, in the wrong order, one never
+    for n in range(3):
+        store.append_events([_click("u", f"i{n}", str(n))])
+    bus.publish(held[2])
+    bus.publish(held[0])
+    assert [e.seq for e in _follow(feed)] == [1, 2, 3]  # 2 was never published
+    assert feed.from_store >= 1
+
+
+def test_a_write_whose_publication_never_came_is_seen_from_the_store(
+    store: PostgresStore, bus: RedisBus
+) -> None:
+    feed = BusFeed(store, bus)
+    store.append_events([_click("u", "i", "silent")])  # no publisher at all
+    assert [e.seq for e in _follow(feed)] == [1]
+
+
+def test_redis_down_then_back_empty_loses_nothing(postgres: Postgres, store: PostgresStore) -> None:
+    server = Redis()
+    try:
+        bus = RedisBus(server.url)
+        publisher = BusPublisher(bus)
+        store.after_commit(publisher)
+        feed = BusFeed(store, bus)
+        store.append_events([_click("u", "i", "before")])
+        server.kill()
+        store.append_events([_click("u", "i", "during")])  # committed; waits in the backlog
+        assert publisher.backlog
+        assert [e.seq for e in _follow(feed)] == [1, 2]  # the bus is down: the store answers
+        server.start()  # empty: no stream, no high-water key
+        store.append_events([_click("u", "i", "after")])
+        entries = _follow(feed, after=2)
+        assert [e.seq for e in entries] == [3]
+        with pytest.raises(redis.RedisError):
+            RedisBus("redis://127.0.0.1:9/0").high_water()
+        publisher.close()
+        assert not publisher.backlog  # published once Redis came back
+    finally:
+        server.close()
