@@ -30,6 +30,15 @@ SettingsDataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help=f"Where the store lives (default {DEFAULT_DATA_DIR})."),
 ]
+StoreUrl = Annotated[
+    str | None,
+    typer.Option("--store", help="Store URL: sqlite:///path or postgresql://user@host:port/db."),
+]
+BusUrl = Annotated[str | None, typer.Option("--bus", help="Change log bus: redis://host:port/db.")]
+ArtifactsDir = Annotated[
+    Path | None,
+    typer.Option("--artifacts", help="Where model versions are published (default: D)."),
+]
 ConfigFile = Annotated[
     Path | None,
     typer.Option("--config", help="A TOML settings file (or PULSEREC_CONFIG).", dir_okay=False),
@@ -68,12 +77,17 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(min=1, max=64, help="Serving processes (default 1).")
     ] = None,
+    store: StoreUrl = None,
+    bus: BusUrl = None,
+    artifacts: ArtifactsDir = None,
     config: ConfigFile = None,
 ) -> None:
-    """Serve the HTTP API from a data dir (N worker processes share the port)."""
+    """Serve the HTTP API from a data dir (N worker processes share the port); replicas on
+    several hosts share --store, --bus and --artifacts."""
     from pulserec.server import serve as run_server
 
-    flags = {"data_dir": data_dir, "host": host, "port": port, "dataset": dataset}
+    flags = {"data_dir": data_dir, "host": host, "port": port, "dataset": dataset,
+             "store": store, "bus": bus, "artifacts": artifacts}  # fmt: skip
     try:
         run_server(_settings(config, **flags, workers=workers))
     except ValueError as exc:
@@ -89,6 +103,9 @@ def demo(data_dir: DataDir = DEFAULT_DATA_DIR, port: int = 8000) -> None:
         port=port,
         dataset="movielens-100k",
         workers=1,
+        store=None,
+        bus=None,
+        artifacts=None,
         config=None,
     )
 
@@ -287,12 +304,18 @@ def bench_diversity(
 
 
 @app.command()
-def train(data_dir: SettingsDataDir = None, config: ConfigFile = None) -> None:
+def train(
+    data_dir: SettingsDataDir = None,
+    store: StoreUrl = None,
+    artifacts: ArtifactsDir = None,
+    config: ConfigFile = None,
+) -> None:
     """(Re)train every configured model from the stored events and publish a new version."""
     from pulserec.server import train_models
 
     try:
-        version = train_models(_settings(config, data_dir=data_dir))
+        settings = _settings(config, data_dir=data_dir, store=store, artifacts=artifacts)
+        version = train_models(settings)
     except ValueError as exc:
         fail(str(exc))
     print(f"trained model version {version}")
@@ -302,6 +325,8 @@ def train(data_dir: SettingsDataDir = None, config: ConfigFile = None) -> None:
 def trainer(
     data_dir: SettingsDataDir = None,
     every: Annotated[str, typer.Option(help="How often: 30s, 10m, 1h.")] = "10m",
+    store: StoreUrl = None,
+    artifacts: ArtifactsDir = None,
     config: ConfigFile = None,
 ) -> None:
     """Keep training: publish a new version every interval when new events arrived."""
@@ -312,7 +337,7 @@ def trainer(
         seconds = float(every[:-1]) if every.endswith("s") else parse_window(every)
     except ValueError:
         fail(f"--every must look like 30s, 10m or 1h, not {every!r}")
-    keep_training(_settings(config, data_dir=data_dir), seconds)
+    keep_training(_settings(config, data_dir=data_dir, store=store, artifacts=artifacts), seconds)
 
 
 # Benchmarks with their own argparse options: the CLI passes the arguments through.

@@ -65,4 +65,4 @@ def test_open_store_by_url_or_directory(tmp_path: Path) -> None:
     assert isinstance(by_url, SqliteStore) and by_url.path == tmp_path / "x.db"
     by_url.close()
     with pytest.raises(ValueError, match="scheme"):
-        open_store("postgres://nope")
+        open_store("mysql://nope")

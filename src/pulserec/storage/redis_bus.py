@@ -26,6 +26,8 @@ from typing import Any
 
 import orjson
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from pulserec.storage import rows as convert
 from pulserec.storage.base import Store, StoreUnavailable
@@ -69,8 +71,13 @@ class RedisBus:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        # one immediate retry on a fresh connection: after a Redis restart every pooled
+        # connection is dead, and the first command on each would fail
         self.client = redis.Redis.from_url(
-            url, socket_timeout=TIMEOUT_S, socket_connect_timeout=TIMEOUT_S
+            url,
+            socket_timeout=TIMEOUT_S,
+            socket_connect_timeout=TIMEOUT_S,
+            retry=Retry(NoBackoff(), 1),
         )
         self._publish = self.client.register_script(_PUBLISH)
 
@@ -161,6 +168,7 @@ class BusFeed:
         self._lock = threading.Lock()
         self._pending: dict[int, LogEntry] = {}
         self._bus_down_until = 0.0
+        self._down_logged = float("-inf")
         self._store_checked = 0.0
         self._store_high = 0
         self.from_bus = self.from_store = 0  # entries served by each, for the stats
@@ -173,8 +181,11 @@ class BusFeed:
         try:
             return request()
         except redis.RedisError as exc:
-            logger.warning("bus %s unreachable (%s): following the store", self.bus.url, exc)
-            self._bus_down_until = time.monotonic() + RETRY_S
+            now = time.monotonic()
+            if now - self._down_logged > 60:
+                self._down_logged = now
+                logger.warning("bus %s unreachable (%s): following the store", self.bus.url, exc)
+            self._bus_down_until = now + RETRY_S
             return None
 
     def high_water(self) -> int:
