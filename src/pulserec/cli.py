@@ -174,8 +174,14 @@ def embed(
     domain: Annotated[
         str, typer.Option(help="movie, ecommerce, news, music or generic.")
     ] = "generic",
+    store_url: StoreUrl = None,
+    ray: Annotated[
+        str | None,
+        typer.Option("--ray", help="Encode on a Ray cluster: auto, ray://host:port, host:port."),
+    ] = None,
 ) -> None:
-    """Encode every item's text into the data dir's embedding cache (unchanged text is skipped)."""
+    """Encode every item's text into the data dir's embedding cache (unchanged text is skipped);
+    with --ray, on a Ray cluster's actors (identical vectors)."""
     import time
 
     from pulserec.embedding import embed_catalog
@@ -183,11 +189,12 @@ def embed(
     from pulserec.encoders.cache import CACHE_FILENAME, EmbeddingCache
     from pulserec.storage import open_store
 
-    store = open_store(data_dir)
+    store = open_store(store_url or data_dir)
     cache = EmbeddingCache(data_dir / CACHE_FILENAME)
     try:
         started = time.perf_counter()
-        result = embed_catalog(store, load_encoder(encoder), cache, domain)
+        on_ray = (ray, encoder) if ray else None
+        result = embed_catalog(store, load_encoder(encoder), cache, domain, ray=on_ray)
         elapsed = time.perf_counter() - started
     except ValueError as exc:
         fail(str(exc))
@@ -195,7 +202,12 @@ def embed(
     finally:
         cache.close()
         store.close()
-    console.print(f"{len(result.ids):,} item vectors ready in {elapsed:.1f} s ({encoder})")
+    where = f", on Ray at {ray}" if ray else ""
+    rate = len(result.ids) / elapsed if elapsed else 0.0
+    console.print(
+        f"{len(result.ids):,} item vectors ready in {elapsed:.1f} s ({encoder}{where}):"
+        f" {rate:,.0f} items/s"
+    )
 
 
 @app.command()
@@ -308,6 +320,10 @@ def train(
     data_dir: SettingsDataDir = None,
     store: StoreUrl = None,
     artifacts: ArtifactsDir = None,
+    ray: Annotated[
+        str | None,
+        typer.Option("--ray", help="Fit independent models as tasks on a Ray cluster."),
+    ] = None,
     config: ConfigFile = None,
 ) -> None:
     """(Re)train every configured model from the stored events and publish a new version."""
@@ -315,7 +331,7 @@ def train(
 
     try:
         settings = _settings(config, data_dir=data_dir, store=store, artifacts=artifacts)
-        version = train_models(settings)
+        version = train_models(settings, ray=ray)
     except ValueError as exc:
         fail(str(exc))
     print(f"trained model version {version}")

@@ -143,16 +143,25 @@ def worker_app() -> Any:
     return app
 
 
-def train_models(settings: Settings) -> str:
-    """Train every configured model from the store in ``settings.data_dir`` in this process
-    (no server, no online state) and publish a version; returns it."""
+def train_models(settings: Settings, ray: str | None = None) -> str:
+    """Train every configured model from the settings' store in this process (no server, no
+    online state; with ``ray``, independent fits as tasks on that cluster) and publish a
+    version; returns it."""
     _one_torch_thread()
     configure_process(settings)
     store = open_store(settings.store_target)
     try:
         if store.counts().events == 0:
             raise ValueError(f"no events in {settings.data_dir}: import some first")
-        meta = train_from_store(store, settings.engine, artifacts(settings.artifacts_dir))
+        parallel = None
+        if ray is not None:
+            from functools import partial
+
+            from pulserec.distributed import fit_on_ray
+
+            parallel = partial(fit_on_ray, ray)
+        models = artifacts(settings.artifacts_dir)
+        meta = train_from_store(store, settings.engine, models, parallel=parallel)
         return str(meta["model_version"])
     finally:
         store.close()

@@ -93,7 +93,7 @@ class _Connection:
 
 async def _client(
     host: str,
-    port: int,
+    route: tuple[int, int],
     users: list[str],
     items: list[str],
     split: bool,
@@ -102,8 +102,8 @@ async def _client(
     seed: int,
 ) -> None:
     rng = random.Random(seed)
-    writer = _Connection(host, port)
-    reader = _Connection(host, port) if split else writer
+    writer = _Connection(host, route[0])
+    reader = _Connection(host, route[1]) if split or route[1] != route[0] else writer
     try:
         while time.perf_counter() < until:
             user, item = rng.choice(users), rng.choice(items)
@@ -137,15 +137,19 @@ def run_pairs(
     seconds: float,
     split: bool = False,
     seed: int = 0,
+    routes: list[tuple[int, int]] | None = None,
 ) -> PairsResult:
-    """``connections`` clients doing event-then-recommend pairs for ``seconds``."""
+    """``connections`` clients doing event-then-recommend pairs for ``seconds``; client n
+    posts to port ``routes[n % len(routes)][0]`` and reads from ``[1]`` (default: ``port``
+    for both), e.g. to write through one replica and read through another."""
     result = PairsResult(connections, split, seconds)
+    ports = routes or [(port, port)]
 
     async def drive() -> None:
         until = time.perf_counter() + seconds
         await asyncio.gather(
             *(
-                _client(host, port, users, items, split, until, result, seed + n)
+                _client(host, ports[n % len(ports)], users, items, split, until, result, seed + n)
                 for n in range(connections)
             )
         )

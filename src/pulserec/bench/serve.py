@@ -267,6 +267,13 @@ def main(argv: list[str] | None = None) -> int:
         "minute (errors, memory, p99), on `serve --workers N` (first of --workers, default 2)",
     )
     parser.add_argument(
+        "--replicas",
+        type=int,
+        metavar="N",
+        help="instead: N `serve --store postgresql --bus redis` replicas on real servers "
+        "started here: propagation between them and pairs/s against one replica",
+    )
+    parser.add_argument(
         "--in-process",
         action="store_true",
         help="instead: the computed answer's cost in this process, served against reference",
@@ -274,7 +281,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     key = args.api_key or os.environ.get("PULSEREC_API_KEY") or os.environ.get("PULSEREC_READ_KEY")
     try:
-        if args.in_process:
+        if args.replicas:
+            from pulserec.bench.replicas import run_replicas
+
+            figures = {**run_replicas(args.replicas, args.duration), "errors": []}
+        elif args.in_process:
             from pulserec.bench.computed import run_computed
 
             data_dir = args.data_dir or cache_dir() / "bench-serve-ml100k"

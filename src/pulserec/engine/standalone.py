@@ -21,7 +21,13 @@ from pulserec.artifacts import ArtifactStore
 from pulserec.encoders import load_encoder
 from pulserec.encoders.texts import item_text
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.training import TRAINING_LOCK, fit_models, training_meta, try_lock
+from pulserec.engine.training import (
+    TRAINING_LOCK,
+    Parallel,
+    fit_models,
+    training_meta,
+    try_lock,
+)
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
@@ -33,21 +39,30 @@ PAGE = 10_000
 
 
 def train_from_store(
-    store: Store, config: EngineConfig, artifacts: ArtifactStore, progress: bool = True
+    store: Store,
+    config: EngineConfig,
+    artifacts: ArtifactStore,
+    progress: bool = True,
+    parallel: Parallel | None = None,
 ) -> dict[str, Any]:
     """Fit every configured model on the store's events up to a cut and publish a version;
-    returns the bundle's meta with its ``model_version``."""
+    returns the bundle's meta with its ``model_version``. ``parallel`` runs independent fits
+    (e.g. as Ray tasks: :func:`pulserec.distributed.fit_on_ray`)."""
     held = try_lock(artifacts.root / TRAINING_LOCK)
     if held is None:
         raise ValueError("a training is already running for these artifacts")
     try:
-        return _train(store, config, artifacts, progress)
+        return _train(store, config, artifacts, progress, parallel)
     finally:
         held.close()
 
 
 def _train(
-    store: Store, config: EngineConfig, artifacts: ArtifactStore, progress: bool
+    store: Store,
+    config: EngineConfig,
+    artifacts: ArtifactStore,
+    progress: bool,
+    parallel: Parallel | None,
 ) -> dict[str, Any]:
     started = time.perf_counter()
     cut = store.cut()
@@ -61,13 +76,13 @@ def _train(
         raise ValueError("no events stored yet: import some first")
     data = Interactions.concat(parts)
     skipped: dict[str, str] = {}
-    fitted = fit_models(config, data, vectors, skipped)
+    fitted = fit_models(config, data, vectors, skipped, parallel)
     if not fitted:
         reasons = "; ".join(f"{name}: {why}" for name, why in skipped.items())
         raise ValueError(f"no model could be trained ({reasons or 'none configured'})")
     meta = {
         **training_meta(data.n_items, len(data), fitted, skipped, cut, started),
-        "trained_by": "pulserec train",
+        "trained_by": "pulserec train --ray" if parallel is not None else "pulserec train",
     }
     entries = {name: entry[:3] for name, entry in fitted.items()}
     version = artifacts.save_bundle(entries, data.users, data.items, meta)

@@ -11,10 +11,12 @@ each exactly once, before they serve. Items posted during the fit stay "fresh".
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -235,14 +237,21 @@ def training_meta(
     }
 
 
+Parallel = Callable[[dict[str, Callable[[], Any]]], dict[str, Any]]
+
+
 def fit_models(
     config: EngineConfig,
     data: Interactions,
     vectors: ItemVectors | None,
     skipped: dict[str, str],
+    parallel: Parallel | None = None,
 ) -> dict[str, Any]:
     """Fit every configured model on ``data``: ``{name: (model, name, params, seconds)}``;
-    a model that cannot be fitted is named in ``skipped`` with the reason."""
+    a model that cannot be fitted is named in ``skipped`` with the reason. With ``parallel``
+    (e.g. Ray tasks) independent fits run through it: the models, and a hybrid's sources."""
+    if parallel is not None:
+        return _fit_in_parallel(config, data, vectors, skipped, parallel)
     fitted: dict[str, Any] = {}
     for name in config.models:
         spec = registry.MODELS.get(name)
@@ -258,6 +267,43 @@ def fit_models(
         fitted[name] = (model, name, params, time.perf_counter() - started)
         logger.info("trained %s in %.1f s", name, fitted[name][3])
     return fitted
+
+
+def _fit_in_parallel(
+    config: EngineConfig,
+    data: Interactions,
+    vectors: ItemVectors | None,
+    skipped: dict[str, str],
+    parallel: Parallel,
+) -> dict[str, Any]:
+    from pulserec.ranking.learned import HybridRanker
+
+    made: dict[str, tuple[Any, dict[str, Any]]] = {}
+    for name in config.models:
+        spec = registry.MODELS.get(name)
+        if spec is None:
+            raise ValueError(f"unknown model {name!r} in the engine's configuration")
+        if spec.needs_vectors and vectors is None:
+            skipped[name] = "no item has text vectors yet (post items with a title)"
+            continue
+        params = {**spec.defaults, **config.model_params.get(name, {})}
+        made[name] = (registry.make(name, vectors=vectors, **params), params)
+    started = time.perf_counter()
+    fitted: dict[str, Any] = {}
+    for name, (model, params) in made.items():
+        if isinstance(model, HybridRanker):  # its sources are the independent fits
+            model.parallel = parallel
+            try:
+                model.fit(data)
+            finally:
+                model.parallel = None
+            fitted[name] = (model, name, params, time.perf_counter() - started)
+    jobs: dict[str, Callable[[], Any]] = {
+        n: functools.partial(m.fit, data) for n, (m, _) in made.items() if n not in fitted
+    }
+    for name, model in parallel(jobs).items():
+        fitted[name] = (model, name, made[name][1], time.perf_counter() - started)
+    return {name: fitted[name] for name in made}
 
 
 def swap_in(

@@ -20,7 +20,9 @@ scored candidate, LightGBM routes them by learned defaults.
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Self
 
@@ -108,19 +110,32 @@ class HybridRanker:
         self.depth = depth
 
     # -- training -------------------------------------------------------------------------
+    # runs independent fits (name -> job) and returns their results: e.g. as Ray tasks
+    # (pulserec.distributed); None: one after another in this process. Not saved.
+    parallel: Callable[[dict[str, Callable[[], Any]]], dict[str, Any]] | None = None
+
+    def _fit_sources(self, data: Interactions, names: list[str]) -> None:
+        """Fit the named sources on ``data``, in parallel when :attr:`parallel` is set."""
+        if self.parallel is None or len(names) < 2:
+            for name in names:
+                self.sources[name].fit(data)
+            return
+        jobs: dict[str, Callable[[], Any]] = {
+            name: functools.partial(self.sources[name].fit, data) for name in names
+        }
+        self.sources.update(self.parallel(jobs))
+
     def fit(self, data: Interactions) -> Self:
         self.ranker_: Any = None
         self.fallback_: str | None = None
         self.validation_: dict[str, Any] = {}
         self.serving_: list[str] | None = None  # the sources the served blend reads (None: all)
         if not self.learned:
-            for source in self.sources.values():
-                source.fit(data)
+            self._fit_sources(data, list(self.sources))
             self._context(data)
             return self
         rest, held = holdout_split(data, self.holdout, self.seed)
-        for source in self.sources.values():
-            source.fit(rest)
+        self._fit_sources(rest, list(self.sources))
         self._context(rest)
         users = np.unique(held.user_idx).astype(np.int32)
         rows, latest = self._user_rows(users)[0], self._latest(users)
@@ -129,10 +144,13 @@ class HybridRanker:
         labels = np.asarray(truth[np.arange(len(users))[:, None], candidates].todense())
         self.ranker_, self.fallback_ = self._learn(features, labels.astype(np.int32))
         self._prune(rows, latest, truth)
+        refit = [n for n in self.sources if n not in self.update_only]
+        if self.parallel is not None:
+            self._fit_sources(data, refit)
         for name, source in self.sources.items():
             if name in self.update_only:
                 source.update(held)  # costly to train: the held-out events are folded in
-            else:
+            elif self.parallel is None:
                 source.fit(data)  # the blend weights carry over to sources fit on all data
         self._context(Interactions.concat([rest, held]))
         return self
