@@ -32,6 +32,9 @@ def connect(address: str) -> Any:
 
     if not ray.is_initialized():
         ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING)
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False
+        context.print_on_execution_start = False
     return ray
 
 
@@ -73,7 +76,7 @@ def encode_on_ray(
         fn_constructor_args=(encoder, cache_dir),
         batch_size=1,
         batch_format="numpy",
-        concurrency=min(actors, len(chunks)),
+        compute=ray.data.ActorPoolStrategy(size=min(actors, len(chunks))),
         num_cpus=1,
     )
     out = np.zeros((len(texts), dim), dtype=np.float32)

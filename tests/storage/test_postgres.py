@@ -36,8 +36,10 @@ def test_a_writer_that_commits_late_is_never_passed_by_a_tailing_reader(
     stalled, release = threading.Event(), threading.Event()
     original = PostgresStore._append
 
-    def slow_append(self: PostgresStore, write: object, events: list[Event]) -> object:
-        result = original(self, write, events)  # type: ignore[arg-type]
+    def slow_append(
+        self: PostgresStore, write: object, events: list[Event], *rest: object
+    ) -> object:
+        result = original(self, write, events, *rest)  # type: ignore[arg-type]
         if events[0].event_id == "slow":
             stalled.set()
             release.wait(5)

@@ -4,8 +4,8 @@ Same contract as the embedded store (``tests/contracts/test_store_contract.py``)
 one transaction committed before the call returns; ``event_id`` is unique; the change log is
 appended in the write's own transaction, numbered from the ``heads`` row every writer locks
 first, so numbers are gapless and in commit order (see :mod:`~.postgres_schema`). Readers
-reuse autocommit connections and retry once on one the server dropped; writers check theirs
-before using it. A server that cannot be reached raises
+reuse autocommit connections and retry once on one the server dropped; so do writers, before
+they have sent anything. A server that cannot be reached raises
 :class:`~pulserec.storage.base.StoreUnavailable` (the API's 503 ``unavailable``).
 
 Connections are kept by :class:`Connections` rather than psycopg_pool: that pool reconnects
@@ -60,9 +60,8 @@ class Connections:
     """Up to ``limit`` connections to ``url``: idle ones are reused, new ones made on demand,
     broken ones dropped; a caller waits at most ``CONNECT_TIMEOUT_S`` for a free slot."""
 
-    def __init__(self, url: str, limit: int, check: bool) -> None:
+    def __init__(self, url: str, limit: int) -> None:
         self.url = url
-        self.check = check
         self._idle: list[psycopg.Connection[Any]] = []
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(limit)
@@ -83,12 +82,6 @@ class Connections:
     def _take(self) -> psycopg.Connection[Any]:
         with self._lock:
             conn = self._idle.pop() if self._idle else None
-        if conn is not None and self.check:
-            try:
-                conn.execute("SELECT 1")
-            except psycopg.OperationalError:
-                conn.close()
-                conn = None
         if conn is None:
             conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
         return conn
@@ -110,12 +103,15 @@ class Connections:
 
 @dataclass
 class _Write:
-    """One open write transaction: its cursor, the heads it moves and the entries it logs."""
+    """One open write transaction: the heads it moves, what it logs, what it defers."""
 
     cursor: psycopg.Cursor[Any]
     log_seq: int
     event_seq: int
+    checked: tuple[Any, ...] | None = None  # the row of the checks run under the lock
     entries: list[LogEntry] = field(default_factory=list)
+    # statements whose results nobody reads, sent with the commit in one round trip
+    deferred: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 class PostgresStore:
@@ -125,8 +121,8 @@ class PostgresStore:
         self.url = url
         self._hooks: list[CommitHook] = []
         self._closed = threading.Event()
-        self._reads = Connections(url, max_readers, check=False)
-        self._writes = Connections(url, max_writers, check=True)
+        self._reads = Connections(url, max_readers)
+        self._writes = Connections(url, max_writers)
         try:
             with self._writes.connection() as conn, conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (sql.SCHEMA_LOCK,))
@@ -154,17 +150,31 @@ class PostgresStore:
         return self._read(lambda conn: conn.execute(statement, params).fetchone())
 
     @contextmanager
-    def _transaction(self) -> Iterator[_Write]:
+    def _transaction(self, checks: tuple[str, dict[str, Any]] | None = None) -> Iterator[_Write]:
         """One write transaction holding the ``heads`` row: writers of every host run one at a
-        time, and the entries it logs are handed to the hooks once it has committed."""
+        time, and the entries it logs go to the hooks once it has committed.
+
+        Round trips: ``BEGIN``, the lock and ``checks`` (a query that must see every write
+        committed before the lock was granted) in one pipeline; the body's own statements;
+        the deferred statements, the log rows, the heads and ``COMMIT`` in one more. A
+        connection the server dropped (a restart) is replaced once before anything is sent."""
         try:
-            with self._writes.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-                heads = cursor.execute(sql.LOCK_HEADS).fetchone()
-                assert heads is not None
-                write = _Write(cursor, int(heads[0]), int(heads[1]))
-                yield write
-                if write.entries:
-                    cursor.execute(sql.SET_HEADS, (write.log_seq, write.event_seq))
+            for attempt in (1, 2):
+                with self._writes.connection() as conn:
+                    try:
+                        write = _begin(conn, checks)
+                    except psycopg.OperationalError:
+                        if attempt == 2:
+                            raise
+                        continue
+                    try:
+                        yield write
+                        _commit(conn, write)
+                    except BaseException:
+                        if not conn.broken:
+                            conn.execute("ROLLBACK")
+                        raise
+                    break
         except _UNREACHABLE as exc:
             raise StoreUnavailable(f"PostgreSQL unreachable, nothing written: {exc}") from exc
         if write.entries:
@@ -175,9 +185,6 @@ class PostgresStore:
         self, write: _Write, kind: str, payload: dict[str, Any], events: tuple[Event, ...] = ()
     ) -> None:
         write.log_seq += 1
-        write.cursor.execute(
-            sql.INSERT_CHANGE, (write.log_seq, kind, orjson.dumps(payload).decode())
-        )
         write.entries.append(LogEntry(write.log_seq, kind, payload, events))
 
     def after_commit(self, hook: CommitHook) -> None:
@@ -266,33 +273,51 @@ class PostgresStore:
 
     # -- events ---------------------------------------------------------------------------------
     def append_events(self, events: Sequence[Event]) -> AppendResult:
-        with self._transaction() as write:
-            return self._append(write, events)
+        return self.append_event_batches([events])[0]
 
     def append_event_batches(self, batches: Sequence[Sequence[Event]]) -> list[AppendResult]:
-        """Several batches in one transaction (one commit), each with its own log entry."""
-        with self._transaction() as write:
-            return [self._append(write, events) for events in batches]
+        """Several batches in one transaction, each deduplicated and logged on its own, with
+        one query for what is already stored and one statement for everything written."""
+        everything = [event for events in batches for event in events]
+        users, items = referenced_ids(everything)
+        ids = list(dict.fromkeys(e.event_id for e in everything if e.event_id is not None))
+        with self._transaction(
+            (sql.EXISTING, {"ids": ids, "users": users, "items": items})
+        ) as write:
+            assert write.checked is not None
+            known, old_users, old_items = (set(found) for found in write.checked)
+            rows = _EventRows()
+            results = [
+                self._append(write, events, known, old_users, old_items, rows) for events in batches
+            ]
+            if rows.events:
+                write.deferred.append((sql.INSERT_EVENTS, rows.params()))
+        return results
 
-    def _append(self, write: _Write, events: Sequence[Event]) -> AppendResult:
-        cursor = write.cursor
-        ids = [e.event_id for e in events if e.event_id is not None]
-        known = _existing(cursor, "SELECT event_id FROM events WHERE event_id = ANY(%s)", ids)
+    def _append(
+        self,
+        write: _Write,
+        events: Sequence[Event],
+        known: set[str],
+        old_users: set[str],
+        old_items: set[str],
+        rows: _EventRows,
+    ) -> AppendResult:
+        """One batch of a group: deduplicated against what is stored and the batches before it,
+        numbered, logged; its rows added to ``rows``."""
         fresh, duplicates = dedupe_batch(events, known)
+        known.update(e.event_id for e in fresh if e.event_id is not None)
         user_ids, item_ids = referenced_ids(fresh)
-        old_users = _existing(cursor, "SELECT id FROM users WHERE id = ANY(%s)", user_ids)
-        old_items = _existing(cursor, "SELECT id FROM items WHERE id = ANY(%s)", item_ids)
         new_users = tuple(u for u in user_ids if u not in old_users)
         new_items = tuple(i for i in item_ids if i not in old_items)
+        old_users.update(new_users)
+        old_items.update(new_items)
         first_seen = {e.item_id: e.timestamp for e in reversed(fresh) if e.item_id is not None}
-        if new_users:
-            cursor.executemany(sql.INSERT_BARE_USER, [(u,) for u in new_users])
-        if new_items:
-            cursor.executemany(sql.INSERT_PLACEHOLDER, [(i, first_seen[i]) for i in new_items])
+        rows.users += new_users
+        rows.placeholders += [(i, first_seen[i]) for i in new_items]
         start = write.event_seq + 1
-        rows = [(start + n, *convert.event_row(e)) for n, e in enumerate(fresh)]
-        if rows:
-            cursor.executemany(sql.INSERT_EVENT, rows)
+        rows.events += [(start + n, *convert.event_row(e)) for n, e in enumerate(fresh)]
+        if fresh:
             write.event_seq = start + len(fresh) - 1
             payload = {"first": start, "last": write.event_seq}
             self._log(write, EVENTS, payload, tuple(fresh))
@@ -396,6 +421,55 @@ class PostgresStore:
             self._closed.set()
             self._reads.close()
             self._writes.close()
+
+
+class _EventRows:
+    """The rows a group of event batches writes, as columns for one ``unnest`` statement."""
+
+    def __init__(self) -> None:
+        self.users: list[str] = []
+        self.placeholders: list[tuple[str, float]] = []
+        self.events: list[tuple[Any, ...]] = []
+
+    def params(self) -> dict[str, Any]:
+        columns = list(zip(*self.events, strict=True))
+        names = ("seq", "event_id", "user_id", "item_id", "type", "value", "timestamp", "query")
+        return {
+            "users": self.users,
+            "placeholder_ids": [i for i, _ in self.placeholders],
+            "placeholder_ts": [t for _, t in self.placeholders],
+            **{name: list(column) for name, column in zip(names, columns, strict=True)},
+        }
+
+
+def _begin(conn: psycopg.Connection[Any], checks: tuple[str, dict[str, Any]] | None) -> _Write:
+    """``BEGIN``, the heads lock and the checks, in one round trip."""
+    with conn.pipeline() as pipeline:
+        conn.execute("BEGIN")
+        heads = conn.execute(sql.LOCK_HEADS)
+        found = conn.execute(checks[0], checks[1]) if checks else None
+        pipeline.sync()
+        row = heads.fetchone()
+        checked = found.fetchone() if found is not None else None
+    assert row is not None
+    return _Write(conn.cursor(), int(row[0]), int(row[1]), checked)
+
+
+def _commit(conn: psycopg.Connection[Any], write: _Write) -> None:
+    """The deferred statements, the log rows, the heads and ``COMMIT``, in one round trip."""
+    with conn.pipeline():
+        for statement, params in write.deferred:
+            conn.execute(statement, params)
+        if write.entries:
+            log = {
+                "seq": [e.seq for e in write.entries],
+                "kind": [e.kind for e in write.entries],
+                "payload": [orjson.dumps(e.payload).decode() for e in write.entries],
+                "log_seq": write.log_seq,
+                "event_seq": write.event_seq,
+            }
+            conn.execute(sql.LOG_AND_HEADS, log)
+        conn.execute("COMMIT")
 
 
 def _safe(url: str) -> str:

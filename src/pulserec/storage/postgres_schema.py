@@ -61,7 +61,34 @@ CREATE TABLE IF NOT EXISTS user_vectors (id TEXT PRIMARY KEY, vector BYTEA NOT N
 """
 
 LOCK_HEADS = "SELECT log_seq, event_seq FROM heads FOR UPDATE"
-SET_HEADS = "UPDATE heads SET log_seq = %s, event_seq = %s"
+# run after LOCK_HEADS in the same transaction: a statement of its own, so its snapshot holds
+# every write committed before the lock was granted
+EXISTING = """
+SELECT ARRAY(SELECT event_id FROM events WHERE event_id = ANY(%(ids)s::text[])),
+       ARRAY(SELECT id FROM users WHERE id = ANY(%(users)s::text[])),
+       ARRAY(SELECT id FROM items WHERE id = ANY(%(items)s::text[]))
+"""
+INSERT_EVENTS = f"""
+WITH new_users AS (
+    INSERT INTO users (id) SELECT unnest(%(users)s::text[]) ON CONFLICT DO NOTHING
+), placeholders AS (
+    INSERT INTO items (id, placeholder, timestamp)
+    SELECT id, 1, ts FROM unnest(%(placeholder_ids)s::text[], %(placeholder_ts)s::float8[])
+        AS p (id, ts)
+    ON CONFLICT DO NOTHING
+)
+INSERT INTO events (seq, {EVENT_COLUMNS})
+SELECT * FROM unnest(%(seq)s::bigint[], %(event_id)s::text[], %(user_id)s::text[],
+    %(item_id)s::text[], %(type)s::text[], %(value)s::float8[], %(timestamp)s::float8[],
+    %(query)s::text[])
+"""
+LOG_AND_HEADS = """
+WITH logged AS (
+    INSERT INTO changes (seq, kind, payload)
+    SELECT * FROM unnest(%(seq)s::bigint[], %(kind)s::text[], %(payload)s::text[])
+)
+UPDATE heads SET log_seq = %(log_seq)s, event_seq = %(event_seq)s
+"""
 HEADS = "SELECT log_seq, event_seq FROM heads"
 LOG_SEQ = "SELECT log_seq FROM heads"
 
@@ -76,11 +103,5 @@ UPSERT_USER = f"""
 INSERT INTO users ({USER_COLUMNS}) VALUES (%s, %s, %s)
 ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes, preferences = excluded.preferences
 """
-INSERT_PLACEHOLDER = (
-    "INSERT INTO items (id, placeholder, timestamp) VALUES (%s, 1, %s) ON CONFLICT DO NOTHING"
-)
-INSERT_BARE_USER = "INSERT INTO users (id) VALUES (%s) ON CONFLICT DO NOTHING"
-INSERT_EVENT = f"INSERT INTO events (seq, {EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-INSERT_CHANGE = "INSERT INTO changes (seq, kind, payload) VALUES (%s, %s, %s)"
 # ids matched with ASCII letters folded only, as the other stores do (lower() folds Unicode)
 ASCII_FOLDED_ID = "translate(id, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
