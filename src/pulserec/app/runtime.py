@@ -74,8 +74,10 @@ def follow_bus(store: Store, url: str) -> ChangeLog:
     if not url.startswith(("redis://", "rediss://", "unix://")):
         raise ValueError(f"unknown bus URL {url!r} (use redis://host:port/db)")
     bus = RedisBus(url)
+    feed = BusFeed(store, bus)
     store.after_commit(BusPublisher(bus))
-    return BusFeed(store, bus)
+    store.after_commit(feed.offer)
+    return feed
 
 
 def open_runtime(settings: Settings, train_if_empty: bool) -> tuple[Runtime, Store]:

@@ -156,7 +156,7 @@ class Engine:
             return
         try:
             if self.feed.high_water() > self.state.applied_seq:
-                self._updater.catch_up()
+                self._updater.catch_up(ask=False)  # up to what that read learned
         except StoreUnavailable as exc:
             now = time.monotonic()
             if now - self._unreachable_logged > 30:

@@ -51,15 +51,18 @@ class OnlineUpdater:
         return prepared
 
     def __call__(self, change: Change) -> None:
-        """After a write through this process: apply it (and anything before it) at once."""
-        self.catch_up()
+        """After a write through this process: apply it (and anything before it) at once,
+        without asking the log whether others wrote meanwhile (the next answer does)."""
+        self.catch_up(ask=False)
 
-    def catch_up(self) -> int:
-        """Apply every entry after the last applied one; returns how many were applied."""
+    def catch_up(self, ask: bool = True) -> int:
+        """Apply every entry after the last applied one, up to the log's high-water mark
+        (``ask``) or to what this process knows; returns how many were applied."""
         state, feed = self.state, self.engine.feed
+        high = feed.high_water if ask else feed.known_high_water
         applied = 0
         with self.engine.write_lock:
-            while feed.high_water() > state.applied_seq:
+            while high() > state.applied_seq:
                 entries = feed.entries(state.applied_seq, limit=1000)
                 if not entries:
                     break  # the mark is raised before the commit is visible: next time

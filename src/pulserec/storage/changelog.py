@@ -58,6 +58,11 @@ class ChangeLog(Protocol):
     (:mod:`pulserec.storage.redis_bus`) carries it to other machines."""
 
     def high_water(self) -> int: ...
+    def known_high_water(self) -> int:
+        """What this process knows without asking anyone (at least its own writes): what a
+        writer catches up to after its own write; ``high_water`` before an answer."""
+        ...
+
     def entries(self, after: int, limit: int = 1000) -> list[LogEntry]: ...
 
 

@@ -179,6 +179,9 @@ class MemoryStore:
         with self._lock:
             return len(self._events)
 
+    def known_high_water(self) -> int:
+        return self.high_water()
+
     def high_water(self) -> int:
         return len(self._log)
 

@@ -361,6 +361,9 @@ class PostgresStore:
         return self.cut().event_seq
 
     # -- the change log and what consumers read through it --------------------------------------
+    def known_high_water(self) -> int:
+        return self.high_water()
+
     def high_water(self) -> int:
         """The newest committed log entry's number (one query)."""
         return _scalar(self._one(sql.LOG_SEQ))

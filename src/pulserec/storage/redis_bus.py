@@ -100,12 +100,25 @@ class RedisBus:
     def read(self, after_id: str, count: int = PAGE) -> tuple[str, list[LogEntry]]:
         """Entries published after stream id ``after_id``, and the id of the last one read."""
         records: Any = self.client.xrange(STREAM, min=f"({after_id}", count=count)
-        if not records:
-            return after_id, []
-        return str(records[-1][0].decode()), [decode(fields[b"e"]) for _, fields in records]
+        return _read_records(after_id, records)
+
+    def poll(self, after_id: str) -> tuple[int | None, str, list[LogEntry]]:
+        """The high-water key and the entries after ``after_id``, in one round trip."""
+        pipeline = self.client.pipeline(transaction=False)
+        pipeline.get(HIGH)
+        pipeline.xrange(STREAM, min=f"({after_id}", count=PAGE)
+        value, records = pipeline.execute()
+        last_id, entries = _read_records(after_id, records)
+        return (int(value) if value is not None else None), last_id, entries
 
     def close(self) -> None:
         self.client.close()
+
+
+def _read_records(after_id: str, records: Any) -> tuple[str, list[LogEntry]]:
+    if not records:
+        return after_id, []
+    return str(records[-1][0].decode()), [decode(fields[b"e"]) for _, fields in records]
 
 
 class BusPublisher:
@@ -170,7 +183,7 @@ class BusFeed:
         self._bus_down_until = 0.0
         self._down_logged = float("-inf")
         self._store_checked = 0.0
-        self._store_high = 0
+        self._store_high = self._polled = self._offered = 0
         self.from_bus = self.from_store = 0  # entries served by each, for the stats
         self._after_id = self._call(bus.tail_id) or "0-0"  # taken before the caller's cut
 
@@ -188,22 +201,43 @@ class BusFeed:
             self._bus_down_until = now + RETRY_S
             return None
 
+    def offer(self, entries: list[LogEntry]) -> None:
+        """The entries this process just committed (a commit hook): followed without a read."""
+        with self._lock:
+            self._pending.update((e.seq, e) for e in entries)
+            self._offered = max(self._offered, entries[-1].seq)
+
+    def known_high_water(self) -> int:
+        """The newest entry known here without asking anyone (this process's own writes)."""
+        return max(self._offered, self._polled, self._store_high)
+
     def high_water(self) -> int:
-        """The newest entry known to be committed: the bus's key (one ``GET``), and the
-        store's when the bus cannot say (down, restarted empty) or once a second."""
-        published = self._call(self.bus.high_water)
+        """The newest entry known to be committed: the bus's key, read in one round trip with
+        the entries published since the last read; the store's when the bus cannot say (down,
+        restarted empty), and once a second anyway."""
+        polled = self._call(lambda: self.bus.poll(self._after_id))
+        if polled is not None:
+            published, last_id, entries = polled
+            with self._lock:
+                self._after_id = last_id
+                self._pending.update((e.seq, e) for e in entries)
+            if published is not None:
+                self._polled = max(self._polled, published)
         now = time.monotonic()
-        if published is None or now - self._store_checked >= STORE_CHECK_S:
+        if polled is None or polled[0] is None or now - self._store_checked >= STORE_CHECK_S:
             self._store_checked = now
             with contextlib.suppress(StoreUnavailable):  # serve what is known
                 self._store_high = self.store.high_water()
-        return max(published or 0, self._store_high)
+        return self.known_high_water()
 
     def entries(self, after: int, limit: int = PAGE) -> list[LogEntry]:
-        """Entries after ``after`` in log order: from the stream while it has the next one,
-        else from the store."""
+        """Entries after ``after`` in log order: from what the stream (or this process) gave
+        while it has the next one, else from the store."""
         with self._lock:
-            self._drain(after)
+            for seq in [s for s in self._pending if s <= after]:
+                del self._pending[seq]
+            if after + 1 not in self._pending:
+                self._drain()
             out: list[LogEntry] = []
             while len(out) < limit and (entry := self._pending.pop(after + 1, None)):
                 out.append(entry)
@@ -215,15 +249,13 @@ class BusFeed:
         self.from_store += len(found)
         return found
 
-    def _drain(self, after: int) -> None:
+    def _drain(self) -> None:
         """Move what the stream holds past the last id read into ``pending``."""
         while True:
             read = self._call(lambda: self.bus.read(self._after_id))
             if read is None:
                 break
             self._after_id, entries = read
-            self._pending.update((e.seq, e) for e in entries if e.seq > after)
+            self._pending.update((e.seq, e) for e in entries)
             if len(entries) < PAGE:
                 break
-        for seq in [s for s in self._pending if s <= after]:
-            del self._pending[seq]

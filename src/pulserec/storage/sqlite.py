@@ -299,6 +299,9 @@ class SqliteStore:
         return int(self._reader().execute(sql.EVENT_SEQ).fetchone()[0])
 
     # -- the change log and what consumers read through it ------------------------------------
+    def known_high_water(self) -> int:
+        return self.high_water()
+
     def high_water(self) -> int:
         """The newest log entry's number (one read of a shared memory word)."""
         return self._high_water.read()
