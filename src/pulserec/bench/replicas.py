@@ -8,9 +8,9 @@ run:
 - **propagation**: a click posted to replica A, then B asked until its answer reflects it
   (the clicked item leaves the list); the time from A's acknowledgement to B's first answer
   that reflects it, over ``trials`` trials;
-- **pairs/s**: event-then-recommend pairs at ``connections`` connections through one replica,
-  then through all of them, each client writing through one replica and reading through the
-  next (a stale answer there is one that missed a write made elsewhere).
+- **pairs/s**: event-then-recommend pairs at each of ``connections`` through one replica, then
+  through all of them, each client writing through one replica and reading through the next
+  (a stale answer there is one that missed a write made elsewhere).
 """
 
 from __future__ import annotations
@@ -69,10 +69,12 @@ def run_replicas(
     count: int = 2,
     seconds: float = 15.0,
     trials: int = 100,
-    connections: int = 16,
+    connections: tuple[int, ...] = (16, 32),
     dataset: str = "movielens-100k",
 ) -> dict[str, Any]:
     """Start the engines and ``count`` replicas, measure, stop everything; the figures."""
+    if count < 2:
+        raise ValueError("--replicas needs at least 2")
     root = Path(tempfile.mkdtemp(prefix="pulserec-replicas-"))
     postgres, redis = Postgres(fsync=True), Redis()
     replicas: list[ServerProcess] = []
@@ -104,7 +106,7 @@ def run_replicas(
 
 
 def _measure(
-    replicas: list[ServerProcess], seconds: float, trials: int, connections: int
+    replicas: list[ServerProcess], seconds: float, trials: int, connections: tuple[int, ...]
 ) -> dict[str, Any]:
     a, b = JsonClient(replicas[0].base), JsonClient(replicas[1].base)
     try:
@@ -124,16 +126,18 @@ def _measure(
     run_pairs("127.0.0.1", ports[0], users, items, 4, 2.0, routes=[(p, p) for p in ports])
     print(f"{'':<26}{'conns':>6}{'pairs/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'POST p50':>9}"
           f"{'stale':>7}{'errors':>8}")  # fmt: skip
-    one = run_pairs("127.0.0.1", ports[0], users, items, connections, seconds)
-    print(_row("one replica", one), flush=True)
     crossed = [(ports[n], ports[(n + 1) % len(ports)]) for n in range(len(ports))]
-    every = run_pairs("127.0.0.1", ports[0], users, items, connections, seconds, routes=crossed)
-    print(_row(f"{len(ports)} replicas, write A read B", every), flush=True)
-    ratio = every.pairs_per_s / one.pairs_per_s if one.pairs_per_s else 0.0
-    print(f"pairs/s, {len(ports)} replicas / one: {ratio:.2f}")
+    runs: dict[str, Any] = {}
+    for count in connections:
+        one = run_pairs("127.0.0.1", ports[0], users, items, count, seconds)
+        print(_row("one replica", one), flush=True)
+        every = run_pairs("127.0.0.1", ports[0], users, items, count, seconds, routes=crossed)
+        print(_row(f"{len(ports)} replicas, write A read B", every), flush=True)
+        ratio = every.pairs_per_s / one.pairs_per_s if one.pairs_per_s else 0.0
+        print(f"pairs/s at {count} connections, {len(ports)} replicas / one: {ratio:.2f}")
+        runs[str(count)] = {"one_replica": one.as_dict(), "replicas": every.as_dict(),
+                            "ratio": ratio}  # fmt: skip
     return {
         "propagation_ms": {"p50": p50, "p99": p99, "max": max(delays), "trials": len(delays)},
-        "one_replica": one.as_dict(),
-        "replicas": every.as_dict(),
-        "ratio": ratio,
+        "pairs": runs,
     }
