@@ -43,6 +43,16 @@ ExternalId = Annotated[
 ]
 
 
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text must not contain NUL (\\u0000) characters")
+    return value
+
+
+# free text: any characters but NUL, which SQL text columns (PostgreSQL's) cannot hold
+Text = Annotated[str, BeforeValidator(_no_nul)]
+
+
 def parse_timestamp(value: Any) -> float | None:
     """Unix seconds (int, float or numeric string) or RFC 3339 (no zone = UTC) to Unix seconds."""
     if value is None or value == "":
@@ -116,10 +126,10 @@ class ItemIn(_Strict):
     """An item as a client sends it."""
 
     id: ExternalId
-    title: str = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
-    description: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
-    tags: list[Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]] = []
-    categories: list[Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]] = []
+    title: Text = Field(min_length=1, max_length=MAX_TEXT_LENGTH)
+    description: Text | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
+    tags: list[Annotated[Text, Field(min_length=1, max_length=MAX_ID_LENGTH)]] = []
+    categories: list[Annotated[Text, Field(min_length=1, max_length=MAX_ID_LENGTH)]] = []
     attributes: Attributes = {}
     hidden: bool = False
     timestamp: Timestamp = None
@@ -144,7 +154,7 @@ class UserIn(_Strict):
 
     id: ExternalId
     attributes: Attributes = {}
-    preferences: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
+    preferences: Text | None = Field(default=None, max_length=MAX_TEXT_LENGTH)
 
     def to_domain(self) -> User:
         """The domain user."""
@@ -168,7 +178,7 @@ class EventIn(_Strict):
     value: Annotated[float | None, BeforeValidator(_finite_number)] = Field(
         default=None, validate_default=True, allow_inf_nan=False
     )
-    query: str | None = Field(default=None, max_length=MAX_TEXT_LENGTH, validate_default=True)
+    query: Text | None = Field(default=None, max_length=MAX_TEXT_LENGTH, validate_default=True)
     timestamp: Timestamp = None
     event_id: ExternalId | None = None
 

@@ -63,10 +63,14 @@ def test_unknown_fields_and_bad_ids_are_rejected(client: TestClient) -> None:
         {"items": [{"id": "x" * 257, "title": "A"}]},
         {"items": [{"id": 5, "title": "A"}]},
         {"items": [{"id": "tab\there", "title": "A"}]},
+        {"items": [{"id": "a", "title": "NUL\u0000inside"}]},  # no SQL text column holds it
+        {"items": [{"id": "a", "title": "A", "tags": ["t\u0000"]}]},
         {"items": []},
     ]
     for body in cases:
         assert client.post("/v1/items", json=body).status_code == 422, body
+    nul = {"users": [{"id": "u", "preferences": "jazz\u0000"}]}
+    assert client.post("/v1/users", json=nul).status_code == 422
 
 
 def test_users_round_trip_with_event_count(client: TestClient) -> None:

@@ -143,8 +143,12 @@ class BusPublisher:
                 self._flush()
 
     def _flush(self) -> None:
+        """Publish the backlog, ``PAGE`` entries a script call (a long outage's backlog must
+        not become one huge call that blocks Redis)."""
         try:
-            self.bus.publish(self.backlog)
+            while self.backlog:
+                self.bus.publish(self.backlog[:PAGE])
+                del self.backlog[:PAGE]
         except redis.RedisError as exc:
             if self._failed_at == float("-inf") or time.monotonic() - self._failed_at > 60:
                 waiting = len(self.backlog)
@@ -156,7 +160,6 @@ class BusPublisher:
         if self._failed_at != float("-inf"):
             logger.info("bus %s reachable again", self.bus.url)
         self._failed_at = float("-inf")
-        self.backlog.clear()
 
     def _retry(self) -> None:
         while not self._stop.wait(RETRY_S):
