@@ -6,8 +6,6 @@ reads keep serving, recovery after)."""
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +21,7 @@ from pulserec.engines import Postgres, Redis
 from pulserec.ingest import Ingestor
 from pulserec.storage.postgres import PostgresStore
 from pulserec.testing import ServerProcess
+from pulserec.testing import call as _call
 from tests.engine.conftest import catalog, events
 
 pytestmark = pytest.mark.slow
@@ -32,17 +31,6 @@ LIGHT = {
     "PULSEREC_QUERY_ENCODER": "hashing",
     "OMP_NUM_THREADS": "1",
 }
-
-
-def _call(port: int, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        payload = json.dumps(body) if body is not None else None
-        connection.request(method, path, payload, {"content-type": "application/json"})
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
 
 
 def _post(replica: ServerProcess, user: str, item: str, event_id: str) -> tuple[int, Any]:
@@ -64,13 +52,18 @@ class Cluster:
         ingestor.add_items(catalog())
         ingestor.add_events(events())
         store.close()
+        self.train()
+        self.replicas = [self.start(name) for name in ("a", "b")]
+
+    def train(self) -> str:
+        """``pulserec train --store --artifacts`` in its own process; the version published."""
         trained = subprocess.run(
             [sys.executable, "-m", "pulserec", "train", "--store", self.url,
              "--artifacts", str(self.artifacts)],
             env={**os.environ, **LIGHT}, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         assert trained.returncode == 0, trained.stderr[-2000:]
-        self.replicas = [self.start(name) for name in ("a", "b")]
+        return trained.stdout.split()[-1]
 
     def start(self, name: str) -> ServerProcess:
         home = self.root / name
@@ -179,13 +172,7 @@ def test_two_replicas_give_the_same_answers_and_read_each_others_writes(
     status, found = _call(b.port, "GET", "/v1/search?q=rocket%20orbit&k=5")
     assert status == 200 and "orbit-new" in [i["id"] for i in found["items"]]
     before = _call(b.port, "GET", "/v1/admin/stats")[1]["model_version"]
-    trained = subprocess.run(
-        [sys.executable, "-m", "pulserec", "train", "--store", cluster.url,
-         "--artifacts", str(cluster.artifacts)],
-        env={**os.environ, **LIGHT}, capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
-    assert trained.returncode == 0, trained.stderr[-2000:]
-    version = trained.stdout.split()[-1]
+    version = cluster.train()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         served = {_call(r.port, "GET", "/v1/admin/stats")[1]["model_version"] for r in (a, b)}

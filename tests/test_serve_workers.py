@@ -3,21 +3,19 @@ and a version published by `pulserec train` in a third process is served by both
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pulserec.ingest import Ingestor
 from pulserec.storage import open_store
 from pulserec.testing import ServerProcess
+from pulserec.testing import call as _call
 from tests.engine.conftest import catalog, events
 
 pytestmark = pytest.mark.slow
@@ -43,18 +41,6 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield process
     finally:
         process.stop()
-
-
-def _call(port: int, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    """One request on a fresh connection (the kernel picks the worker)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        payload = json.dumps(body) if body is not None else None
-        connection.request(method, path, payload, {"content-type": "application/json"})
-        response = connection.getresponse()
-        return response.status, json.loads(response.read())
-    finally:
-        connection.close()
 
 
 def _pids(port: int, want: int = 2, within_s: float = 60.0) -> set[int]:

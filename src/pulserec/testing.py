@@ -84,6 +84,21 @@ class ServerProcess:
         self._log.close()
 
 
+def call(port: int, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """One JSON request to 127.0.0.1:``port`` on a fresh connection (with several worker
+    processes on the port, the kernel picks the one that answers)."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        payload = json.dumps(body) if body is not None else None
+        connection.request(method, path, payload, {"content-type": "application/json"})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
 def run_cli(*args: str, timeout: float = 300.0) -> subprocess.CompletedProcess[str]:
     """Run ``python -m pulserec ARGS`` and capture its output (never raises on failure)."""
     return subprocess.run(

@@ -6,29 +6,18 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
 from pulserec.engines import Postgres
 from pulserec.storage import StoreUnavailable
 from pulserec.storage.postgres import PostgresStore
-from pulserec.types import Event, EventType, Item
-
-
-def _click(user: str, item: str, event_id: str) -> Event:
-    return Event(user, item, EventType.CLICK, 1_700_000_000.0, event_id=event_id)
-
-
-@pytest.fixture
-def store(postgres: Postgres) -> Iterator[PostgresStore]:
-    backend = PostgresStore(postgres.database())
-    yield backend
-    backend.close()
+from pulserec.types import Event, Item
+from tests.storage.conftest import click
 
 
 def test_a_writer_that_commits_late_is_never_passed_by_a_tailing_reader(
-    store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+    pg_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Writer A takes its number and then stalls before committing; B writes meanwhile. With a
     plain sequence B's row (a higher number) would be visible first and a reader tailing by
@@ -51,61 +40,61 @@ def test_a_writer_that_commits_late_is_never_passed_by_a_tailing_reader(
 
     def tail() -> None:
         while not done.is_set():
-            seen.append([e.seq for e in store.entries(0)])
+            seen.append([e.seq for e in pg_store.entries(0)])
 
-    writer_a = threading.Thread(target=store.append_events, args=([_click("a", "i", "slow")],))
+    writer_a = threading.Thread(target=pg_store.append_events, args=([click("a", "i", "slow")],))
     reader = threading.Thread(target=tail)
     writer_a.start()
     assert stalled.wait(5)
     reader.start()
-    writer_b = threading.Thread(target=store.append_events, args=([_click("b", "i", "fast")],))
+    writer_b = threading.Thread(target=pg_store.append_events, args=([click("b", "i", "fast")],))
     writer_b.start()
     time.sleep(0.3)
     assert writer_b.is_alive(), "the second writer must wait for the first to commit"
-    assert store.high_water() == 0
+    assert pg_store.high_water() == 0
     release.set()
     for thread in (writer_a, writer_b):
         thread.join(5)
     done.set()
     reader.join(5)
-    assert [(e.seq, e.payload) for e in store.entries(0)] == [
+    assert [(e.seq, e.payload) for e in pg_store.entries(0)] == [
         (1, {"first": 1, "last": 1}),
         (2, {"first": 2, "last": 2}),
     ]
-    assert [e.event_id for e in store.events_in(1, 2)] == ["slow", "fast"]
+    assert [e.event_id for e in pg_store.events_in(1, 2)] == ["slow", "fast"]
     assert all(view == list(range(1, len(view) + 1)) for view in seen)
 
 
-def test_the_hooks_get_each_committed_write_with_its_events(store: PostgresStore) -> None:
+def test_the_hooks_get_each_committed_write_with_its_events(pg_store: PostgresStore) -> None:
     received: list[list[tuple[int, str, int]]] = []
-    store.after_commit(
+    pg_store.after_commit(
         lambda entries: received.append([(e.seq, e.kind, len(e.events)) for e in entries])
     )
-    store.upsert_items([Item("i", "Item")])
-    store.append_event_batches(
-        [[_click("u", "i", "1"), _click("u", "i", "2")], [_click("v", "i", "3")]]
+    pg_store.upsert_items([Item("i", "Item")])
+    pg_store.append_event_batches(
+        [[click("u", "i", "1"), click("u", "i", "2")], [click("v", "i", "3")]]
     )
     with pytest.raises(AttributeError):
-        store.append_events([_click("u", "i", "4"), "not an event"])  # type: ignore[list-item]
-    store.append_events([_click("u", "i", "1")])  # a duplicate only: nothing committed to tell
+        pg_store.append_events([click("u", "i", "4"), "not an event"])  # type: ignore[list-item]
+    pg_store.append_events([click("u", "i", "1")])  # a duplicate only: nothing committed to tell
     assert received == [[(1, "items", 0)], [(2, "events", 2), (3, "events", 1)]]
 
 
 def test_a_stopped_server_answers_unavailable_and_the_store_recovers() -> None:
     server = Postgres(fsync=False)
     try:
-        store = PostgresStore(server.database())
-        store.append_events([_click("u", "i", "before")])
+        pg_store = PostgresStore(server.database())
+        pg_store.append_events([click("u", "i", "before")])
         server.stop()
         with pytest.raises(StoreUnavailable):
-            store.append_events([_click("u", "i", "during")])
+            pg_store.append_events([click("u", "i", "during")])
         with pytest.raises(StoreUnavailable):
-            store.high_water()
+            pg_store.high_water()
         server.start()
-        store.append_events([_click("u", "i", "after")])
-        assert [e.event_id for e in store.all_user_events("u")] == ["before", "after"]
-        assert store.high_water() == 2
-        store.close()
+        pg_store.append_events([click("u", "i", "after")])
+        assert [e.event_id for e in pg_store.all_user_events("u")] == ["before", "after"]
+        assert pg_store.high_water() == 2
+        pg_store.close()
     finally:
         server.close()
 

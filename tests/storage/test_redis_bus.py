@@ -9,22 +9,11 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from pulserec.engines import Postgres, Redis
+from pulserec.engines import Redis
 from pulserec.storage.changelog import LogEntry
 from pulserec.storage.postgres import PostgresStore
 from pulserec.storage.redis_bus import BusFeed, BusPublisher, RedisBus
-from pulserec.types import Event, EventType
-
-
-def _click(user: str, item: str, event_id: str) -> Event:
-    return Event(user, item, EventType.CLICK, 1_700_000_000.0, event_id=event_id)
-
-
-@pytest.fixture
-def store(postgres: Postgres) -> Iterator[PostgresStore]:
-    backend = PostgresStore(postgres.database())
-    yield backend
-    backend.close()
+from tests.storage.conftest import click
 
 
 @pytest.fixture
@@ -48,12 +37,12 @@ def _follow(feed: BusFeed, after: int = 0) -> list[LogEntry]:
 
 
 def test_published_entries_are_followed_in_order_with_their_events(
-    store: PostgresStore, bus: RedisBus
+    pg_store: PostgresStore, bus: RedisBus
 ) -> None:
-    feed = BusFeed(store, bus)
-    store.after_commit(BusPublisher(bus))
-    store.append_events([_click("u", "a", "1"), _click("u", "b", "2")])
-    store.delete_user("u")
+    feed = BusFeed(pg_store, bus)
+    pg_store.after_commit(BusPublisher(bus))
+    pg_store.append_events([click("u", "a", "1"), click("u", "b", "2")])
+    pg_store.delete_user("u")
     assert bus.high_water() == 2
     entries = _follow(feed)
     assert [(e.seq, e.kind) for e in entries] == [(1, "events"), (2, "delete_user")]
@@ -62,13 +51,13 @@ def test_published_entries_are_followed_in_order_with_their_events(
 
 
 def test_out_of_order_and_missing_publications_are_filled_from_the_store(
-    store: PostgresStore, bus: RedisBus
+    pg_store: PostgresStore, bus: RedisBus
 ) -> None:
-    feed = BusFeed(store, bus)
+    feed = BusFeed(pg_store, bus)
     held: list[list[LogEntry]] = []
-    store.after_commit(held.append)  # publish by hand, in the wrong order, one never
+    pg_store.after_commit(held.append)  # publish by hand, in the wrong order, one never
     for n in range(3):
-        store.append_events([_click("u", f"i{n}", str(n))])
+        pg_store.append_events([click("u", f"i{n}", str(n))])
     bus.publish(held[2])
     bus.publish(held[0])
     assert [e.seq for e in _follow(feed)] == [1, 2, 3]  # 2 was never published
@@ -76,27 +65,27 @@ def test_out_of_order_and_missing_publications_are_filled_from_the_store(
 
 
 def test_a_write_whose_publication_never_came_is_seen_from_the_store(
-    store: PostgresStore, bus: RedisBus
+    pg_store: PostgresStore, bus: RedisBus
 ) -> None:
-    feed = BusFeed(store, bus)
-    store.append_events([_click("u", "i", "silent")])  # no publisher at all
+    feed = BusFeed(pg_store, bus)
+    pg_store.append_events([click("u", "i", "silent")])  # no publisher at all
     assert [e.seq for e in _follow(feed)] == [1]
 
 
-def test_redis_down_then_back_empty_loses_nothing(postgres: Postgres, store: PostgresStore) -> None:
+def test_redis_down_then_back_empty_loses_nothing(pg_store: PostgresStore) -> None:
     server = Redis()
     try:
         bus = RedisBus(server.url)
         publisher = BusPublisher(bus)
-        store.after_commit(publisher)
-        feed = BusFeed(store, bus)
-        store.append_events([_click("u", "i", "before")])
+        pg_store.after_commit(publisher)
+        feed = BusFeed(pg_store, bus)
+        pg_store.append_events([click("u", "i", "before")])
         server.kill()
-        store.append_events([_click("u", "i", "during")])  # committed; waits in the backlog
+        pg_store.append_events([click("u", "i", "during")])  # committed; waits in the backlog
         assert publisher.backlog
         assert [e.seq for e in _follow(feed)] == [1, 2]  # the bus is down: the store answers
         server.start()  # empty: no stream, no high-water key
-        store.append_events([_click("u", "i", "after")])
+        pg_store.append_events([click("u", "i", "after")])
         entries = _follow(feed, after=2)
         assert [e.seq for e in entries] == [3]
         with pytest.raises(redis.RedisError):

@@ -253,6 +253,20 @@ def fit_models(
     if parallel is not None:
         return _fit_in_parallel(config, data, vectors, skipped, parallel)
     fitted: dict[str, Any] = {}
+    for name, params in _configured(config, vectors, skipped).items():
+        started = time.perf_counter()
+        model = registry.make(name, vectors=vectors, **params).fit(data)
+        fitted[name] = (model, name, params, time.perf_counter() - started)
+        logger.info("trained %s in %.1f s", name, fitted[name][3])
+    return fitted
+
+
+def _configured(
+    config: EngineConfig, vectors: ItemVectors | None, skipped: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """The configured models that can be fitted now, with their parameters; the others are
+    named in ``skipped`` with the reason."""
+    out: dict[str, dict[str, Any]] = {}
     for name in config.models:
         spec = registry.MODELS.get(name)
         if spec is None:
@@ -261,12 +275,8 @@ def fit_models(
             skipped[name] = "no item has text vectors yet (post items with a title)"
             logger.warning("skipping %s: %s", name, skipped[name])
             continue
-        params = {**spec.defaults, **config.model_params.get(name, {})}
-        started = time.perf_counter()
-        model = registry.make(name, vectors=vectors, **params).fit(data)
-        fitted[name] = (model, name, params, time.perf_counter() - started)
-        logger.info("trained %s in %.1f s", name, fitted[name][3])
-    return fitted
+        out[name] = {**spec.defaults, **config.model_params.get(name, {})}
+    return out
 
 
 def _fit_in_parallel(
@@ -278,16 +288,10 @@ def _fit_in_parallel(
 ) -> dict[str, Any]:
     from pulserec.ranking.learned import HybridRanker
 
-    made: dict[str, tuple[Any, dict[str, Any]]] = {}
-    for name in config.models:
-        spec = registry.MODELS.get(name)
-        if spec is None:
-            raise ValueError(f"unknown model {name!r} in the engine's configuration")
-        if spec.needs_vectors and vectors is None:
-            skipped[name] = "no item has text vectors yet (post items with a title)"
-            continue
-        params = {**spec.defaults, **config.model_params.get(name, {})}
-        made[name] = (registry.make(name, vectors=vectors, **params), params)
+    made = {
+        name: (registry.make(name, vectors=vectors, **params), params)
+        for name, params in _configured(config, vectors, skipped).items()
+    }
     started = time.perf_counter()
     fitted: dict[str, Any] = {}
     for name, (model, params) in made.items():

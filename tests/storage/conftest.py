@@ -1,0 +1,22 @@
+"""What the PostgreSQL and Redis storage tests share: a store on its own database, a click."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from pulserec.engines import Postgres
+from pulserec.storage.postgres import PostgresStore
+from pulserec.types import Event, EventType
+
+
+def click(user: str, item: str, event_id: str) -> Event:
+    return Event(user, item, EventType.CLICK, 1_700_000_000.0, event_id=event_id)
+
+
+@pytest.fixture
+def pg_store(postgres: Postgres) -> Iterator[PostgresStore]:
+    backend = PostgresStore(postgres.database())
+    yield backend
+    backend.close()
