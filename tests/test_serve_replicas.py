@@ -20,17 +20,12 @@ import pytest
 from pulserec.engines import Postgres, Redis
 from pulserec.ingest import Ingestor
 from pulserec.storage.postgres import PostgresStore
-from pulserec.testing import ServerProcess
+from pulserec.testing import LIGHT_ENV, ServerProcess
 from pulserec.testing import call as _call
 from tests.engine.conftest import catalog, events
 
 pytestmark = pytest.mark.slow
-LIGHT = {
-    "PULSEREC_MODELS": "itemknn",
-    "PULSEREC_ITEM_ENCODER": "hashing",
-    "PULSEREC_QUERY_ENCODER": "hashing",
-    "OMP_NUM_THREADS": "1",
-}
+LIGHT = LIGHT_ENV
 
 
 def _post(replica: ServerProcess, user: str, item: str, event_id: str) -> tuple[int, Any]:

@@ -14,6 +14,14 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+# a server that starts in seconds: one light model, the hashing encoders, one thread
+LIGHT_ENV = {
+    "PULSEREC_MODELS": "itemknn",
+    "PULSEREC_ITEM_ENCODER": "hashing",
+    "PULSEREC_QUERY_ENCODER": "hashing",
+    "OMP_NUM_THREADS": "1",
+}
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -500,13 +500,7 @@ def _write_vectors(
     cursor: psycopg.Cursor[Any], table: str, ids: list[str], vectors: list[Any]
 ) -> None:
     """Store each id's vector as float32 bytes; a None or NaN vector removes the row."""
-    keep, drop = [], []
-    for record_id, vector in zip(ids, vectors, strict=True):
-        row = None if vector is None else np.asarray(vector, dtype=np.float32)
-        if row is None or not row.size or np.isnan(row[0]):
-            drop.append(record_id)
-        else:
-            keep.append((record_id, row.tobytes()))
+    keep, drop = convert.vector_rows(ids, vectors)
     if keep:
         cursor.executemany(
             f"INSERT INTO {table} VALUES (%s, %s)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import orjson
 
 from pulserec.types import Event, EventType, Item, User
@@ -78,3 +79,17 @@ def event_from_row(row: tuple[Any, ...]) -> Event:
         timestamp=row[5],
         query=row[6],
     )
+
+
+def vector_rows(ids: list[str], vectors: list[Any]) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """Each id's vector as float32 bytes to keep, and the ids whose vector is None or NaN (no
+    text: their stored vector goes)."""
+    keep: list[tuple[str, bytes]] = []
+    drop: list[str] = []
+    for record_id, vector in zip(ids, vectors, strict=True):
+        row = None if vector is None else np.asarray(vector, dtype=np.float32)
+        if row is None or not row.size or np.isnan(row[0]):
+            drop.append(record_id)
+        else:
+            keep.append((record_id, row.tobytes()))
+    return keep, drop

@@ -380,15 +380,9 @@ def _write_vectors(
     conn: sqlite3.Connection, table: str, ids: list[str], vectors: list[Any]
 ) -> None:
     """Store each id's vector as float32 bytes; a None or NaN vector removes the row."""
-    keep, drop = [], []
-    for record_id, vector in zip(ids, vectors, strict=True):
-        row = None if vector is None else np.asarray(vector, dtype=np.float32)
-        if row is None or not row.size or np.isnan(row[0]):
-            drop.append((record_id,))
-        else:
-            keep.append((record_id, row.tobytes()))
+    keep, drop = convert.vector_rows(ids, vectors)
     conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", keep)
-    conn.executemany(f"DELETE FROM {table} WHERE id = ?", drop)
+    conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in drop])
 
 
 def _read_vectors(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> dict[str, Floats]:
