@@ -128,7 +128,7 @@ def assemble(
     if bundle is not None:
         engine.adopt_maps(bundle.users, bundle.items)
     cache = EmbeddingCache(data_dir / CACHE_FILENAME) if data_dir is not None else None
-    ingestor = Ingestor(store, engine.write_lock)
+    ingestor = Ingestor(store)  # its own lock: a commit does not hold up answers
     updater = OnlineUpdater(engine)
     ingestor.prepare_with(updater.prepare)
     cut = store.cut()  # load what the store held at this entry, then follow the log from it
