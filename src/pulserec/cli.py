@@ -342,10 +342,12 @@ def trainer(
     data_dir: SettingsDataDir = None,
     every: Annotated[str, typer.Option(help="How often: 30s, 10m, 1h.")] = "10m",
     store: StoreUrl = None,
+    bus: BusUrl = None,
     artifacts: ArtifactsDir = None,
     config: ConfigFile = None,
 ) -> None:
-    """Keep training: publish a new version every interval when new events arrived."""
+    """Keep training: publish a new version every interval when new events arrived; with
+    --bus, trainers on several hosts share the work through a consumer group."""
     from pulserec.engine.lookups import parse_window
     from pulserec.server import keep_training
 
@@ -353,7 +355,8 @@ def trainer(
         seconds = float(every[:-1]) if every.endswith("s") else parse_window(every)
     except ValueError:
         fail(f"--every must look like 30s, 10m or 1h, not {every!r}")
-    keep_training(_settings(config, data_dir=data_dir, store=store, artifacts=artifacts), seconds)
+    settings = _settings(config, data_dir=data_dir, store=store, bus=bus, artifacts=artifacts)
+    keep_training(settings, seconds)
 
 
 # Benchmarks with their own argparse options: the CLI passes the arguments through.

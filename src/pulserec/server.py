@@ -168,11 +168,20 @@ def train_models(settings: Settings, ray: str | None = None) -> str:
 
 
 def keep_training(settings: Settings, every_s: float) -> None:
-    """``pulserec trainer --every``: publish a new version whenever events arrived."""
+    """``pulserec trainer --every``: publish a new version whenever events arrived (with a bus,
+    those handed to this trainer by the trainers' consumer group)."""
     _one_torch_thread()
     configure_process(settings)
     store = open_store(settings.store_target)
+    feed = None
+    if settings.bus:
+        import os
+        import socket
+
+        from pulserec.storage.redis_bus import RedisBus, TrainerFeed
+
+        feed = TrainerFeed(RedisBus(settings.bus), f"{socket.gethostname()}-{os.getpid()}")
     try:
-        train_every(store, settings.engine, artifacts(settings.artifacts_dir), every_s)
+        train_every(store, settings.engine, artifacts(settings.artifacts_dir), every_s, feed=feed)
     finally:
         store.close()

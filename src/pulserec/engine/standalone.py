@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 from tqdm import tqdm
@@ -32,6 +33,7 @@ from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.storage import Store
+from pulserec.storage.changelog import EVENTS, BusUnavailable, LogEntry
 from pulserec.types import Item
 
 logger = logging.getLogger(__name__)
@@ -129,15 +131,28 @@ def _catalog_vectors(
     return ItemVectors(ids, np.vstack(rows).astype(np.float32))
 
 
+class Feed(Protocol):
+    """Entries handed to this trainer, acknowledged once a version covers them
+    (:class:`pulserec.storage.redis_bus.TrainerFeed`)."""
+
+    def take(self, block_s: float) -> list[tuple[str, LogEntry]]: ...
+    def ack(self, ids: Sequence[str]) -> None: ...
+
+
 def train_every(
     store: Store,
     config: EngineConfig,
     artifacts: ArtifactStore,
     every_s: float,
     stop: threading.Event | None = None,
+    feed: Feed | None = None,
 ) -> None:
-    """``pulserec trainer --every``: train whenever new events arrived, every ``every_s``."""
+    """``pulserec trainer --every``: train whenever new events arrived, every ``every_s``
+    (with ``feed``, the events the trainers' group handed to this one)."""
     stop = stop or threading.Event()
+    if feed is not None:
+        _train_from_feed(store, config, artifacts, every_s, stop, feed)
+        return
     trained_at = -1
     while not stop.is_set():
         cut = store.cut()
@@ -150,3 +165,40 @@ def train_every(
                 logger.warning("not trained: %s", error)
                 trained_at = cut.event_seq
         stop.wait(every_s)
+
+
+def _train_from_feed(
+    store: Store,
+    config: EngineConfig,
+    artifacts: ArtifactStore,
+    every_s: float,
+    stop: threading.Event,
+    feed: Feed,
+) -> None:
+    """Hold the entries the group hands over; at most every ``every_s``, when some are event
+    batches, train (the store's cut covers every entry held: each was committed before it was
+    published) and acknowledge them once the version is published."""
+    held: dict[str, LogEntry] = {}
+    last = float("-inf")
+    while not stop.is_set():
+        try:
+            held.update(feed.take(block_s=min(every_s, 5.0)))
+        except BusUnavailable as error:  # keep what is held, try again
+            logger.warning("trainer feed unavailable: %s", error)
+            stop.wait(1.0)
+            continue
+        wait = every_s - (time.monotonic() - last)
+        if held and wait > 0:  # what is held comes back on every take: wait until due
+            stop.wait(wait)
+            continue
+        if not held:
+            continue
+        if any(entry.kind == EVENTS for entry in held.values()):
+            try:
+                meta = train_from_store(store, config, artifacts, progress=False)
+                logger.info("published %s", meta["model_version"])
+            except ValueError as error:
+                logger.warning("not trained: %s", error)
+            last = time.monotonic()
+        feed.ack(list(held))
+        held.clear()

@@ -53,6 +53,10 @@ class Cut:
 CommitHook = Callable[[list["LogEntry"]], None]
 
 
+class BusUnavailable(Exception):
+    """The bus (Redis) cannot be reached; what the store holds is unaffected."""
+
+
 class ChangeLog(Protocol):
     """Read side of the log: the stores append inside their transactions; a bus
     (:mod:`pulserec.storage.redis_bus`) carries it to other machines."""

@@ -31,10 +31,11 @@ from redis.retry import Retry
 
 from pulserec.storage import rows as convert
 from pulserec.storage.base import Store, StoreUnavailable
-from pulserec.storage.changelog import LogEntry
+from pulserec.storage.changelog import BusUnavailable, LogEntry
 
 logger = logging.getLogger(__name__)
 STREAM, HIGH = "pulserec:log", "pulserec:log:high"
+TRAINERS = "pulserec:trainers"  # the consumer group of `pulserec trainer --bus`
 MAXLEN = 1_000_000  # stream entries kept (approximately); older ones are read from the store
 RETRY_S = 0.5  # how often a backlog is retried, and how long a failure skips the bus
 STORE_CHECK_S = 1.0  # how often a follower asks the store's own high-water mark
@@ -262,3 +263,53 @@ class BusFeed:
             self._pending.update((e.seq, e) for e in entries)
             if len(entries) < PAGE:
                 break
+
+
+class TrainerFeed:
+    """The trainers' consumer group (``pulserec:trainers``) on the log stream: each published
+    entry is delivered to one trainer of the group, which acknowledges it once a version
+    trained on it is published. A trainer that dies holding entries leaves them pending in the
+    group; another one claims them after ``claim_after_s`` and trains in its place, so every
+    batch of events reaches a published version even when trainers come and go."""
+
+    def __init__(self, bus: RedisBus, consumer: str, claim_after_s: float = 60.0) -> None:
+        self.bus = bus
+        self.consumer = consumer
+        self.claim_after_ms = int(claim_after_s * 1000)
+        try:
+            bus.client.xgroup_create(STREAM, TRAINERS, id="$", mkstream=True)
+        except redis.ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    def take(self, block_s: float) -> list[tuple[str, LogEntry]]:
+        """Entries for this trainer: its own still pending (from before a restart), those idle
+        too long with a trainer that went away, then new ones (waiting up to ``block_s``)."""
+        try:
+            return self._take(block_s)
+        except redis.RedisError as exc:
+            raise BusUnavailable(f"bus {self.bus.url} unreachable: {exc}") from exc
+
+    def _take(self, block_s: float) -> list[tuple[str, LogEntry]]:
+        client, out = self.bus.client, []
+        mine: Any = client.xreadgroup(TRAINERS, self.consumer, {STREAM: "0"}, count=PAGE)
+        out += _group_records(mine)
+        claimed: Any = client.xautoclaim(
+            STREAM, TRAINERS, self.consumer, self.claim_after_ms, "0-0", count=PAGE
+        )
+        out += [(rid.decode(), decode(f[b"e"])) for rid, f in claimed[1] if f]
+        if not out:
+            fresh: Any = client.xreadgroup(
+                TRAINERS, self.consumer, {STREAM: ">"}, count=PAGE, block=int(block_s * 1000)
+            )
+            out += _group_records(fresh)
+        return list(dict(out).items())
+
+    def ack(self, ids: Sequence[str]) -> None:
+        if ids:
+            self.bus.client.xack(STREAM, TRAINERS, *ids)
+
+
+def _group_records(reply: Any) -> list[tuple[str, LogEntry]]:
+    records = reply[0][1] if reply else []
+    return [(rid.decode(), decode(fields[b"e"])) for rid, fields in records if fields]
