@@ -185,7 +185,8 @@ def test_kill_9_of_a_replica_mid_ingestion_loses_no_acknowledged_event(cluster: 
             a.kill()
 
     acknowledged, failures = _ingest(cluster, "k", 300, kill_a)
-    assert len(acknowledged) >= 200 and failures > 0  # B kept acknowledging after the kill
+    through_b = {f"k-{n}" for n in range(1, 300, 2)}  # the odd posts go to B
+    assert through_b <= acknowledged and failures > 0  # B kept acknowledging after the kill
     assert acknowledged <= cluster.stored_event_ids()
     cluster.replicas = [b]
     _converged(cluster)
