@@ -119,8 +119,8 @@ def test_many_writers_during_a_training_lose_and_double_nothing(tmp_path: Path) 
     at_swap: list[int] = []
     swap = runtime.engine.swap
 
-    def counting_swap(bundle: Any) -> None:  # under the ingest lock: nothing half-written
-        at_swap.append(store.counts().events)
+    def counting_swap(bundle: Any) -> None:  # under the engine's lock: nothing half-applied
+        at_swap.append(runtime.engine.applied_event_seq)  # commits may go on meanwhile
         swap(bundle)
 
     runtime.engine.swap = counting_swap  # type: ignore[method-assign]
@@ -141,6 +141,8 @@ def test_many_writers_during_a_training_lose_and_double_nothing(tmp_path: Path) 
     assert job.done.wait(60) and job.state == "done", job.error
     last = runtime.trainer.last
     assert last["n_events"] + last["replayed_events"] == at_swap[-1]
+    runtime.engine.catch_up()  # and whatever was committed after the swap is applied too
+    assert runtime.engine.applied_event_seq == store.counts().events
     store.close()
 
 
