@@ -58,6 +58,14 @@ def replica(url: str, bus_url: str | None, home: Path, artifacts: Path) -> Runti
     )
 
 
+def seeded(url: str, bus_url: str | None, home: Path, artifacts: Path) -> Runtime:
+    """A first replica that writes the catalog and the events."""
+    first = replica(url, bus_url, home, artifacts)
+    first.ingestor.add_items(catalog())
+    first.ingestor.add_events(events())
+    return first
+
+
 def _ids(runtime: Runtime, user: str, k: int = 10) -> list[str]:
     return [r.id for r in runtime.engine.recommend(user, k=k).items]
 
@@ -73,9 +81,7 @@ def shared(postgres: Postgres, redis_server: Redis, tmp_path: Path) -> tuple[str
 @pytest.fixture
 def replicas(shared: tuple[str, str, Path], tmp_path: Path) -> Iterator[tuple[Runtime, Runtime]]:
     url, bus, artifacts = shared
-    first = replica(url, bus, tmp_path / "a", artifacts)
-    first.ingestor.add_items(catalog())
-    first.ingestor.add_events(events())
+    first = seeded(url, bus, tmp_path / "a", artifacts)
     first.trainer.train_now()
     second = replica(url, bus, tmp_path / "b", artifacts)
     yield first, second
@@ -118,9 +124,7 @@ def test_a_replica_that_starts_late_converges_on_the_store(
     shared: tuple[str, str, Path], tmp_path: Path
 ) -> None:
     url, bus, artifacts = shared
-    first = replica(url, bus, tmp_path / "a", artifacts)
-    first.ingestor.add_items(catalog())
-    first.ingestor.add_events(events())
+    first = seeded(url, bus, tmp_path / "a", artifacts)
     late = replica(url, bus, tmp_path / "late", artifacts)  # loads the store at its cut
     first.ingestor.add_events([Event("u3", "music-1", EventType.CLICK, 1_800_000_000.0)])
     late.engine.catch_up()
@@ -134,9 +138,7 @@ def test_without_a_bus_replicas_follow_the_store_itself(
     shared: tuple[str, str, Path], tmp_path: Path
 ) -> None:
     url, _, artifacts = shared
-    first = replica(url, None, tmp_path / "a", artifacts)
-    first.ingestor.add_items(catalog())
-    first.ingestor.add_events(events())
+    first = seeded(url, None, tmp_path / "a", artifacts)
     second = replica(url, None, tmp_path / "b", artifacts)
     shown = _ids(second, "u5")
     first.ingestor.add_events([Event("u5", shown[0], EventType.CLICK, 1_800_000_000.0)])
@@ -151,9 +153,7 @@ def test_a_stopped_store_refuses_writes_and_answers_from_memory_then_recovers(
     server = Postgres(fsync=False)
     try:
         url = server.database()
-        first = replica(url, redis_server.url, tmp_path / "a", tmp_path / "artifacts")
-        first.ingestor.add_items(catalog())
-        first.ingestor.add_events(events())
+        first = seeded(url, redis_server.url, tmp_path / "a", tmp_path / "artifacts")
         second = replica(url, redis_server.url, tmp_path / "b", tmp_path / "artifacts")
         answer = _ids(second, "u7")
         server.stop()

@@ -1,4 +1,5 @@
-"""What the PostgreSQL and Redis storage tests share: a store on its own database, a click."""
+"""What the PostgreSQL and Redis storage tests share: a store on its own database, an empty
+bus on the session's redis-server, a click."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from pulserec.engines import Postgres
+from pulserec.engines import Postgres, Redis
 from pulserec.storage.postgres import PostgresStore
+from pulserec.storage.redis_bus import RedisBus
 from pulserec.types import Event, EventType
 
 
@@ -20,3 +22,11 @@ def pg_store(postgres: Postgres) -> Iterator[PostgresStore]:
     backend = PostgresStore(postgres.database())
     yield backend
     backend.close()
+
+
+@pytest.fixture
+def bus(redis_server: Redis) -> Iterator[RedisBus]:
+    connection = RedisBus(redis_server.url)
+    connection.client.flushdb()
+    yield connection
+    connection.close()

@@ -4,8 +4,6 @@ from the store, so a follower always converges on the store's log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import redis
 
@@ -14,14 +12,6 @@ from pulserec.storage.changelog import LogEntry
 from pulserec.storage.postgres import PostgresStore
 from pulserec.storage.redis_bus import BusFeed, BusPublisher, RedisBus
 from tests.storage.conftest import click
-
-
-@pytest.fixture
-def bus(redis_server: Redis) -> Iterator[RedisBus]:
-    connection = RedisBus(redis_server.url)
-    connection.client.flushdb()
-    yield connection
-    connection.close()
 
 
 def _follow(feed: BusFeed, after: int = 0) -> list[LogEntry]:

@@ -6,28 +6,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from pulserec.artifacts import ArtifactStore
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.standalone import train_every
-from pulserec.engines import Redis
 from pulserec.ingest import Ingestor
 from pulserec.storage import SqliteStore
 from pulserec.storage.redis_bus import STREAM, TRAINERS, BusPublisher, RedisBus, TrainerFeed
 from tests.engine.conftest import catalog, events
 from tests.storage.conftest import click
-
-
-@pytest.fixture
-def bus(redis_server: Redis) -> Iterator[RedisBus]:
-    connection = RedisBus(redis_server.url)
-    connection.client.flushdb()
-    yield connection
-    connection.close()
 
 
 def test_each_entry_goes_to_one_trainer_and_a_dead_ones_are_claimed(
