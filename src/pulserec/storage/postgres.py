@@ -255,7 +255,8 @@ class PostgresStore:
                 f"SELECT {USER_COLUMNS} FROM users WHERE {where} ORDER BY seq LIMIT %s OFFSET %s",
                 (*params, limit, offset),
             ).fetchall()
-            total = _scalar(conn.execute(f"SELECT COUNT(*) FROM users WHERE {where}", params))
+            counted = conn.execute(f"SELECT COUNT(*) FROM users WHERE {where}", params)
+            total = _scalar(counted.fetchone())
             return [convert.user_from_row(r) for r in rows], total
 
         return self._read(page)
@@ -484,9 +485,7 @@ def _safe(url: str) -> str:
     return f"{scheme}://{credentials.split(':', 1)[0]}@{tail}"
 
 
-def _scalar(row: Any) -> int:
-    if isinstance(row, psycopg.Cursor):
-        row = row.fetchone()
+def _scalar(row: tuple[Any, ...] | None) -> int:
     return int(row[0]) if row is not None and row[0] is not None else 0
 
 
