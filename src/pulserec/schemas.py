@@ -181,6 +181,7 @@ class EventIn(_Strict):
     query: Text | None = Field(default=None, max_length=MAX_TEXT_LENGTH, validate_default=True)
     timestamp: Timestamp = None
     event_id: ExternalId | None = None
+    impression_id: ExternalId | None = None  # the experiment impression it answers
 
     @field_validator("item_id")
     @classmethod
@@ -216,4 +217,5 @@ class EventIn(_Strict):
             value=self.value,
             query=self.query,
             event_id=self.event_id,
+            impression_id=self.impression_id,
         )

@@ -110,7 +110,7 @@ def _serve(settings: Settings) -> None:
             loop="uvloop",
         )
     finally:
-        runtime.trainer.stop()
+        runtime.close()
         store.close()
 
 

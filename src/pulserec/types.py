@@ -70,3 +70,29 @@ class Event:
     value: float | None = None
     query: str | None = None
     event_id: str | None = None
+    impression_id: str | None = None  # the experiment impression it answers (attribution)
+
+
+@dataclass(frozen=True, slots=True)
+class Impression:
+    """One list shown to a user in an experiment: its variant, the items in order (with each
+    item's team under interleaving: 0 the first variant, 1 the second), and the answer time."""
+
+    id: str
+    experiment: str
+    variant: str
+    user_id: str
+    timestamp: float
+    items: tuple[str, ...]
+    teams: tuple[int, ...] = ()
+    took_ms: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentRecord:
+    """A stored experiment: its definition as accepted (JSON), when it started and stopped."""
+
+    id: str
+    definition: dict[str, Any]
+    started_at: float
+    stopped_at: float | None = None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
 from fastapi import FastAPI
 
 from pulserec import __version__
@@ -11,6 +14,7 @@ from pulserec.api.metrics import ApiMetrics, MetricsMiddleware
 from pulserec.api.routes.admin import admin_router
 from pulserec.api.routes.catalog import catalog_router
 from pulserec.api.routes.events import events_router
+from pulserec.api.routes.experiments import experiments_router
 from pulserec.api.routes.ops import ops_router
 from pulserec.api.routes.recs import recs_router
 from pulserec.api.routes.web import DOCS_ASSETS, docs_assets, static_files, web_router
@@ -18,6 +22,17 @@ from pulserec.api.services import Services
 from pulserec.config import ServerSettings
 from pulserec.engine.startup import Runtime
 from pulserec.storage import Store
+
+
+def _closing(runtime: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: on shutdown, write the impressions still queued."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.experiments.close()
+
+    return lifespan
 
 
 def create_app(
@@ -36,6 +51,7 @@ def create_app(
         strict_content_type=False,
         docs_url=None,  # served by the web router from local assets (no CDN)
         redoc_url=None,
+        lifespan=_closing(runtime),
     )
     app.state.services = services
     install_error_handlers(app)
@@ -45,6 +61,7 @@ def create_app(
         ops_router(services),
         catalog_router(services),
         admin_router(services),
+        experiments_router(services),
         web_router(),
     )
     for router in routers:

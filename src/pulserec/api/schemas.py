@@ -62,6 +62,13 @@ def user_export_json(user: User, events: list[Event]) -> dict[str, Any]:
 
 
 def event_json(event: Event) -> dict[str, Any]:
+    out = _event_fields(event)
+    if event.impression_id is not None:
+        out["impression_id"] = event.impression_id
+    return out
+
+
+def _event_fields(event: Event) -> dict[str, Any]:
     return {
         "event_id": event.event_id,
         "user_id": event.user_id,

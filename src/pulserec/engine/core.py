@@ -148,6 +148,10 @@ class Engine:
         """The object whose ``catch_up()`` and ``apply()`` bring the log onto the state."""
         self._updater = updater
 
+    @property
+    def updater(self) -> Any:
+        return self._updater
+
     def catch_up(self) -> None:
         """Bring the state up to the log's high-water mark before answering: one shared
         memory read when it is current (one ``GET`` on a bus). A store that cannot be reached
@@ -237,10 +241,12 @@ class Engine:
         explain: bool = False,
         diversity: float = 0.0,
         mask: Bools | None = None,
+        models: tuple[str, ...] | None = None,
     ) -> RankedList:
         """Top ``k`` (after ``offset``) for a user; unknown users get trending or their tastes.
         ``mask`` restricts the answer further (True: may be served); such answers are not
-        cached."""
+        cached. ``models``: the bundle's models to ask instead of the configured ones (an
+        experiment's variant; the configured ones while the bundle lacks them)."""
         self.catch_up()
         if mask is not None:
             context = self.state.context(user_id, exclude_seen)
@@ -255,15 +261,18 @@ class Engine:
                 diversity,
                 mask=mask,
                 user=context.user,
+                models=models,
             )
             return self.rank(request)
         user = self.state.users.get(user_id) if user_id is not None else None
-        key = (user, user_id, k, offset, exclude_seen, category, explain, diversity)
+        key = (user, user_id, k, offset, exclude_seen, category, explain, diversity, models)
         stamp = self._stamp(user)
         cached = self.answers.get(key, stamp)
         if cached is not None:
             return cached
-        answer = self._recommend(user, k, offset, exclude_seen, category, explain, diversity)
+        answer = self._recommend(
+            user, k, offset, exclude_seen, category, explain, diversity, models
+        )
         self.answers.put(key, stamp, answer)
         return answer
 
@@ -285,22 +294,40 @@ class Engine:
         category: str | None,
         explain: bool,
         diversity: float,
+        models: tuple[str, ...] | None = None,
     ) -> RankedList:
         states = self.state.user_states
         history = states.history(user) if user is not None else _EMPTY
         seen = states.seen(user) if user is not None and exclude_seen else _EMPTY
         preferences = states.preferences(user) if user is not None else None
         request = Request(
-            history, seen, preferences, k, offset, category, explain, diversity, user=user
+            history,
+            seen,
+            preferences,
+            k,
+            offset,
+            category,
+            explain,
+            diversity,
+            user=user,
+            models=models,
         )
         return self.rank(request)
 
-    def session(self, item_ids: Sequence[str], k: int = 10) -> RankedList:
-        """An anonymous visitor's list from the items they just engaged with (most recent last)."""
+    def session(
+        self,
+        item_ids: Sequence[str],
+        k: int = 10,
+        models: tuple[str, ...] | None = None,
+        diversity: float = 0.0,
+    ) -> RankedList:
+        """An anonymous visitor's list from the items they just engaged with (most recent
+        last); ``models`` and ``diversity`` as an experiment's variant sets them."""
         self.catch_up()
         history = self.state.items.lookup(list(item_ids))
         history = history[history >= 0]
-        return self.rank(Request(history, history, None, k))
+        request = Request(history, history, None, k, diversity=diversity, models=models)
+        return self.rank(request)
 
     def search(
         self,
@@ -391,14 +418,23 @@ class Engine:
             owner=request.user if request.user is not None else -1,
         )
         lists, names = [], []
-        for name, model in bundle.models.items():
-            found = model.retrieve(query, pool)
+        for name in self._serving(bundle, request.models):
+            found = bundle.models[name].retrieve(query, pool)
             live = bundle.live_index(found.items)
             lists.append(keep_allowed(live[live >= 0], found.scores[live >= 0], allowed))
             names.append(name)
         items, scores = rrf(lists)
         label = names[0] if len(names) == 1 else "+".join(names)
         return items, scores.astype(np.float32), [label] * len(items)
+
+    def _serving(self, bundle: ModelBundle, asked: tuple[str, ...] | None) -> list[str]:
+        """The bundle's models that answer: those asked (an experiment's variant), else the
+        configured ones, else (a bundle trained under another configuration) all of them."""
+        for names in (asked or (), self.config.models):
+            chosen = [n for n in names if n in bundle.models]
+            if chosen:
+                return chosen
+        return list(bundle.models)
 
     def _with_fresh(
         self,

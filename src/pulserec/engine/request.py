@@ -23,3 +23,4 @@ class Request:
     query: str | None = None
     mask: npt.NDArray[np.bool_] | None = None  # extra filter (True: may be served)
     user: int | None = None  # whose stored history this is (None: an anonymous session)
+    models: tuple[str, ...] | None = None  # the bundle's models to ask (None: the configured)

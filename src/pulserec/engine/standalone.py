@@ -29,6 +29,7 @@ from pulserec.engine.training import (
     training_meta,
     try_lock,
 )
+from pulserec.experiments.service import running_models
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
@@ -78,7 +79,7 @@ def _train(
         raise ValueError("no events stored yet: import some first")
     data = Interactions.concat(parts)
     skipped: dict[str, str] = {}
-    fitted = fit_models(config, data, vectors, skipped, parallel)
+    fitted = fit_models(config, data, vectors, skipped, parallel, running_models(store))
     if not fitted:
         reasons = "; ".join(f"{name}: {why}" for name, why in skipped.items())
         raise ValueError(f"no model could be trained ({reasons or 'none configured'})")

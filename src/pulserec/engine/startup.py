@@ -24,11 +24,12 @@ from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
 from pulserec.engine.training import Trainer
 from pulserec.engine.updates import OnlineUpdater
+from pulserec.experiments.service import Experiments
 from pulserec.feedback import Signal
 from pulserec.ingest import Ingestor
 from pulserec.interactions import Interactions
 from pulserec.storage import Store
-from pulserec.storage.changelog import Cut
+from pulserec.storage.changelog import EXPERIMENT, Cut
 
 if TYPE_CHECKING:
     from pulserec.engine.watcher import BundleWatcher
@@ -48,6 +49,14 @@ class Runtime:
         self.ingestor = ingestor
         self.trainer = trainer
         self.watcher: BundleWatcher | None = None
+        self.experiments = Experiments(engine.store)
+        if isinstance(engine.updater, OnlineUpdater):  # definitions follow the change log
+            engine.updater.listen(EXPERIMENT, self.experiments.on_entry)
+
+    def close(self) -> None:
+        """Stop the background work that holds data (queued impressions are written)."""
+        self.trainer.stop()
+        self.experiments.close()
 
 
 def start_runtime(

@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -25,6 +25,7 @@ from pulserec.artifacts import ArtifactStore
 from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
+from pulserec.experiments.service import running_models
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
@@ -175,7 +176,8 @@ class Trainer:
     def _fit(
         self, data: Interactions, vectors: ItemVectors | None, skipped: dict[str, str]
     ) -> dict[str, Any]:
-        return fit_models(self.engine.config, data, vectors, skipped)
+        extra = running_models(self.engine.store)
+        return fit_models(self.engine.config, data, vectors, skipped, extra=extra)
 
     def _train(self) -> ModelBundle:
         engine = self.engine
@@ -246,14 +248,16 @@ def fit_models(
     vectors: ItemVectors | None,
     skipped: dict[str, str],
     parallel: Parallel | None = None,
+    extra: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Fit every configured model on ``data``: ``{name: (model, name, params, seconds)}``;
-    a model that cannot be fitted is named in ``skipped`` with the reason. With ``parallel``
-    (e.g. Ray tasks) independent fits run through it: the models, and a hybrid's sources."""
+    """Fit every configured model on ``data``, and the ``extra`` ones (what running
+    experiments name): ``{name: (model, name, params, seconds)}``; a model that cannot be
+    fitted is named in ``skipped`` with the reason. With ``parallel`` (e.g. Ray tasks)
+    independent fits run through it: the models, and a hybrid's sources."""
     if parallel is not None:
-        return _fit_in_parallel(config, data, vectors, skipped, parallel)
+        return _fit_in_parallel(config, data, vectors, skipped, parallel, extra)
     fitted: dict[str, Any] = {}
-    for name, params in _configured(config, vectors, skipped).items():
+    for name, params in _configured(config, vectors, skipped, extra).items():
         started = time.perf_counter()
         model = registry.make(name, vectors=vectors, **params).fit(data)
         fitted[name] = (model, name, params, time.perf_counter() - started)
@@ -262,12 +266,15 @@ def fit_models(
 
 
 def _configured(
-    config: EngineConfig, vectors: ItemVectors | None, skipped: dict[str, str]
+    config: EngineConfig,
+    vectors: ItemVectors | None,
+    skipped: dict[str, str],
+    extra: Iterable[str] = (),
 ) -> dict[str, dict[str, Any]]:
-    """The configured models that can be fitted now, with their parameters; the others are
-    named in ``skipped`` with the reason."""
+    """The configured models (then the ``extra`` ones) that can be fitted now, with their
+    parameters; the others are named in ``skipped`` with the reason."""
     out: dict[str, dict[str, Any]] = {}
-    for name in config.models:
+    for name in dict.fromkeys((*config.models, *sorted(extra))):
         spec = registry.MODELS.get(name)
         if spec is None:
             raise ValueError(f"unknown model {name!r} in the engine's configuration")
@@ -285,12 +292,13 @@ def _fit_in_parallel(
     vectors: ItemVectors | None,
     skipped: dict[str, str],
     parallel: Parallel,
+    extra: Iterable[str] = (),
 ) -> dict[str, Any]:
     from pulserec.ranking.learned import HybridRanker
 
     made = {
         name: (registry.make(name, vectors=vectors, **params), params)
-        for name, params in _configured(config, vectors, skipped).items()
+        for name, params in _configured(config, vectors, skipped, extra).items()
     }
     started = time.perf_counter()
     fitted: dict[str, Any] = {}

@@ -12,6 +12,7 @@ re-encodes what another already did.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,16 @@ from pulserec.engine.online_state import OnlineState
 from pulserec.feedback import Signal
 from pulserec.ingest import Change
 from pulserec.interactions import TYPE_CODES
-from pulserec.storage.changelog import DELETE_ITEM, DELETE_USER, EVENTS, ITEMS, USERS, LogEntry
+from pulserec.storage.changelog import (
+    DELETE_ITEM,
+    DELETE_USER,
+    EVENTS,
+    EXPERIMENT,
+    IMPRESSIONS,
+    ITEMS,
+    USERS,
+    LogEntry,
+)
 from pulserec.types import Event, Item, User
 
 logger = logging.getLogger(__name__)
@@ -39,7 +49,16 @@ class OnlineUpdater:
         self.engine = engine
         self.state: OnlineState = engine.state
         self.events_applied = 0
+        # kinds the online state does not hold, applied by whoever listens (experiments)
+        self.listeners: dict[str, list[Callable[[LogEntry], None]]] = {
+            EXPERIMENT: [],
+            IMPRESSIONS: [],
+        }
         engine.attach_updater(self)
+
+    def listen(self, kind: str, listener: Callable[[LogEntry], None]) -> None:
+        """Call ``listener`` with every entry of ``kind`` as it is applied."""
+        self.listeners[kind].append(listener)
 
     def prepare(self, change: Change) -> dict[str, Any]:
         """Encode the text of changed items and users (outside every lock)."""
@@ -92,6 +111,9 @@ class OnlineUpdater:
             self.delete_item(str(payload["id"]))
         elif entry.kind == DELETE_USER:
             self.delete_user(str(payload["id"]))
+        elif entry.kind in self.listeners:
+            for listener in self.listeners[entry.kind]:
+                listener(entry)
         else:
             logger.warning("skipping log entry %d of unknown kind %r", entry.seq, entry.kind)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy import stats as sps
+from scipy.optimize import brentq
 from statsmodels.stats.power import NormalIndPower
 
 Floats = npt.NDArray[np.float64]
@@ -179,3 +180,37 @@ def sign_test(wins_first: int, wins_second: int) -> float:
     if total == 0:
         return 1.0
     return float(sps.binomtest(wins_second, total, 0.5).pvalue)
+
+
+def pocock_boundary(looks: int, alpha: float = 0.05) -> float:
+    """The constant |z| boundary of a group-sequential test with ``looks`` equally spaced
+    looks (Pocock, 1977): P(|Z_k| >= c at some look) = ``alpha`` under no effect, where the
+    looks' statistics are correlated as sqrt(t_i / t_j). One look: the usual two-sided z."""
+    if looks < 1:
+        raise ValueError("at least one look")
+    if looks == 1:
+        return _z(1 - alpha)
+    fractions = np.arange(1, looks + 1, dtype=np.float64) / looks
+    correlation = np.sqrt(
+        np.minimum.outer(fractions, fractions) / np.maximum.outer(fractions, fractions)
+    )
+    law = sps.multivariate_normal(mean=np.zeros(looks), cov=correlation)
+
+    def excess(c: float) -> float:
+        inside = float(law.cdf(np.full(looks, c), lower_limit=np.full(looks, -c)))
+        return (1 - inside) - alpha
+
+    return float(brentq(excess, _z(1 - alpha), 5.0, xtol=1e-4))
+
+
+def confidence_sequence(
+    estimate: float, se: float, tau: float, alpha: float = 0.05
+) -> tuple[float, float]:
+    """The always-valid interval that matches :class:`SequentialTest` at ``alpha``: the
+    estimates whose mixture likelihood ratio stays below 1 / alpha."""
+    variance, tau2 = se * se, tau * tau
+    half = math.sqrt(
+        2 * variance * (variance + tau2) / tau2
+        * (math.log(1 / alpha) + 0.5 * math.log((variance + tau2) / variance))
+    )  # fmt: skip
+    return estimate - half, estimate + half

@@ -5,7 +5,8 @@ Semantics every backend keeps (checked by ``tests/contracts/test_store_contract.
 - ``append_events`` is atomic: all of a batch or nothing;
 - an ``event_id`` already stored, or repeated inside the batch, is a duplicate: counted, not stored;
 - an event's unknown user is created, its unknown item becomes a placeholder item;
-- deleting a user removes their events; deleting an item keeps the events that name it;
+- deleting a user removes their events and impressions; deleting an item keeps the events that
+  name it;
 - ``user_events`` is newest first (by timestamp, then arrival); ``all_user_events`` is every
   event of a user in arrival order (the export of ``GET /v1/users/{id}/export``);
 - ``search_users`` finds ids containing a text, ASCII letters case-insensitive, in listing order.
@@ -13,7 +14,7 @@ Semantics every backend keeps (checked by ``tests/contracts/test_store_contract.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,9 +22,12 @@ import numpy as np
 import numpy.typing as npt
 
 from pulserec.storage.changelog import CommitHook, Cut, LogEntry
-from pulserec.types import Event, Item, User
+from pulserec.types import Event, ExperimentRecord, Impression, Item, User
 
 Floats = npt.NDArray[np.float32]
+# what the experiment service decides inside the store's write transaction: the record to
+# store, given every stored experiment (it raises to refuse, e.g. an overlap)
+Admit = Callable[[list[ExperimentRecord]], ExperimentRecord]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,30 @@ class Store(Protocol):
     def item_vectors(self, ids: Sequence[str]) -> dict[str, Floats]: ...
     def put_item_vectors(self, ids: Sequence[str], vectors: Floats) -> None: ...
     def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]: ...
+
+    # experiments (pulserec.experiments): definitions and the impressions they served
+    def experiments(self) -> list[ExperimentRecord]:
+        """Every stored experiment, running or stopped, in creation order."""
+        ...
+
+    def create_experiment(self, record: ExperimentRecord, admit: Admit) -> ExperimentRecord | None:
+        """Store ``admit(stored)`` and log it, unless an experiment with the id exists (None)."""
+        ...
+
+    def stop_experiment(self, experiment_id: str, at: float) -> ExperimentRecord | None:
+        """Stop a running experiment (logged); a stopped one is returned as it is; None:
+        unknown."""
+        ...
+
+    def append_impressions(self, impressions: Sequence[Impression]) -> None:
+        """Keep a batch of impressions (an id already stored is skipped), logged as one entry."""
+        ...
+
+    def impressions(self, experiment_id: str) -> list[Impression]: ...
+    def experiment_events(self, experiment_id: str, since: float) -> list[Event]:
+        """Every event at or after ``since`` of the users the experiment showed lists to, in
+        arrival order (what attribution and the pre-period covariate read)."""
+        ...
 
     def after_commit(self, hook: CommitHook) -> None:
         """Call ``hook`` with the log entries of every write, after it commits (events

@@ -24,7 +24,8 @@ from pulserec.types import Event
 
 ITEMS, USERS, EVENTS = "items", "users", "events"
 DELETE_ITEM, DELETE_USER = "delete_item", "delete_user"
-KINDS = (ITEMS, USERS, EVENTS, DELETE_ITEM, DELETE_USER)
+EXPERIMENT, IMPRESSIONS = "experiment", "impressions"
+KINDS = (ITEMS, USERS, EVENTS, DELETE_ITEM, DELETE_USER, EXPERIMENT, IMPRESSIONS)
 _WORD = struct.Struct("<q")
 
 
@@ -32,9 +33,10 @@ _WORD = struct.Struct("<q")
 class LogEntry:
     """One accepted write: ``items``/``users`` ``{"ids": [...]}``; ``events``
     ``{"first": seq, "last": seq}`` (event sequence numbers, inclusive; empty when every
-    event was a duplicate); ``delete_item``/``delete_user`` ``{"id": ...}``. ``events``: the
-    stored events of an ``events`` entry when the entry travels with them (the writer's own
-    entries and the bus's); empty: read them from the store."""
+    event was a duplicate); ``delete_item``/``delete_user`` ``{"id": ...}``; ``experiment``
+    ``{"id": ...}`` (created or stopped); ``impressions`` ``{"count": n}`` (a flushed batch).
+    ``events``: the stored events of an ``events`` entry when the entry travels with them (the
+    writer's own entries and the bus's); empty: read them from the store."""
 
     seq: int
     kind: str

@@ -11,6 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pulserec.storage.base import (
+    Admit,
     AppendResult,
     StoreCounts,
     ascii_lower,
@@ -21,13 +22,15 @@ from pulserec.storage.changelog import (
     DELETE_ITEM,
     DELETE_USER,
     EVENTS,
+    EXPERIMENT,
+    IMPRESSIONS,
     ITEMS,
     USERS,
     CommitHook,
     Cut,
     LogEntry,
 )
-from pulserec.types import Event, Item, User
+from pulserec.types import Event, ExperimentRecord, Impression, Item, User
 
 Floats = npt.NDArray[np.float32]
 
@@ -47,6 +50,8 @@ class MemoryStore:
         self._item_vectors: dict[str, Floats] = {}
         self._user_vectors: dict[str, Floats] = {}
         self._hooks: list[CommitHook] = []
+        self._experiments: dict[str, ExperimentRecord] = {}
+        self._impressions: dict[str, Impression] = {}
 
     def _append_log(
         self, kind: str, payload: dict[str, Any], events: tuple[Event, ...] = ()
@@ -110,6 +115,7 @@ class MemoryStore:
             if self._users.pop(user_id, None) is None:
                 return False
             self._user_vectors.pop(user_id, None)
+            self._impressions = {k: i for k, i in self._impressions.items() if i.user_id != user_id}
             self._append_log(DELETE_USER, {"id": user_id})
             for position in self._by_user.pop(user_id, []):
                 event = self._events[position]
@@ -208,6 +214,50 @@ class MemoryStore:
 
     def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
         return {u: self._user_vectors[u] for u in ids if u in self._user_vectors}
+
+    def experiments(self) -> list[ExperimentRecord]:
+        with self._lock:
+            return list(self._experiments.values())
+
+    def create_experiment(self, record: ExperimentRecord, admit: Admit) -> ExperimentRecord | None:
+        with self._lock:
+            if record.id in self._experiments:
+                return None
+            stored = admit(list(self._experiments.values()))
+            self._experiments[stored.id] = stored
+            self._append_log(EXPERIMENT, {"id": stored.id})
+            return stored
+
+    def stop_experiment(self, experiment_id: str, at: float) -> ExperimentRecord | None:
+        with self._lock:
+            record = self._experiments.get(experiment_id)
+            if record is None or record.stopped_at is not None:
+                return record
+            stopped = ExperimentRecord(record.id, record.definition, record.started_at, at)
+            self._experiments[experiment_id] = stopped
+            self._append_log(EXPERIMENT, {"id": experiment_id})
+            return stopped
+
+    def append_impressions(self, impressions: Sequence[Impression]) -> None:
+        with self._lock:
+            fresh = [i for i in impressions if i.id not in self._impressions]
+            for impression in fresh:
+                self._impressions[impression.id] = impression
+            if fresh:
+                self._append_log(IMPRESSIONS, {"count": len(fresh)})
+
+    def impressions(self, experiment_id: str) -> list[Impression]:
+        with self._lock:
+            return [i for i in self._impressions.values() if i.experiment == experiment_id]
+
+    def experiment_events(self, experiment_id: str, since: float) -> list[Event]:
+        with self._lock:
+            users = {i.user_id for i in self._impressions.values() if i.experiment == experiment_id}
+            return [
+                e
+                for e in self._events
+                if e is not None and e.user_id in users and e.timestamp >= since
+            ]
 
     def counts(self) -> StoreCounts:
         return StoreCounts(len(self._items), len(self._users), self._live_events)

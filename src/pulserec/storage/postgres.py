@@ -30,6 +30,7 @@ import psycopg
 from pulserec.storage import postgres_schema as sql
 from pulserec.storage import rows as convert
 from pulserec.storage.base import (
+    Admit,
     AppendResult,
     StoreCounts,
     StoreUnavailable,
@@ -41,6 +42,8 @@ from pulserec.storage.changelog import (
     DELETE_ITEM,
     DELETE_USER,
     EVENTS,
+    EXPERIMENT,
+    IMPRESSIONS,
     ITEMS,
     USERS,
     CommitHook,
@@ -48,7 +51,7 @@ from pulserec.storage.changelog import (
     LogEntry,
 )
 from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
-from pulserec.types import Event, Item, User
+from pulserec.types import Event, ExperimentRecord, Impression, Item, User
 
 Floats = npt.NDArray[np.float32]
 T = TypeVar("T")
@@ -268,6 +271,7 @@ class PostgresStore:
             deleted = cursor.rowcount > 0
             cursor.execute("DELETE FROM events WHERE user_id = %s", (user_id,))
             cursor.execute("DELETE FROM user_vectors WHERE id = %s", (user_id,))
+            cursor.execute("DELETE FROM impressions WHERE user_id = %s", (user_id,))
             if deleted:
                 self._log(write, DELETE_USER, {"id": user_id})
         return deleted
@@ -412,6 +416,49 @@ class PostgresStore:
         )
         return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
 
+    # -- experiments ----------------------------------------------------------------------------
+    def experiments(self) -> list[ExperimentRecord]:
+        return [convert.experiment_from_row(r) for r in self._rows(sql.EXPERIMENTS)]
+
+    def create_experiment(self, record: ExperimentRecord, admit: Admit) -> ExperimentRecord | None:
+        with self._transaction() as write:
+            rows = write.cursor.execute(sql.EXPERIMENTS).fetchall()
+            stored = [convert.experiment_from_row(r) for r in rows]
+            if any(e.id == record.id for e in stored):
+                return None
+            admitted = admit(stored)
+            write.cursor.execute(sql.INSERT_EXPERIMENT, convert.experiment_row(admitted))
+            self._log(write, EXPERIMENT, {"id": admitted.id})
+        return admitted
+
+    def stop_experiment(self, experiment_id: str, at: float) -> ExperimentRecord | None:
+        with self._transaction() as write:
+            write.cursor.execute(sql.STOP_EXPERIMENT, (at, experiment_id))
+            if write.cursor.rowcount:
+                self._log(write, EXPERIMENT, {"id": experiment_id})
+            row = write.cursor.execute(sql.EXPERIMENT, (experiment_id,)).fetchone()
+        return convert.experiment_from_row(row) if row else None
+
+    def append_impressions(self, impressions: Sequence[Impression]) -> None:
+        if not impressions:
+            return
+        columns = list(zip(*(convert.impression_row(i) for i in impressions), strict=True))
+        names = ("id", "experiment", "variant", "user_id", "timestamp", "items", "teams", "took_ms")
+        with self._transaction() as write:
+            write.cursor.execute(
+                sql.INSERT_IMPRESSIONS, dict(zip(names, map(list, columns), strict=True))
+            )
+            if write.cursor.rowcount:
+                self._log(write, IMPRESSIONS, {"count": write.cursor.rowcount})
+
+    def impressions(self, experiment_id: str) -> list[Impression]:
+        rows = self._rows(sql.IMPRESSIONS_OF, (experiment_id,))
+        return [convert.impression_from_row(r) for r in rows]
+
+    def experiment_events(self, experiment_id: str, since: float) -> list[Event]:
+        rows = self._rows(sql.EXPERIMENT_EVENTS, (experiment_id, since))
+        return [convert.event_from_row(r) for r in rows]
+
     def counts(self) -> StoreCounts:
         row = self._one(
             "SELECT (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM users),"
@@ -437,7 +484,17 @@ class _EventRows:
 
     def params(self) -> dict[str, Any]:
         columns = list(zip(*self.events, strict=True))
-        names = ("seq", "event_id", "user_id", "item_id", "type", "value", "timestamp", "query")
+        names = (
+            "seq",
+            "event_id",
+            "user_id",
+            "item_id",
+            "type",
+            "value",
+            "timestamp",
+            "query",
+            "impression_id",
+        )
         return {
             "users": self.users,
             "placeholder_ids": [i for i, _ in self.placeholders],

@@ -9,9 +9,15 @@ a ``BIGSERIAL`` can pass a row whose transaction commits late).
 
 from __future__ import annotations
 
-from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
+from pulserec.storage.rows import (
+    EVENT_COLUMNS,
+    EXPERIMENT_COLUMNS,
+    IMPRESSION_COLUMNS,
+    ITEM_COLUMNS,
+    USER_COLUMNS,
+)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: events.impression_id, experiments, impressions
 SCHEMA_LOCK = 7_364_512  # pg_advisory_xact_lock key: one process creates the schema at a time
 
 SCHEMA = f"""
@@ -50,6 +56,7 @@ CREATE TABLE IF NOT EXISTS events (
     timestamp DOUBLE PRECISION NOT NULL,
     query TEXT
 );
+ALTER TABLE events ADD COLUMN IF NOT EXISTS impression_id TEXT;
 CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id, timestamp, seq);
 CREATE TABLE IF NOT EXISTS changes (
     seq BIGINT PRIMARY KEY,
@@ -58,6 +65,26 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 CREATE TABLE IF NOT EXISTS item_vectors (id TEXT PRIMARY KEY, vector BYTEA NOT NULL);
 CREATE TABLE IF NOT EXISTS user_vectors (id TEXT PRIMARY KEY, vector BYTEA NOT NULL);
+CREATE TABLE IF NOT EXISTS experiments (
+    seq BIGSERIAL PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    definition TEXT NOT NULL,
+    started_at DOUBLE PRECISION NOT NULL,
+    stopped_at DOUBLE PRECISION
+);
+CREATE TABLE IF NOT EXISTS impressions (
+    seq BIGSERIAL PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    experiment TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    timestamp DOUBLE PRECISION NOT NULL,
+    items TEXT NOT NULL,
+    teams TEXT NOT NULL,
+    took_ms DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS impressions_by_experiment ON impressions (experiment, seq);
+CREATE INDEX IF NOT EXISTS impressions_by_user ON impressions (user_id);
 """
 
 LOCK_HEADS = "SELECT log_seq, event_seq FROM heads FOR UPDATE"
@@ -80,7 +107,7 @@ WITH new_users AS (
 INSERT INTO events (seq, {EVENT_COLUMNS})
 SELECT * FROM unnest(%(seq)s::bigint[], %(event_id)s::text[], %(user_id)s::text[],
     %(item_id)s::text[], %(type)s::text[], %(value)s::float8[], %(timestamp)s::float8[],
-    %(query)s::text[])
+    %(query)s::text[], %(impression_id)s::text[])
 """
 LOG_AND_HEADS = """
 WITH logged AS (
@@ -105,3 +132,22 @@ ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes, preferences = e
 """
 # ids matched with ASCII letters folded only, as the other stores do (lower() folds Unicode)
 ASCII_FOLDED_ID = "translate(id, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+
+INSERT_EXPERIMENT = f"INSERT INTO experiments ({EXPERIMENT_COLUMNS}) VALUES (%s, %s, %s, %s)"
+EXPERIMENTS = f"SELECT {EXPERIMENT_COLUMNS} FROM experiments ORDER BY seq"
+STOP_EXPERIMENT = "UPDATE experiments SET stopped_at = %s WHERE id = %s AND stopped_at IS NULL"
+INSERT_IMPRESSIONS = f"""
+INSERT INTO impressions ({IMPRESSION_COLUMNS})
+SELECT * FROM unnest(%(id)s::text[], %(experiment)s::text[], %(variant)s::text[],
+    %(user_id)s::text[], %(timestamp)s::float8[], %(items)s::text[], %(teams)s::text[],
+    %(took_ms)s::float8[])
+ON CONFLICT (id) DO NOTHING
+"""
+IMPRESSIONS_OF = f"SELECT {IMPRESSION_COLUMNS} FROM impressions WHERE experiment = %s ORDER BY seq"
+EXPERIMENT_EVENTS = f"""
+SELECT {EVENT_COLUMNS} FROM events
+WHERE user_id IN (SELECT DISTINCT user_id FROM impressions WHERE experiment = %s)
+  AND timestamp >= %s
+ORDER BY seq
+"""
+EXPERIMENT = f"SELECT {EXPERIMENT_COLUMNS} FROM experiments WHERE id = %s"

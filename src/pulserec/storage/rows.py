@@ -8,13 +8,15 @@ from typing import Any
 import numpy as np
 import orjson
 
-from pulserec.types import Event, EventType, Item, User
+from pulserec.types import Event, EventType, ExperimentRecord, Impression, Item, User
 
 ITEM_COLUMNS = (
     "id, title, description, tags, categories, attributes, hidden, placeholder, timestamp"
 )
 USER_COLUMNS = "id, attributes, preferences"
-EVENT_COLUMNS = "event_id, user_id, item_id, type, value, timestamp, query"
+EVENT_COLUMNS = "event_id, user_id, item_id, type, value, timestamp, query, impression_id"
+IMPRESSION_COLUMNS = "id, experiment, variant, user_id, timestamp, items, teams, took_ms"
+EXPERIMENT_COLUMNS = "id, definition, started_at, stopped_at"
 
 
 def _json(value: Any) -> str:
@@ -66,6 +68,7 @@ def event_row(event: Event) -> tuple[Any, ...]:
         event.value,
         event.timestamp,
         event.query,
+        event.impression_id,
     )
 
 
@@ -78,7 +81,42 @@ def event_from_row(row: tuple[Any, ...]) -> Event:
         value=row[4],
         timestamp=row[5],
         query=row[6],
+        impression_id=row[7] if len(row) > 7 else None,  # bus entries of older writers
     )
+
+
+def impression_row(impression: Impression) -> tuple[Any, ...]:
+    return (
+        impression.id,
+        impression.experiment,
+        impression.variant,
+        impression.user_id,
+        impression.timestamp,
+        _json(list(impression.items)),
+        _json(list(impression.teams)),
+        impression.took_ms,
+    )
+
+
+def impression_from_row(row: tuple[Any, ...]) -> Impression:
+    return Impression(
+        id=row[0],
+        experiment=row[1],
+        variant=row[2],
+        user_id=row[3],
+        timestamp=row[4],
+        items=tuple(orjson.loads(row[5])),
+        teams=tuple(orjson.loads(row[6])),
+        took_ms=row[7],
+    )
+
+
+def experiment_row(record: ExperimentRecord) -> tuple[Any, ...]:
+    return (record.id, _json(record.definition), record.started_at, record.stopped_at)
+
+
+def experiment_from_row(row: tuple[Any, ...]) -> ExperimentRecord:
+    return ExperimentRecord(row[0], orjson.loads(row[1]), row[2], row[3])
 
 
 def vector_rows(ids: list[str], vectors: list[Any]) -> tuple[list[tuple[str, bytes]], list[str]]:

@@ -27,6 +27,7 @@ import orjson
 from pulserec.storage import rows as convert
 from pulserec.storage import sqlite_schema as sql
 from pulserec.storage.base import (
+    Admit,
     AppendResult,
     StoreCounts,
     ascii_lower,
@@ -37,6 +38,8 @@ from pulserec.storage.changelog import (
     DELETE_ITEM,
     DELETE_USER,
     EVENTS,
+    EXPERIMENT,
+    IMPRESSIONS,
     ITEMS,
     USERS,
     CommitHook,
@@ -45,7 +48,7 @@ from pulserec.storage.changelog import (
     LogEntry,
 )
 from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
-from pulserec.types import Event, Item, User
+from pulserec.types import Event, ExperimentRecord, Impression, Item, User
 
 _PARAMS_PER_QUERY = 900
 Floats = npt.NDArray[np.float32]
@@ -71,8 +74,11 @@ class SqliteStore:
         self._process_lock = self.path.with_name(self.path.name + ".lock").open("a")
         with self._write_lock:
             self._writer.executescript(sql.SCHEMA)
+            columns = {r[1] for r in self._writer.execute("PRAGMA table_info(events)")}
+            if "impression_id" not in columns:  # a version-1 file
+                self._writer.execute(sql.ADD_IMPRESSION_ID)
             self._writer.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)",
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                 (str(sql.SCHEMA_VERSION),),
             )
 
@@ -209,6 +215,7 @@ class SqliteStore:
             deleted = conn.execute("DELETE FROM users WHERE id = ?", (user_id,)).rowcount > 0
             conn.execute("DELETE FROM events WHERE user_id = ?", (user_id,))
             conn.execute("DELETE FROM user_vectors WHERE id = ?", (user_id,))
+            conn.execute("DELETE FROM impressions WHERE user_id = ?", (user_id,))
             if deleted:
                 self._log(conn, DELETE_USER, {"id": user_id})
         return deleted
@@ -347,6 +354,46 @@ class SqliteStore:
 
     def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
         return _read_vectors(self._reader(), "user_vectors", ids)
+
+    def experiments(self) -> list[ExperimentRecord]:
+        rows = self._reader().execute(sql.EXPERIMENTS).fetchall()
+        return [convert.experiment_from_row(r) for r in rows]
+
+    def create_experiment(self, record: ExperimentRecord, admit: Admit) -> ExperimentRecord | None:
+        with self._transaction() as conn:
+            stored = [convert.experiment_from_row(r) for r in conn.execute(sql.EXPERIMENTS)]
+            if any(e.id == record.id for e in stored):
+                return None
+            admitted = admit(stored)
+            conn.execute(sql.INSERT_EXPERIMENT, convert.experiment_row(admitted))
+            self._log(conn, EXPERIMENT, {"id": admitted.id})
+        return admitted
+
+    def stop_experiment(self, experiment_id: str, at: float) -> ExperimentRecord | None:
+        with self._transaction() as conn:
+            if conn.execute(sql.STOP_EXPERIMENT, (at, experiment_id)).rowcount:
+                self._log(conn, EXPERIMENT, {"id": experiment_id})
+            row = conn.execute(sql.EXPERIMENT, (experiment_id,)).fetchone()
+        return convert.experiment_from_row(row) if row else None
+
+    def append_impressions(self, impressions: Sequence[Impression]) -> None:
+        if not impressions:
+            return
+        with self._transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                sql.INSERT_IMPRESSION, [convert.impression_row(i) for i in impressions]
+            )
+            if conn.total_changes > before:
+                self._log(conn, IMPRESSIONS, {"count": conn.total_changes - before})
+
+    def impressions(self, experiment_id: str) -> list[Impression]:
+        rows = self._reader().execute(sql.IMPRESSIONS_OF, (experiment_id,)).fetchall()
+        return [convert.impression_from_row(r) for r in rows]
+
+    def experiment_events(self, experiment_id: str, since: float) -> list[Event]:
+        rows = self._reader().execute(sql.EXPERIMENT_EVENTS, (experiment_id, since)).fetchall()
+        return [convert.event_from_row(r) for r in rows]
 
     def counts(self) -> StoreCounts:
         conn = self._reader()

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pulserec.api.errors import ApiError
+from pulserec.api.experiment_answers import answer_in_experiment
 from pulserec.api.filters import category_filter
 from pulserec.api.item_fields import INCLUDE_DESCRIPTION, wants_item, with_items
 from pulserec.api.query_params import bool_param, documented, float_param, int_param, path_id
@@ -21,6 +22,7 @@ from pulserec.api.responses import json_response
 from pulserec.api.services import Services
 from pulserec.engine.core import DEFAULT_WINDOW, UnknownItem
 from pulserec.engine.results import RankedList
+from pulserec.experiments.definition import Variant
 from pulserec.llm.chat import ChatService
 from pulserec.schemas import ExternalId
 from pulserec.storage import Store
@@ -50,6 +52,9 @@ class SessionBody(BaseModel):
     items: list[ExternalId] = Field(max_length=1000)
     k: int = Field(default=10, ge=1, le=1000)
     include: list[str] = IncludeBody
+    session_id: ExternalId | None = Field(
+        default=None, description="The visitor's session key: assigns them to experiments"
+    )
 
 
 class ChatBody(BaseModel):
@@ -88,9 +93,25 @@ def _body(ranked: RankedList, started: float, store: Store | None, **extra: Any)
     }
 
 
+def _experiment_body(
+    results: list[dict[str, Any]],
+    version: str,
+    started: float,
+    store: Store | None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        **extra,
+        "items": with_items(results, store) if store is not None else results,
+        "model_version": version,
+        "took_ms": round((time.perf_counter() - started) * 1000, 3),
+    }
+
+
 def recs_router(services: Services) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["recommendations"])
     engine, store = services.runtime.engine, services.store
+    experiments = services.runtime.experiments
     chat_service = ChatService(engine)
 
     def item_store(request: Request, body: Sequence[str] = ()) -> Store | None:
@@ -102,16 +123,30 @@ def recs_router(services: Services) -> APIRouter:
         """Top-k for a user; unknown users get trending (or their stated tastes)."""
         started = time.perf_counter()
         params = request.query_params
-        ranked = engine.recommend(
-            path_id("user_id", user_id),
-            int_param(params, "k", 10, 1, 1000),
-            int_param(params, "offset", 0, 0, None),
-            bool_param(params, "exclude_seen", True),
-            category_filter(engine, params.get("category")),
-            bool_param(params, "explain", False),
-            float_param(params, "diversity", 0.0, 0.0, 1.0),
+        user = path_id("user_id", user_id)
+        k = int_param(params, "k", 10, 1, 1000)
+        offset = int_param(params, "offset", 0, 0, None)
+        exclude_seen = bool_param(params, "exclude_seen", True)
+        category = category_filter(engine, params.get("category"))
+        explain = bool_param(params, "explain", False)
+        diversity = float_param(params, "diversity", 0.0, 0.0, 1.0)
+        placed = experiments.assign(user)
+        if placed is None:
+            ranked = engine.recommend(user, k, offset, exclude_seen, category, explain, diversity)
+            return json_response(_body(ranked, started, item_store(request), user_id=user_id))
+
+        def answer(variant: Variant) -> RankedList:
+            chosen = variant.diversity if variant.diversity is not None else diversity
+            return engine.recommend(
+                user, k, offset, exclude_seen, category, explain, chosen, models=variant.models
+            )
+
+        results, version, tags = answer_in_experiment(experiments, placed, user, answer, started)
+        return json_response(
+            _experiment_body(
+                results, version, started, item_store(request), user_id=user_id, **tags
+            )
         )
-        return json_response(_body(ranked, started, item_store(request), user_id=user_id))
 
     @router.post("/recommend/batch", openapi_extra=documented(INCLUDE))
     async def batch(body: BatchBody, request: Request) -> Response:
@@ -146,7 +181,17 @@ def recs_router(services: Services) -> APIRouter:
         """Recommendations for an anonymous visitor from the items they just engaged with."""
         started = time.perf_counter()
         details = item_store(request, body.include)
-        return json_response(_body(engine.session(body.items, body.k), started, details))
+        placed = experiments.assign(body.session_id) if body.session_id else None
+        if placed is None or body.session_id is None:
+            return json_response(_body(engine.session(body.items, body.k), started, details))
+
+        def answer(variant: Variant) -> RankedList:
+            chosen = variant.diversity if variant.diversity is not None else 0.0
+            return engine.session(body.items, body.k, variant.models, chosen)
+
+        key = body.session_id
+        results, version, tags = answer_in_experiment(experiments, placed, key, answer, started)
+        return json_response(_experiment_body(results, version, started, details, **tags))
 
     @router.post("/chat", openapi_extra=documented(INCLUDE))
     async def chat(body: ChatBody, request: Request) -> Response:

@@ -1,0 +1,71 @@
+"""Which impression a click belongs to.
+
+A ``click``, ``cart``, ``purchase`` or ``like`` of an item is attributed to one impression of
+the same user that showed the item, at most ``WINDOW_S`` (24 h) before the event:
+- the impression the event names (``impression_id``), when it showed the item;
+- without an ``impression_id``, the user's most recent impression that showed the item.
+An event naming an impression that did not show the item, or another user's, is attributed to
+nothing. Events may be stamped up to ``SKEW_S`` before the impression (client clocks).
+An impression counts as clicked when at least one event is attributed to it; each item counts
+once per impression however often it is clicked.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Sequence
+
+from pulserec.types import Event, EventType, Impression
+
+WINDOW_S = 86_400.0
+SKEW_S = 60.0
+ATTRIBUTED = frozenset({EventType.CLICK, EventType.CART, EventType.PURCHASE, EventType.LIKE})
+
+
+def attribute(impressions: Sequence[Impression], events: Sequence[Event]) -> dict[str, set[str]]:
+    """The items clicked in each impression: ``{impression id: {item ids}}`` (clicked ones
+    only)."""
+    by_id = {i.id: i for i in impressions}
+    shown = {i.id: set(i.items) for i in impressions}
+    timeline: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for impression in impressions:
+        timeline[impression.user_id].append((impression.timestamp, impression.id))
+    for entries in timeline.values():
+        entries.sort()
+    clicked: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        if event.type not in ATTRIBUTED or event.item_id is None:
+            continue
+        target = _named(event, by_id, shown) if event.impression_id else None
+        if event.impression_id is None:
+            target = _latest(event, timeline.get(event.user_id, ()), shown)
+        if target is not None:
+            clicked[target].add(event.item_id)
+    return dict(clicked)
+
+
+def _in_window(event: Event, shown_at: float) -> bool:
+    return shown_at - SKEW_S <= event.timestamp <= shown_at + WINDOW_S
+
+
+def _named(event: Event, by_id: dict[str, Impression], shown: dict[str, set[str]]) -> str | None:
+    impression = by_id.get(event.impression_id or "")
+    if impression is None or impression.user_id != event.user_id:
+        return None
+    if event.item_id not in shown[impression.id] or not _in_window(event, impression.timestamp):
+        return None
+    return impression.id
+
+
+def _latest(
+    event: Event, timeline: Sequence[tuple[float, str]], shown: dict[str, set[str]]
+) -> str | None:
+    """The user's most recent impression before the event (within the window) showing it."""
+    end = bisect.bisect_right(timeline, (event.timestamp + SKEW_S, "\uffff"))
+    for at, impression_id in reversed(timeline[:end]):
+        if at < event.timestamp - WINDOW_S:
+            return None
+        if event.item_id in shown[impression_id]:
+            return impression_id
+    return None
