@@ -367,6 +367,7 @@ PASSTHROUGH_BENCHES = {
     "search": "Search quality: semantic vs BM25 vs semantic+personal on held-out queries.",
     "features": "What explanations, search and chat cost on the request path (in process).",
     "chat": "Accuracy of free-text requests turned into constraints (held-out requests).",
+    "experiments": "A/A false positives, A/B power, interleaving against A/B (simulated people).",
 }
 
 

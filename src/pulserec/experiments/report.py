@@ -25,7 +25,7 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportions_ztest
 
 from pulserec.experiments import stats
-from pulserec.experiments.attribution import attribute
+from pulserec.experiments.attribution import ATTRIBUTED, SKEW_S, attribute
 from pulserec.experiments.definition import INTERLEAVE, Experiment
 from pulserec.experiments.interleave import credit
 from pulserec.types import Event, EventType, Impression
@@ -57,7 +57,12 @@ def build(
     impressions: Sequence[Impression],
     events: Sequence[Event],
 ) -> dict[str, Any]:
-    """The report of ``experiment`` from its stored impressions and its users' events."""
+    """The report of ``experiment`` from its stored impressions and its users' events (those
+    before the start feed CUPED's covariate only)."""
+    before = [e for e in events if e.timestamp < experiment.started_at - SKEW_S]
+    events = [
+        e for e in events if e.timestamp >= experiment.started_at - SKEW_S and e.type in ATTRIBUTED
+    ]
     clicked = attribute(impressions, events)
     head: dict[str, Any] = {
         "id": experiment.id,
@@ -66,7 +71,7 @@ def build(
     }
     if experiment.mode == INTERLEAVE:
         return {**head, **_interleaved(experiment, impressions, clicked)}
-    return {**head, **_ab(experiment, impressions, events, clicked)}
+    return {**head, **_ab(experiment, impressions, events, before, clicked)}
 
 
 # -- A/B -----------------------------------------------------------------------------------
@@ -91,6 +96,7 @@ def _ab(
     experiment: Experiment,
     impressions: Sequence[Impression],
     events: Sequence[Event],
+    before: Sequence[Event],
     clicked: dict[str, set[str]],
 ) -> dict[str, Any]:
     names = [v.name for v in experiment.variants]
@@ -112,7 +118,7 @@ def _ab(
         "significant": bool(stopping.pop("significant")),
         "method": stopping.pop("method"),
         "stopping": stopping,
-        "cuped": _cuped(experiment, groups, events, names),
+        "cuped": _cuped(experiment, groups, before, names),
         "guardrails": _guardrails(impressions, names),
         "history": _history(experiment, impressions, events),
     }
