@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pulserec.storage import Store
-from pulserec.types import Event, EventType, Item, User
+from pulserec.types import Event, EventType, ExperimentRecord, Impression, Item, User
 
 
 def _event(
@@ -208,3 +208,56 @@ def test_concurrent_writers_get_gapless_ordered_entries(store: Store) -> None:
     ranges = [(e.payload["first"], e.payload["last"]) for e in entries]
     assert ranges == sorted(ranges) and all(a == b for a, b in ranges)
     assert [a for a, _ in ranges] == list(range(1, 81))
+
+
+# -- experiments: definitions and impressions --------------------------------------------------
+def test_experiments_are_created_once_stopped_once_and_logged(store: Store) -> None:
+    seen: list[list[ExperimentRecord]] = []
+    record = ExperimentRecord("e1", {"id": "e1", "variants": []}, 10.0)
+
+    def admit(stored: list[ExperimentRecord]) -> ExperimentRecord:
+        seen.append(stored)
+        return ExperimentRecord("e1", {**record.definition, "traffic_range": [0, 1]}, 10.0)
+
+    before = store.high_water()
+    created = store.create_experiment(record, admit)
+    assert created is not None and created.definition["traffic_range"] == [0, 1]
+    assert seen == [[]]
+    assert store.create_experiment(record, admit) is None  # the id exists: admit not asked
+    assert len(seen) == 1
+    assert [e.id for e in store.experiments()] == ["e1"]
+    stopped = store.stop_experiment("e1", 20.0)
+    assert stopped is not None and stopped.stopped_at == 20.0
+    again = store.stop_experiment("e1", 30.0)
+    assert again is not None and again.stopped_at == 20.0  # stopping twice changes nothing
+    assert store.stop_experiment("nope", 30.0) is None
+    kinds = [e.kind for e in store.entries(before)]
+    assert kinds == ["experiment", "experiment"]
+
+
+def test_an_admission_that_refuses_stores_nothing(store: Store) -> None:
+    def refuse(stored: list[ExperimentRecord]) -> ExperimentRecord:
+        raise ValueError("no traffic left")
+
+    with pytest.raises(ValueError, match="no traffic"):
+        store.create_experiment(ExperimentRecord("e", {}, 1.0), refuse)
+    assert store.experiments() == []
+
+
+def test_impressions_are_kept_once_and_events_carry_their_impression(store: Store) -> None:
+    shown = [
+        Impression("i1", "e", "a", "u1", 100.0, ("x", "y"), (), 1.5),
+        Impression("i2", "e", "b", "u2", 101.0, ("y", "z"), (0, 1), 2.0),
+        Impression("i3", "other", "a", "u3", 102.0, ("x",)),
+    ]
+    before = store.high_water()
+    store.append_impressions(shown)
+    store.append_impressions(shown[:1])  # a retried batch: nothing new, nothing logged
+    assert [e.kind for e in store.entries(before)] == ["impressions"]
+    assert store.impressions("e") == shown[:2]
+    click = _event("u1", "x", 105.0, "c1", type=EventType.CLICK, impression_id="i1")
+    store.append_events([click, _event("u3", "x", 106.0), _event("u1", "y", 50.0)])
+    assert store.user_events("u1", 10)[0].impression_id == "i1"
+    assert store.experiment_events("e", 100.0) == [click]  # u3 was not in "e"; 50 is before
+    assert store.delete_user("u1")
+    assert [i.id for i in store.impressions("e")] == ["i2"]

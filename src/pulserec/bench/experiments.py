@@ -2,7 +2,7 @@
 
 Simulated people with known preferences drive ``pulserec serve`` over HTTP. The server holds
 the first 80% of each MovieLens-100k user's ratings (by time); the last 20% are the people's
-tastes: a shown item the user rated 4 or 5 in that held-out part is clicked with probability
+tastes: a shown item the user rated 4 or 5 (their known preferences) is clicked with probability
 ``LIKED`` x the examination of its position (1 / (1 + rank)^0.7), any other with ``NOISE`` x
 the examination. Each simulated visit is one ``GET /v1/recommend`` (``exclude_seen=false``, so
 the tastes are not used up) and, when something was clicked, one ``POST /v1/events`` of
@@ -62,10 +62,12 @@ class People:
 
     ids: list[str]
     liked: dict[str, set[str]]
+    p_liked: float = LIKED
 
     def click_probabilities(self, user: str, items: Sequence[str]) -> np.ndarray[Any, Any]:
         likes = self.liked.get(user, set())
-        base = np.array([LIKED if i in likes else NOISE for i in items], dtype=np.float64)
+        rates = [self.p_liked if i in likes else NOISE for i in items]
+        base = np.array(rates, dtype=np.float64)
         return base * EXAMINE[: len(items)]
 
 
@@ -372,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--treatment", default="itemknn", help="models of the A/B treatment")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--liked", type=float, default=LIKED, help="click chance of a liked item")
     parser.add_argument("--families", default="aa,ab,interleave,cost")
     args = parser.parse_args(argv)
     families = set(args.families.split(","))
@@ -381,6 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = Path(tmp) / "data"
         started = time.perf_counter()
         people = build_data_dir(data_dir)
+        people.p_liked = args.liked
         print(f"data: ml-100k, {len(people.ids)} people, 80% of ratings served, "
               f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
         server = ServerProcess(data_dir, env={**LIGHT_ENV, "PULSEREC_ANSWER_CACHE": "100000"})

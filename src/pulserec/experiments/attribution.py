@@ -3,9 +3,11 @@
 A ``click``, ``cart``, ``purchase`` or ``like`` of an item is attributed to one impression of
 the same user that showed the item, at most ``WINDOW_S`` (24 h) before the event:
 - the impression the event names (``impression_id``), when it showed the item;
-- without an ``impression_id``, the user's most recent impression that showed the item.
+- without an ``impression_id``, the user's most recent impression before the event that
+  showed the item.
 An event naming an impression that did not show the item, or another user's, is attributed to
-nothing. Events may be stamped up to ``SKEW_S`` before the impression (client clocks).
+nothing. An event naming its impression may be stamped up to ``SKEW_S`` before it (client
+clocks).
 An impression counts as clicked when at least one event is attributed to it; each item counts
 once per impression however often it is clicked.
 """
@@ -62,7 +64,7 @@ def _latest(
     event: Event, timeline: Sequence[tuple[float, str]], shown: dict[str, set[str]]
 ) -> str | None:
     """The user's most recent impression before the event (within the window) showing it."""
-    end = bisect.bisect_right(timeline, (event.timestamp + SKEW_S, "\uffff"))
+    end = bisect.bisect_right(timeline, (event.timestamp, "\uffff"))
     for at, impression_id in reversed(timeline[:end]):
         if at < event.timestamp - WINDOW_S:
             return None

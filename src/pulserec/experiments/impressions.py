@@ -57,7 +57,7 @@ class ImpressionLog:
         while not self._closed.wait(self.every_s):
             try:
                 self.flush()
-            except StoreUnavailable as exc:
+            except Exception as exc:  # the batch stays queued; the writer keeps going
                 logger.warning("impressions wait for the store: %s", exc)
 
     def flush(self) -> int:

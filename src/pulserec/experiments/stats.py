@@ -112,6 +112,8 @@ def srm_p_value(users: list[int], weights: list[float]) -> float:
     """Sample-ratio mismatch: the χ² goodness-of-fit p-value of the users per variant against
     the configured weights (a tiny value means assignment or logging is broken)."""
     observed = np.asarray(users, dtype=np.float64)
+    if observed.sum() == 0:
+        return 1.0  # no one assigned yet: nothing to check
     expected = observed.sum() * np.asarray(weights, dtype=np.float64) / sum(weights)
     return float(sps.chisquare(observed, f_exp=expected).pvalue)
 

@@ -130,6 +130,7 @@ def recs_router(services: Services) -> APIRouter:
         category = category_filter(engine, params.get("category"))
         explain = bool_param(params, "explain", False)
         diversity = float_param(params, "diversity", 0.0, 0.0, 1.0)
+        engine.catch_up()  # experiments started or stopped elsewhere arrive on the log
         placed = experiments.assign(user)
         if placed is None:
             ranked = engine.recommend(user, k, offset, exclude_seen, category, explain, diversity)
@@ -181,6 +182,7 @@ def recs_router(services: Services) -> APIRouter:
         """Recommendations for an anonymous visitor from the items they just engaged with."""
         started = time.perf_counter()
         details = item_store(request, body.include)
+        engine.catch_up()
         placed = experiments.assign(body.session_id) if body.session_id else None
         if placed is None or body.session_id is None:
             return json_response(_body(engine.session(body.items, body.k), started, details))

@@ -1,6 +1,7 @@
 // Entry: sections by hash (#try, #dashboard), the key prompt, start-up.
 import { getKey, onUnauthorized, setKey } from "./api.js";
 import { reloadReports, startDashboard, stopDashboard } from "./dashboard.js";
+import { initExperiments, startExperiments, stopExperiments } from "./experiments.js";
 import { initTry, startTry } from "./try.js";
 import { $, clearMessage, guarded } from "./ui.js";
 
@@ -12,16 +13,19 @@ function askForKey() {
   $("#key-input").focus();
 }
 
+const SECTIONS = ["try", "dashboard", "experiments"];
+
 function route() {
-  const dashboard = location.hash === "#dashboard";
-  $("#dashboard").hidden = !dashboard;
-  $("#try").hidden = dashboard;
-  $(dashboard ? "#nav-dashboard" : "#nav-try").setAttribute("aria-current", "page");
-  $(dashboard ? "#nav-try" : "#nav-dashboard").removeAttribute("aria-current");
-  if (dashboard) {
-    startDashboard();
-  } else {
-    stopDashboard();
+  const wanted = location.hash.replace("#", "");
+  const current = SECTIONS.includes(wanted) ? wanted : "try";
+  for (const name of SECTIONS) {
+    $(`#${name}`).hidden = name !== current;
+    if (name === current) $(`#nav-${name}`).setAttribute("aria-current", "page");
+    else $(`#nav-${name}`).removeAttribute("aria-current");
+  }
+  if (current === "dashboard") startDashboard(); else stopDashboard();
+  if (current === "experiments") startExperiments(); else stopExperiments();
+  if (current === "try") {
     if (!tryStarted) {
       tryStarted = true;
       guarded(startTry);
@@ -47,6 +51,7 @@ function init() {
     $("#key-input").value = "";
   });
   initTry();
+  initExperiments();
   window.addEventListener("hashchange", route);
   route();
 }
