@@ -4,10 +4,11 @@ Simulated people with known preferences drive ``pulserec serve`` over HTTP. The 
 the first 80% of each MovieLens-100k user's ratings (by time); a person's tastes are every
 item they rated 4 or 5 (the server knows most of them, not all): a shown item they like is
 clicked with probability ``--liked`` (0.6) x the examination of its position
-(1 / (1 + rank)^0.7), any other with ``NOISE`` (0.02) x the examination. Each simulated visit is one ``GET /v1/recommend`` (``exclude_seen=false``, so
-the tastes are not used up) and, when something was clicked, one ``POST /v1/events`` of
-clicks that carry the answer's ``impression_id``. Every decision is read from
-``GET /v1/experiments/{id}/report``; the bench computes no statistic of its own.
+(1 / (1 + rank)^0.7), any other with ``NOISE`` (0.02) x the examination. Each simulated
+visit is one ``GET /v1/recommend`` (``exclude_seen=false``, so the tastes are not used up)
+and, when something was clicked, one ``POST /v1/events`` of clicks that carry the answer's
+``impression_id``. Every decision is read from ``GET /v1/experiments/{id}/report``; the
+bench computes no statistic of its own.
 
 Three families of experiments, ``--experiments`` of each:
 - **A/A** (both variants the served default), ``--aa-users`` per variant, a horizon with five
