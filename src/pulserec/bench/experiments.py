@@ -2,10 +2,12 @@
 
 Simulated people with known preferences drive ``pulserec serve`` over HTTP. The server holds
 the first 80% of each MovieLens-100k user's ratings (by time); a person's tastes are every
-item they rated 4 or 5 (the server knows most of them, not all): a shown item they like is
-clicked with probability ``--liked`` (0.6) x the examination of its position
-(1 / (1 + rank)^0.7), any other with ``NOISE`` (0.02) x the examination. Each simulated
-visit is one ``GET /v1/recommend`` (``exclude_seen=false``, so the tastes are not used up)
+item they rated 4 or 5 (the server knows most of them, not all). A shown item they like
+attracts them with probability ``--liked`` (0.6), any other with ``NOISE`` (0.02); with
+``--clicks position`` (the default) every position is looked at with 1 / (1 + rank)^0.7 and
+clicked when it attracts, with ``--clicks cascade`` people read from the top, click the first
+item that attracts them and stop, reading on after a pass with ``--patience`` (0.9). Each
+of ``--visits`` (1) visits per person per experiment is one ``GET /v1/recommend`` (``exclude_seen=false``, so the tastes are not used up)
 and, when something was clicked, one ``POST /v1/events`` of clicks that carry the answer's
 ``impression_id``. Every decision is read from ``GET /v1/experiments/{id}/report``; the
 bench computes no statistic of its own.
@@ -46,14 +48,14 @@ import numpy as np
 
 from pulserec.bench.serve import JsonClient
 from pulserec.experiments.assignment import variant_index
-from pulserec.experiments.stats import users_per_variant
+from pulserec.experiments.stats import linearized, power_at, users_per_variant
 from pulserec.testing import LIGHT_ENV, ServerProcess
 
 LIKED = 0.6
 NOISE = 0.02
 K = 10
 HOLDOUT = 0.2
-CHECKPOINTS = (10, 20, 30, 40, 60, 80, 100, 130, 160, 200, 250, 300)
+CHECKPOINTS = (10, 20, 30, 40, 60, 80, 100, 130, 160, 200, 250, 300, 400, 500, 700, 943)
 EXAMINE = 1.0 / np.power(np.arange(1, K + 1, dtype=np.float64), 0.7)
 
 
@@ -65,15 +67,57 @@ class People:
     liked: dict[str, set[str]]
     p_liked: float = LIKED
 
-    def click_probabilities(self, user: str, items: Sequence[str]) -> np.ndarray[Any, Any]:
+    def attraction(self, user: str, items: Sequence[str]) -> list[float]:
+        """Each shown item's chance to be clicked once it is looked at."""
         likes = self.liked.get(user, set())
-        rates = [self.p_liked if i in likes else NOISE for i in items]
-        base = np.array(rates, dtype=np.float64)
-        return base * EXAMINE[: len(items)]
+        return [self.p_liked if i in likes else NOISE for i in items]
+
+
+class PositionModel:
+    """Every position is looked at with 1 / (1 + rank)^0.7, independently; any number of
+    clicks per list."""
+
+    name = "position"
+
+    def expected(self, attraction: Sequence[float]) -> float:
+        """P(at least one click)."""
+        p = np.asarray(attraction) * EXAMINE[: len(attraction)]
+        return float(1 - np.prod(1 - p))
+
+    def sample(self, attraction: Sequence[float], draws: Sequence[float]) -> list[int]:
+        p = np.asarray(attraction) * EXAMINE[: len(attraction)]
+        return [n for n, (pn, d) in enumerate(zip(p, draws, strict=True)) if d < pn]
+
+
+class CascadeModel:
+    """The cascade model (Craswell et al., 2008): people read from the top, click the first
+    item that attracts them and stop; after an item they pass over they read on with
+    probability ``patience``. At most one click per list."""
+
+    name = "cascade"
+
+    def __init__(self, patience: float) -> None:
+        self.patience = patience
+
+    def expected(self, attraction: Sequence[float]) -> float:
+        reach, clicked = 1.0, 0.0
+        for a in attraction:
+            clicked += reach * a
+            reach *= (1 - a) * self.patience
+        return clicked
+
+    def sample(self, attraction: Sequence[float], draws: Sequence[float]) -> list[int]:
+        for n, (a, d) in enumerate(zip(attraction, draws, strict=True)):
+            if d < a:
+                return [n]
+            if d >= a + (1 - a) * self.patience:  # stops reading
+                return []
+        return []
 
 
 @dataclass
 class Visit:
+    user: str
     impression_id: str
     variant: str
     expected: float  # P(at least one click) under the click model
@@ -83,13 +127,21 @@ class Visit:
 class Driver:
     """Sends visits over a few keep-alive connections (one per thread)."""
 
-    def __init__(self, base: str, people: People, connections: int, seed: int) -> None:
-        self.base, self.people = base, people
+    def __init__(
+        self,
+        base: str,
+        people: People,
+        connections: int,
+        seed: int,
+        clicks: PositionModel | CascadeModel,
+    ) -> None:
+        self.base, self.people, self.clicks = base, people, clicks
         self.pool = ThreadPoolExecutor(connections)
         self.local = threading.local()
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.requests = 0
+        self.rounds = 1
 
     def client(self) -> JsonClient:
         found: JsonClient | None = getattr(self.local, "client", None)
@@ -106,14 +158,14 @@ class Driver:
     def visit(self, user: str) -> Visit:
         answer = self.call("GET", f"/v1/recommend/{user}?k={K}&exclude_seen=false")
         items = [i["id"] for i in answer["items"]]
-        p = self.people.click_probabilities(user, items)
+        attraction = self.people.attraction(user, items)
         with self.lock:
             draws = [self.rng.random() for _ in items]
             self.requests += 1
-        clicked = [i for i, pi, d in zip(items, p, draws, strict=True) if d < pi]
+        clicked = [items[n] for n in self.clicks.sample(attraction, draws)]
         experiment = answer.get("experiment") or {}
-        visit = Visit(answer.get("impression_id", ""), experiment.get("variant", ""),
-                      float(1 - np.prod(1 - p)), clicked)  # fmt: skip
+        visit = Visit(user, answer.get("impression_id", ""), experiment.get("variant", ""),
+                      self.clicks.expected(attraction), clicked)  # fmt: skip
         if clicked:
             events = [{"user_id": user, "item_id": i, "type": "click",
                        "impression_id": visit.impression_id} for i in clicked]  # fmt: skip
@@ -121,7 +173,11 @@ class Driver:
         return visit
 
     def visits(self, users: Sequence[str]) -> list[Visit]:
-        return list(self.pool.map(self.visit, users))
+        """``rounds`` visits of each of ``users`` (one round after the other)."""
+        out: list[Visit] = []
+        for _ in range(self.rounds):
+            out += self.pool.map(self.visit, users)
+        return out
 
 
 def build_data_dir(root: Path) -> People:
@@ -228,16 +284,24 @@ def run_aa(driver: Driver, people: People, n: int, per_variant: int, rng: random
 
 def pilot(
     driver: Driver, people: People, control: list[str], treatment: list[str]
-) -> tuple[float, float]:
-    """Expected CTR of each configuration over every person (one visit each)."""
+) -> tuple[float, float, float]:
+    """Expected CTR of each configuration over every person, and the per-user spread of the
+    control's linearised CTR (what the power calculation needs), from one pilot experiment."""
     name = "pilot"
     experiment(driver, name, _pair(control, treatment))
     wait_for_models(driver, name)
     expected: dict[str, list[float]] = defaultdict(list)
+    clicked: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for visit in driver.visits(people.ids):
         expected[visit.variant].append(visit.expected)
+        if visit.variant == "a":
+            clicked[visit.user][0] += bool(visit.clicked)
+            clicked[visit.user][1] += 1
     stop(driver, name)
-    return statistics.fmean(expected["a"]), statistics.fmean(expected["b"])
+    counts = np.array(list(clicked.values()), dtype=np.float64)
+    value = counts[:, 0].sum() / counts[:, 1].sum()
+    spread = float(np.std(linearized(counts[:, 0], counts[:, 1], value), ddof=1))
+    return statistics.fmean(expected["a"]), statistics.fmean(expected["b"]), spread
 
 
 def run_ab(
@@ -299,11 +363,14 @@ def run_interleave(
         _progress(
             "interleaving", e + 1, n, f"preferring the treatment at {marks[-1]}: {right[marks[-1]]}"
         )
-    print(f"interleaving, {n} experiments, one visit per person:")
+    print(f"interleaving, {n} experiments, {driver.rounds} visit(s) per person:")
     needed = None
     for mark in marks:
         power = right[mark] / n
-        print(f"  after {mark:4d} impressions: prefers the treatment in {power:.3f}")
+        shown = mark * driver.rounds
+        print(
+            f"  after {mark:4d} people ({shown} impressions): prefers the treatment in {power:.3f}"
+        )
         if needed is None and power >= 0.8:
             needed = mark
     return needed
@@ -372,10 +439,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--experiments", type=int, default=200, help="of each family")
     parser.add_argument("--aa-users", type=int, default=100, help="per variant")
     parser.add_argument("--control", default="pop", help="models of the A/B control")
-    parser.add_argument("--treatment", default="itemknn", help="models of the A/B treatment")
+    parser.add_argument("--treatment", default="ease", help="models of the A/B treatment")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--liked", type=float, default=LIKED, help="click chance of a liked item")
+    parser.add_argument("--clicks", choices=("position", "cascade"), default="position")
+    parser.add_argument("--visits", type=int, default=1, help="visits per person per experiment")
+    parser.add_argument("--patience", type=float, default=0.9, help="cascade: read on after a pass")
     parser.add_argument("--families", default="aa,ab,interleave,cost")
     args = parser.parse_args(argv)
     families = set(args.families.split(","))
@@ -391,7 +461,10 @@ def main(argv: list[str] | None = None) -> int:
         server = ServerProcess(data_dir, env={**LIGHT_ENV, "PULSEREC_ANSWER_CACHE": "100000"})
         try:
             server.wait_ready(timeout=900)
-            driver = Driver(server.base, people, args.connections, args.seed)
+            clicks = CascadeModel(args.patience) if args.clicks == "cascade" else PositionModel()
+            driver = Driver(server.base, people, args.connections, args.seed, clicks)
+            driver.rounds = args.visits
+            print(f"click model: {clicks.name}, liked items attract {args.liked}", flush=True)
             _run(driver, people, args, families, control, treatment, rng)
             print(f"requests: {driver.requests} visits in {time.perf_counter() - started:.0f} s")
         finally:
@@ -412,31 +485,39 @@ def _run(
 ) -> None:
     per_variant = None
     if families & {"ab", "interleave"}:
-        p_a, p_b = pilot(driver, people, control, treatment)
+        p_a, p_b, spread = pilot(driver, people, control, treatment)
         lift = p_b / p_a - 1
-        spread = math.sqrt(p_a * (1 - p_a))  # one visit per person: a 0/1 metric
         per_variant = users_per_variant(p_a, lift, spread)
         print(
             f"pilot: expected CTR {'+'.join(control)} {p_a:.4f}, {'+'.join(treatment)} "
-            f"{p_b:.4f}: true lift {lift:+.3f}; power calculation (alpha 0.05, power 0.8): "
-            f"{per_variant} users per variant, {2 * per_variant} impressions",
+            f"{p_b:.4f}: true lift {lift:+.3f}; per-user spread {spread:.3f}; power calculation "
+            f"(alpha 0.05, power 0.8): {per_variant} users per variant, "
+            f"{2 * per_variant * driver.rounds} impressions",
             flush=True,
         )
-        if 2 * per_variant > len(people.ids):
-            raise SystemExit(f"{per_variant} users per variant is more than the data holds")
+        available = len(people.ids) // 2
+        ab_users = min(per_variant, available)
+        if ab_users < per_variant:
+            print(
+                f"  the data hold {available} users per variant: the A/B family runs at "
+                f"{ab_users}, where the calculation expects power "
+                f"{power_at(p_a, lift, spread, ab_users):.3f}",
+                flush=True,
+            )
     if "aa" in families:
         run_aa(driver, people, args.experiments, args.aa_users, rng)
     if "ab" in families and per_variant is not None:
-        run_ab(driver, people, args.experiments, per_variant, control, treatment, rng)
+        run_ab(driver, people, args.experiments, ab_users, control, treatment, rng)
     if "interleave" in families and per_variant is not None:
-        needed = run_interleave(
-            driver, people, args.experiments, control, treatment, 2 * per_variant, rng
-        )
+        most = min(2 * per_variant, len(people.ids))
+        needed = run_interleave(driver, people, args.experiments, control, treatment, most, rng)
+        ab_impressions = 2 * per_variant * driver.rounds
         if needed is None:
-            print("  interleaving did not reach power 0.8 within the A/B test's impressions")
+            print("  interleaving did not reach power 0.8 within the A/B test's users")
         else:
             print(
-                f"  impressions for power 0.8: interleaving {needed}, A/B {2 * per_variant}: "
-                f"{2 * per_variant / needed:.1f}x fewer",
+                f"  impressions for power 0.8: interleaving {needed * driver.rounds}, A/B "
+                f"{ab_impressions} (the power calculation): "
+                f"{ab_impressions / (needed * driver.rounds):.1f}x fewer",
                 flush=True,
             )

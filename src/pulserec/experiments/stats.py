@@ -216,3 +216,12 @@ def confidence_sequence(
         * (math.log(1 / alpha) + 0.5 * math.log((variance + tau2) / variance))
     )  # fmt: skip
     return estimate - half, estimate + half
+
+
+def power_at(
+    ctr: float, relative: float, per_user_sd: float, users: int, alpha: float = 0.05
+) -> float:
+    """The power of two equal variants of ``users`` each against a relative CTR change (the
+    inverse of :func:`users_per_variant`)."""
+    effect = abs(ctr * relative) / per_user_sd
+    return float(NormalIndPower().power(effect_size=effect, nobs1=users, alpha=alpha, ratio=1.0))
