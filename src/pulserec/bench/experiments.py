@@ -7,10 +7,10 @@ attracts them with probability ``--liked`` (0.6), any other with ``NOISE`` (0.02
 ``--clicks position`` (the default) every position is looked at with 1 / (1 + rank)^0.7 and
 clicked when it attracts, with ``--clicks cascade`` people read from the top, click the first
 item that attracts them and stop, reading on after a pass with ``--patience`` (0.9). Each
-of ``--visits`` (1) visits per person per experiment is one ``GET /v1/recommend`` (``exclude_seen=false``, so the tastes are not used up)
-and, when something was clicked, one ``POST /v1/events`` of clicks that carry the answer's
-``impression_id``. Every decision is read from ``GET /v1/experiments/{id}/report``; the
-bench computes no statistic of its own.
+of ``--visits`` (1) visits per person per experiment is one ``GET /v1/recommend``
+(``exclude_seen=false``, so the tastes are not used up) and, when something was clicked, one
+``POST /v1/events`` of clicks that carry the answer's ``impression_id``. Every decision is
+read from ``GET /v1/experiments/{id}/report``; the bench computes no statistic of its own.
 
 Three families of experiments, ``--experiments`` of each:
 - **A/A** (both variants the served default), ``--aa-users`` per variant, a horizon with five
