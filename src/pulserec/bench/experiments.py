@@ -285,23 +285,27 @@ def run_aa(driver: Driver, people: People, n: int, per_variant: int, rng: random
 def pilot(
     driver: Driver, people: People, control: list[str], treatment: list[str]
 ) -> tuple[float, float, float]:
-    """Expected CTR of each configuration over every person, and the per-user spread of the
-    control's linearised CTR (what the power calculation needs), from one pilot experiment."""
-    name = "pilot"
-    experiment(driver, name, _pair(control, treatment))
-    wait_for_models(driver, name)
-    expected: dict[str, list[float]] = defaultdict(list)
-    clicked: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for visit in driver.visits(people.ids):
-        expected[visit.variant].append(visit.expected)
-        if visit.variant == "a":
-            clicked[visit.user][0] += bool(visit.clicked)
-            clicked[visit.user][1] += 1
-    stop(driver, name)
-    counts = np.array(list(clicked.values()), dtype=np.float64)
-    value = counts[:, 0].sum() / counts[:, 1].sum()
-    spread = float(np.std(linearized(counts[:, 0], counts[:, 1], value), ddof=1))
-    return statistics.fmean(expected["a"]), statistics.fmean(expected["b"]), spread
+    """Expected CTR of each configuration over every person (two pilot experiments, each
+    serving one configuration to everyone, so the lift is paired by person), and the per-user
+    spread of the control's linearised CTR (what the power calculation needs)."""
+    means, spread = [], 0.0
+    for n, models in enumerate((control, treatment)):
+        name = f"pilot-{n}"
+        same = {"config": {"models": models}}
+        experiment(driver, name, [{"name": "a", **same}, {"name": "b", **same}])
+        wait_for_models(driver, name)
+        visits = driver.visits(people.ids)
+        stop(driver, name)
+        means.append(statistics.fmean(v.expected for v in visits))
+        if n == 0:
+            clicked: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+            for visit in visits:
+                clicked[visit.user][0] += bool(visit.clicked)
+                clicked[visit.user][1] += 1
+            counts = np.array(list(clicked.values()), dtype=np.float64)
+            value = counts[:, 0].sum() / counts[:, 1].sum()
+            spread = float(np.std(linearized(counts[:, 0], counts[:, 1], value), ddof=1))
+    return means[0], means[1], spread
 
 
 def run_ab(
@@ -345,7 +349,10 @@ def run_interleave(
     treatment: list[str],
     most: int,
     rng: random.Random,
+    better: str = "b",
 ) -> int | None:
+    """The share of experiments whose report prefers ``better`` (the variant with the higher
+    expected CTR) after each checkpoint; returns the first checkpoint (people) at 0.8."""
     marks = [c for c in CHECKPOINTS if c <= most] or [most]
     right: dict[int, int] = defaultdict(int)
     for e in range(n):
@@ -358,10 +365,13 @@ def run_interleave(
             driver.visits(order[done:mark])
             done = mark
             found = report(driver, name)
-            right[mark] += found["preferred"] == "b"
+            right[mark] += found["preferred"] == better
         stop(driver, name)
         _progress(
-            "interleaving", e + 1, n, f"preferring the treatment at {marks[-1]}: {right[marks[-1]]}"
+            "interleaving",
+            e + 1,
+            n,
+            f"preferring the better ranker at {marks[-1]}: {right[marks[-1]]}",
         )
     print(f"interleaving, {n} experiments, {driver.rounds} visit(s) per person:")
     needed = None
@@ -369,7 +379,8 @@ def run_interleave(
         power = right[mark] / n
         shown = mark * driver.rounds
         print(
-            f"  after {mark:4d} people ({shown} impressions): prefers the treatment in {power:.3f}"
+            f"  after {mark:4d} people ({shown} impressions): "
+            f"prefers the better ranker in {power:.3f}"
         )
         if needed is None and power >= 0.8:
             needed = mark
@@ -510,7 +521,10 @@ def _run(
         run_ab(driver, people, args.experiments, ab_users, control, treatment, rng)
     if "interleave" in families and per_variant is not None:
         most = min(2 * per_variant, len(people.ids))
-        needed = run_interleave(driver, people, args.experiments, control, treatment, most, rng)
+        better = "b" if lift > 0 else "a"
+        needed = run_interleave(
+            driver, people, args.experiments, control, treatment, most, rng, better
+        )
         ab_impressions = 2 * per_variant * driver.rounds
         if needed is None:
             print("  interleaving did not reach power 0.8 within the A/B test's users")
