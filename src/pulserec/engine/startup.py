@@ -135,4 +135,4 @@ def load_events(engine: Engine, until: int | None = None) -> None:
     state.user_states.load(data, feedback.signals(data.type_code, data.value) == Signal.NEGATIVE)
     counted = feedback.engagement(data.type_code)
     state.trending.add(data.item_idx[counted], data.timestamp[counted])
-    state.event_log.append(data.item_idx[counted], data.timestamp[counted])
+    state.event_log.append(data.item_idx[counted], data.timestamp[counted], data.user_idx[counted])

@@ -50,6 +50,27 @@ class TrendingCounter:
         np.add.at(self._counts, items, 1.0)
         np.maximum.at(self._last, items, timestamps)
 
+    def remove(self, items: Int32s, timestamps: Floats, last_seen: Floats) -> None:
+        """Take events back out (a deleted user's): each item's decayed mass loses their share,
+        its count drops, and ``last_seen`` (aligned with ``np.unique(items)``) is its newest
+        remaining event time. An item left with no event has no mass at all."""
+        if items.size == 0 or self.origin is None:
+            return
+        exponents = (np.asarray(timestamps, dtype=np.float64) - self.origin) / self.half_life
+        touched, where = np.unique(items, return_inverse=True)
+        removed = np.full(touched.shape[0], -np.inf)
+        np.logaddexp2.at(removed, where, exponents)
+        mass = self._log_mass[touched]
+        left = 1.0 - np.exp2(np.minimum(removed - mass, 0.0))
+        np.subtract.at(self._counts, items, 1.0)
+        counts = np.maximum(self._counts[touched], 0.0)
+        self._counts[touched] = counts
+        empty = (counts <= 0) | (left <= 1e-12)
+        self._log_mass[touched] = np.where(
+            empty, -np.inf, mass + np.log2(np.where(empty, 1.0, left))
+        )
+        self._last[touched] = last_seen
+
     def forget(self, item: int) -> None:
         """Drop an item's counts (a deleted item)."""
         if item < self._counts.shape[0]:

@@ -218,7 +218,7 @@ class OnlineUpdater:
             state.user_states.add(user, item, kind, value, bad)
         counted = config.feedback.engagement(kinds)
         state.trending.add(items[counted], stamps[counted])
-        state.event_log.append(items[counted], stamps[counted])
+        state.event_log.append(items[counted], stamps[counted], users[counted])
         self.events_applied += len(rated)
 
     def delete_item(self, item_id: str) -> None:
@@ -227,7 +227,15 @@ class OnlineUpdater:
             self.state.trending.forget(index)
 
     def delete_user(self, user_id: str) -> None:
+        """Forget a user in this state at once: their history and tastes, their events in
+        trending and the popularity windows, and every cached answer (any list's trending
+        part may have counted them)."""
         index = self.state.users.get(user_id)
         if index is not None:
             self.state.user_states.forget(index)
+            items, stamps = self.state.event_log.forget_user(index)
+            if items.size:
+                touched = np.unique(items)
+                self.state.trending.remove(items, stamps, self.state.event_log.last_seen(touched))
             self.state.users.remove(user_id)
+        self.engine.answers.clear()
