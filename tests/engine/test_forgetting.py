@@ -68,3 +68,28 @@ def test_an_item_only_the_deleted_user_engaged_with_stops_trending_at_once(
     assert engine.trending.counts(space + 1)[space] == others  # theirs out, the others' kept
     after = engine.recommend("u00", 5)
     assert after is not before  # computed again, not served from the cache
+
+
+def test_two_items_related_only_through_a_deleted_user_stop_being_related(
+    runtime: Runtime,
+) -> None:
+    engine, ingestor = runtime.engine, runtime.ingestor
+    ingestor.add_items([Item("x1", "Lantern maps", "old charts"), Item("x2", "Tide tables", "")])
+    ingestor.add_events(
+        [
+            Event("bridge", "x1", EventType.CLICK, NOW),
+            Event("bridge", "x2", EventType.CLICK, NOW + 1),
+            Event("reader", "x1", EventType.CLICK, NOW + 2),
+        ]
+    )
+    runtime.trainer.train_now()
+    model = engine.bundle.models["itemknn"]  # type: ignore[union-attr]
+    x1, x2 = engine.items.get("x1"), engine.items.get("x2")
+    assert model.weights_[x1, x2] > 0
+    linked = [r for r in engine.recommend("reader", 5).items if r.id == "x2"]
+    assert linked and linked[0].sources == ("itemknn",)
+    assert ingestor.delete_user("bridge")
+    assert model.weights_[x1, x2] == 0 and model.weights_[x2, x1] == 0
+    assert all(
+        r.sources != ("itemknn",) for r in engine.recommend("reader", 5).items if r.id == "x2"
+    )

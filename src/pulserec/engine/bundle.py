@@ -34,6 +34,19 @@ class ModelBundle:
     meta: dict[str, Any] = field(default_factory=dict)
     to_live: Int32s | None = None
     to_model: Int32s | None = None
+    users: IdMap | None = None  # the models' user map, when it is not the engine's
+
+    def forget_user(self, user_id: str, engine_users: IdMap) -> None:
+        """Take a deleted user out of every model that can forget (``forget(users)``): their
+        rows, and what was derived from them (see each model's ``forget``)."""
+        index = (self.users or engine_users).get(user_id)
+        if index is None:
+            return
+        rows = np.array([index], dtype=np.int32)
+        for model in self.models.values():
+            forget = getattr(model, "forget", None)
+            if forget is not None:
+                forget(rows)
 
     def aligned(self, trained: IdMap, live: IdMap) -> ModelBundle:
         """This bundle translated from the ``trained`` id map to the engine's ``live`` one."""

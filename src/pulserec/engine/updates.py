@@ -227,10 +227,13 @@ class OnlineUpdater:
             self.state.trending.forget(index)
 
     def delete_user(self, user_id: str) -> None:
-        """Forget a user in this state at once: their history and tastes, their events in
-        trending and the popularity windows, and every cached answer (any list's trending
-        part may have counted them)."""
+        """Forget a user in this state at once: their rows in the served models (and the
+        neighbour lists and item-item weights built from them), their history and tastes,
+        their events in trending and the popularity windows, and every cached answer."""
         index = self.state.users.get(user_id)
+        bundle = self.engine.bundle
+        if bundle is not None:
+            bundle.forget_user(user_id, self.state.users)
         if index is not None:
             self.state.user_states.forget(index)
             items, stamps = self.state.event_log.forget_user(index)

@@ -46,7 +46,9 @@ class BundleWatcher:
             return False
         loaded = self.artifacts.load_bundle(latest)
         n_items = int(loaded.meta.get("n_items", len(loaded.items)))
-        bundle = ModelBundle(loaded.version, loaded.models, n_items, loaded.meta)
+        bundle = ModelBundle(
+            loaded.version, loaded.models, n_items, loaded.meta, users=loaded.users
+        )
         with self.engine.write_lock:  # the live map must not grow while it is translated
             aligned = bundle.aligned(loaded.items, self.engine.items)
         cut = int(loaded.meta.get("cut_event_seq", 0))

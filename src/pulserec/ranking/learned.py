@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Any, Self
 
 import numpy as np
+import scipy.sparse as sp
 
 from pulserec.artifacts.arrays import interactions_from_state, interactions_state, under
 from pulserec.evaluation import metrics
@@ -154,6 +155,21 @@ class HybridRanker:
                 source.fit(data)  # the blend weights carry over to sources fit on all data
         self._context(Interactions.concat([rest, held]))
         return self
+
+    def forget(self, users: Int32s) -> None:
+        """Deleted users leave every source that can forget, and the seen matrix."""
+        for source in self.sources.values():
+            forget = getattr(source, "forget", None)
+            if forget is not None:
+                forget(users)
+        seen = getattr(self, "seen_", None)
+        if seen is not None:
+            inside = users[(users >= 0) & (users < seen.shape[0])]
+            keep = np.ones(seen.shape[0], dtype=np.float32)
+            keep[inside] = 0.0
+            cleaned = sp.csr_matrix(sp.diags(keep) @ seen)
+            cleaned.eliminate_zeros()
+            self.seen_ = cleaned
 
     def _context(self, data: Interactions) -> None:
         self.seen_ = data.matrix()

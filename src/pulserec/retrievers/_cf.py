@@ -142,6 +142,24 @@ class CFModel(Leaf):
         items = np.unique(data.item_idx[positive]).astype(np.int32)
         return self._set_matrix(merged), users, items
 
+    def _without_rows(self, users: Int32s) -> tuple[sp.csr_matrix, Int32s]:
+        """The interaction matrix with ``users``' rows emptied (adopted), and the items they
+        had."""
+        m = self.user_items_
+        users = users[(users >= 0) & (users < m.shape[0])]
+        if not users.size:
+            return m, np.zeros(0, dtype=np.int32)
+        items = np.unique(m[users].indices).astype(np.int32)
+        keep = np.ones(m.shape[0], dtype=np.float32)
+        keep[users] = 0.0
+        emptied = sp.csr_matrix(sp.diags(keep) @ m)
+        emptied.eliminate_zeros()
+        return self._set_matrix(emptied), items
+
+    def forget(self, users: Int32s) -> None:
+        """Deleted users: their rows leave the matrix (and the popularity fallback)."""
+        self._without_rows(np.asarray(users, dtype=np.int32))
+
     def _warm(self, users: Int32s) -> npt.NDArray[np.bool_]:
         """Which ``users`` the model knows with at least one interaction."""
         m = self.user_items_

@@ -56,14 +56,45 @@ class EASE(AdditiveHistory, CFModel):
     def fit(self, data: Interactions) -> Self:
         """Solve for ``B`` from scratch (refuses catalogs larger than ``max_items``)."""
         self._check_size(data.n_items)
-        x = self._set_matrix(data.matrix())
+        self._solve(self._set_matrix(data.matrix()))
+        return self
+
+    def _solve(self, x: Any) -> None:
+        """``B`` (and P's diagonal, which forgetting a user needs) from interaction rows."""
         gram = (x.T @ x).astype(np.float64).toarray()  # (I, I)
         gram[np.diag_indices_from(gram)] += self.l2
         weights = _spd_inverse(gram)  # P, in gram's memory
-        weights /= -np.diag(weights).copy()[None, :]  # B_ij = -P_ij / P_jj
+        self.diag_ = np.diag(weights).copy()
+        weights /= -self.diag_[None, :]  # B_ij = -P_ij / P_jj
         weights[np.diag_indices_from(weights)] = 0.0
         self.weights_ = weights.astype(np.float32)
-        return self
+
+    def forget(self, users: Int32s) -> None:
+        """Deleted users leave ``X`` and ``B``: each row ``x`` taken out of the Gram matrix is
+        a rank-one downdate of its inverse (Sherman-Morrison,
+        P' = P + P x x^T P / (1 - x^T P x)), with P rebuilt from ``B`` and P's diagonal. A
+        model saved without the diagonal is solved again from the remaining rows."""
+        users = np.asarray(users, dtype=np.int32)
+        old = self.user_items_
+        inside = users[(users >= 0) & (users < old.shape[0])]
+        rows = [old[u].indices.astype(np.int32) for u in inside]
+        self._without_rows(users)
+        rows = [r[r < self.weights_.shape[0]] for r in rows if r.size]
+        if not rows:
+            return
+        diag = getattr(self, "diag_", None)
+        if diag is None:
+            self._solve(self.user_items_[:, : self.weights_.shape[0]])
+            return
+        p = -self.weights_.astype(np.float64) * diag[None, :]
+        p[np.diag_indices_from(p)] = diag
+        for items in rows:
+            v = p[:, items].sum(axis=1)  # P x
+            p += np.outer(v, v) / (1.0 - float(v[items].sum()))
+        self.diag_ = np.diag(p).copy()
+        p /= -self.diag_[None, :]
+        p[np.diag_indices_from(p)] = 0.0
+        self.weights_ = p.astype(np.float32)
 
     def update(self, data: Interactions) -> None:
         """Add ``data``'s interactions to the users' rows (``B`` is kept until the next fit)."""
@@ -93,7 +124,10 @@ class EASE(AdditiveHistory, CFModel):
 
     def state(self) -> State:
         """Learned arrays, for ``np.savez``."""
-        return {**csr_state("user_items", self.user_items_), "weights": self.weights_}
+        out: State = {**csr_state("user_items", self.user_items_), "weights": self.weights_}
+        if getattr(self, "diag_", None) is not None:
+            out["diag"] = self.diag_
+        return out
 
     def init_params(self) -> dict[str, Any]:
         """The constructor's keyword arguments (JSON-ready)."""
@@ -114,6 +148,8 @@ class EASE(AdditiveHistory, CFModel):
         model = cls(**params)
         model._set_matrix(csr_from_state("user_items", state))
         model.weights_ = np.array(state["weights"], dtype=np.float32)
+        if "diag" in state:
+            model.diag_ = np.array(state["diag"], dtype=np.float64)
         return model
 
 

@@ -195,6 +195,17 @@ class ItemKNN(AdditiveHistory, _KNN):
         weights = resized(self.weights_, (x.shape[1], x.shape[1]))
         self.weights_ = replace_columns(weights, items, self._neighbours(x.tocsc(), items))
 
+    def forget(self, users: Int32s) -> None:
+        """Deleted users leave the matrix, and every neighbour list their items are in (or
+        head) is recomputed: two items related only through them stop being related."""
+        x, items = self._without_rows(np.asarray(users, dtype=np.int32))
+        if not items.size:
+            return
+        weights = resized(self.weights_, (x.shape[1], x.shape[1]))
+        listing = np.unique(weights[items].indices).astype(np.int32)  # lists they appear in
+        targets = np.union1d(items, listing).astype(np.int32)
+        self.weights_ = replace_columns(weights, targets, self._neighbours(x.tocsc(), targets))
+
     def _score_users(self, users: Int32s) -> Float32s:
         scores = (self.user_items_[users] @ self.weights_).toarray()
         return np.asarray(scores, dtype=np.float32)
@@ -233,6 +244,27 @@ class UserKNN(_KNN):
         rows, cols, values = self._neighbours(sp.csc_matrix(x.T), users)
         weights = resized(self.weights_, (x.shape[0], x.shape[0])).T
         self.weights_ = sp.csr_matrix(replace_columns(weights, users, (rows, cols, values)).T)
+
+    def forget(self, users: Int32s) -> None:
+        """Deleted users leave the matrix, their neighbour lists go, and the users who had
+        them as a neighbour get their lists recomputed."""
+        users = np.asarray(users, dtype=np.int32)
+        x, _ = self._without_rows(users)
+        size = x.shape[0]
+        weights = resized(self.weights_, (size, size))
+        users = users[(users >= 0) & (users < size)]
+        if not users.size:
+            return
+        had = np.unique(sp.csc_matrix(weights)[:, users].indices).astype(np.int32)
+        targets = np.union1d(had, users).astype(np.int32)
+        rows, cols, values = self._neighbours(sp.csc_matrix(x.T), targets)
+        fresh = replace_columns(weights.T.tocsr(), targets, (rows, cols, values)).T
+        fresh = sp.csr_matrix(fresh)
+        keep = np.ones(size, dtype=np.float32)
+        keep[users] = 0.0
+        cleaned = sp.csr_matrix(sp.diags(keep) @ fresh @ sp.diags(keep))
+        cleaned.eliminate_zeros()
+        self.weights_ = cleaned
 
     def _score_users(self, users: Int32s) -> Float32s:
         scores = (self.weights_[users] @ self.user_items_).toarray()

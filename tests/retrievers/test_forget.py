@@ -1,0 +1,78 @@
+"""Deleted users leave the collaborative models at once, exactly: after ``forget`` a model
+holds what a fit without them would (item-kNN's and user-kNN's neighbour lists, EASE's B by
+a rank-one downdate), and two items related only through a deleted user are unrelated."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pulserec.ids import IdMap
+from pulserec.interactions import Interactions
+from pulserec.retrievers.ease import EASE
+from pulserec.retrievers.knn import ItemKNN, UserKNN
+from pulserec.types import Event, EventType
+
+N_ITEMS, BRIDGE = 30, "bridge"
+
+
+def _events(with_bridge: bool) -> list[Event]:
+    rng = np.random.default_rng(4)
+    out = []
+    for u in range(40):
+        for j in rng.choice(N_ITEMS - 2, size=6, replace=False):  # never the last two items
+            out.append(Event(f"u{u}", f"i{j}", EventType.CLICK, 1.0 + len(out)))
+    out.append(Event("solo-a", f"i{N_ITEMS - 2}", EventType.CLICK, 500.0))
+    out.append(Event("solo-b", f"i{N_ITEMS - 1}", EventType.CLICK, 501.0))
+    if with_bridge:  # the only person who engaged with both of the last two items
+        for j in (N_ITEMS - 2, N_ITEMS - 1, 3):
+            out.append(Event(BRIDGE, f"i{j}", EventType.CLICK, 600.0 + j))
+    return out
+
+
+def _data(with_bridge: bool, users: IdMap) -> Interactions:
+    items = IdMap(f"i{j}" for j in range(N_ITEMS))
+    return Interactions.from_events(_events(with_bridge), users, items)
+
+
+@pytest.mark.parametrize("model_class", [ItemKNN, UserKNN, EASE])
+def test_forgetting_a_user_equals_fitting_without_them(model_class: type) -> None:
+    users = IdMap()
+    full = model_class().fit(_data(True, users))
+    bridge = users.get(BRIDGE)
+    assert bridge is not None
+    a, b = N_ITEMS - 2, N_ITEMS - 1
+    if model_class is not UserKNN:
+        assert full.weights_[a, b] != 0  # related through the bridge alone
+    full.forget(np.array([bridge], dtype=np.int32))
+    without = model_class().fit(_data(False, IdMap(users.ids_of(np.arange(len(users))))))
+    assert full.user_items_[bridge].nnz == 0
+    if model_class is UserKNN:
+        got, want = full.weights_.toarray(), without.weights_.toarray()
+        want = np.pad(want, ((0, got.shape[0] - want.shape[0]),) * 2)
+        np.testing.assert_allclose(got, want, atol=1e-6)
+        assert not got[:, bridge].any() and not got[bridge].any()
+    else:
+        got = full.weights_.toarray() if hasattr(full.weights_, "toarray") else full.weights_
+        want = (
+            without.weights_.toarray() if hasattr(without.weights_, "toarray") else without.weights_
+        )
+        np.testing.assert_allclose(got, want, atol=2e-5)
+        assert got[a, b] == pytest.approx(0, abs=1e-6) and got[b, a] == pytest.approx(0, abs=1e-6)
+
+
+def test_ease_saved_without_its_diagonal_is_solved_again() -> None:
+    users = IdMap()
+    model = EASE().fit(_data(True, users))
+    del model.diag_  # as a model saved before the diagonal was kept
+    model.forget(np.array([users.get(BRIDGE)], dtype=np.int32))
+    without = EASE().fit(_data(False, IdMap(users.ids_of(np.arange(len(users))))))
+    np.testing.assert_allclose(model.weights_, without.weights_, atol=2e-5)
+
+
+def test_unknown_users_change_nothing() -> None:
+    users = IdMap()
+    model = ItemKNN().fit(_data(True, users))
+    before = model.weights_
+    model.forget(np.array([10_000, -1], dtype=np.int32))
+    assert model.weights_ is before
