@@ -76,3 +76,19 @@ def test_unknown_users_change_nothing() -> None:
     before = model.weights_
     model.forget(np.array([10_000, -1], dtype=np.int32))
     assert model.weights_ is before
+
+
+@pytest.mark.parametrize("name", ["als", "bpr", "svd"])
+def test_factor_models_zero_a_deleted_users_rows(name: str) -> None:
+    from pulserec.retrievers import registry
+
+    users = IdMap()
+    data = _data(True, users)
+    quick = {"als": {"iterations": 2}, "bpr": {"epochs": 1}, "svd": {"epochs": 1}}[name]
+    model = registry.make(name, **quick).fit(data)
+    bridge = users.get(BRIDGE)
+    assert bridge is not None and np.abs(model.user_factors_[bridge]).sum() > 0
+    model.forget(np.array([bridge], dtype=np.int32))
+    assert not model.user_factors_[bridge].any()
+    held = model.ratings_ if name == "svd" else model.user_items_
+    assert held[bridge].nnz == 0

@@ -148,6 +148,15 @@ class ALS(CFModel):
         w = np.ones(items.shape[0]) if weights is None else np.asarray(weights, np.float64)
         return solve_row(self.item_factors_, self.gram_, self.alpha, items[valid], w[valid])
 
+    def forget(self, users: Int32s) -> None:
+        """Deleted users: their matrix rows and factor rows are zeroed (the item factors they
+        helped fit keep that share until the next fit)."""
+        super().forget(users)
+        factors = self.user_factors_.copy()
+        inside = users[(users >= 0) & (users < factors.shape[0])]
+        factors[inside] = 0.0
+        self.user_factors_ = factors
+
     def update(self, data: Interactions) -> None:
         """Add ``data``: fold in its new items (from their users), then every user it touched."""
         x, users, items = self._merge(data)

@@ -163,6 +163,15 @@ class BPR(CFModel):
             x -= FOLD_LR * m_hat / (np.sqrt(v_hat) + 1e-8)
         return x.astype(np.float32)
 
+    def forget(self, users: Int32s) -> None:
+        """Deleted users: their matrix rows and factor rows are zeroed (the item factors they
+        helped fit keep that share until the next fit)."""
+        super().forget(users)
+        factors = self.user_factors_.copy()
+        inside = users[(users >= 0) & (users < factors.shape[0])]
+        factors[inside] = 0.0
+        self.user_factors_ = factors
+
     def update(self, data: Interactions) -> None:
         """Add ``data``; new items start at zero, touched users are folded in."""
         x, users, _ = self._merge(data)

@@ -152,6 +152,21 @@ class BiasedMF(Leaf):
         )
         return np.clip(value, self.min_rating, self.max_rating).astype(np.float32)
 
+    def forget(self, users: Int32s) -> None:
+        """Deleted users: their ratings, factor rows and biases are zeroed (the item factors
+        they helped fit keep that share until the next fit)."""
+        inside = users[(users >= 0) & (users < self.user_factors_.shape[0])]
+        if not inside.size:
+            return
+        keep = np.ones(self.ratings_.shape[0], dtype=np.float32)
+        keep[inside[inside < keep.shape[0]]] = 0.0
+        ratings = sp.csr_matrix(sp.diags(keep) @ self.ratings_)
+        ratings.eliminate_zeros()
+        self.ratings_ = ratings
+        factors, bias = self.user_factors_.copy(), self.user_bias_.copy()
+        factors[inside], bias[inside] = 0.0, 0.0
+        self.user_factors_, self.user_bias_ = factors, bias
+
     def update(self, data: Interactions) -> None:
         """Add ``data``'s ratings; refit new items, then every user it touched."""
         batch = rating_matrix(data)
