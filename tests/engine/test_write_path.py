@@ -210,3 +210,34 @@ def test_encoding_a_large_item_batch_never_stalls_events(tmp_path: Path) -> None
     assert not stalled, "an event waited for an item's encoding"
     assert runtime.engine.items.get("slow") is not None
     store.close()
+
+
+class CommitBeforeCutStore(PausingStore):
+    """Commits one event of a brand-new user just before a training reads its cut: the
+    moment another writer's commit lands between the engine's catch-up and the cut."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.arm = False
+
+    def cut(self) -> Any:
+        if self.arm:
+            self.arm = False
+            super().append_events([_click("newcomer", "music-3", 99)])
+        return super().cut()
+
+
+def test_an_event_committed_just_before_the_cut_reaches_the_models(tmp_path: Path) -> None:
+    store = CommitBeforeCutStore(tmp_path / "w.db")
+    store.upsert_items(catalog())
+    store.append_events(events())
+    runtime = _runtime(store, tmp_path)
+    store.arm = True
+    job = runtime.trainer.train_now()
+    assert job.state == "done", job.error
+    last = runtime.trainer.last
+    assert last["n_events"] + last["replayed_events"] == store.counts().events
+    model = runtime.engine.bundle.models["itemknn"]  # type: ignore[union-attr]
+    newcomer = runtime.engine.users.get("newcomer")
+    assert newcomer is not None and model.user_items_[newcomer].nnz == 1
+    store.close()

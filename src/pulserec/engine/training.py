@@ -152,8 +152,11 @@ class Trainer:
         deleted items left out), how many items the engine knew at the cut, and the cut."""
         engine = self.engine
         with engine.write_lock:
-            engine.catch_up()
+            # the cut first, then every entry up to it: commits do not take the engine's lock,
+            # and an event of a user or item the maps do not know yet would be left out
             cut = engine.store.cut()
+            if engine.updater is not None:
+                engine.updater.catch_up(ask=True)
             n_items = len(engine.items)
         parts = [
             Interactions.from_known_events(batch, engine.users, engine.items)
