@@ -92,3 +92,22 @@ def test_factor_models_zero_a_deleted_users_rows(name: str) -> None:
     assert not model.user_factors_[bridge].any()
     held = model.ratings_ if name == "svd" else model.user_items_
     assert held[bridge].nnz == 0
+
+
+@pytest.mark.parametrize("half_life", [None, 30.0])
+def test_popularity_forgets_a_users_share(half_life: float | None) -> None:
+    from pulserec.retrievers.popular import Popularity
+
+    users = IdMap()
+    model = Popularity(half_life_days=half_life).fit(_data(True, users))
+    model = Popularity.from_state(model.init_params(), model.state())  # saved and loaded
+    model.forget(np.array([users.get(BRIDGE)], dtype=np.int32))
+    without = Popularity(half_life_days=half_life).fit(
+        _data(False, IdMap(users.ids_of(np.arange(len(users)))))
+    )
+    if half_life is None:
+        np.testing.assert_allclose(model.counts_, without.counts_, atol=1e-9)
+    shared = N_ITEMS - 2  # also clicked by solo-a: kept, at its own share
+    assert model.counts_[shared] > 0 and model.counts_[3] > 0
+    before = Popularity(half_life_days=half_life).fit(_data(True, IdMap()))
+    assert model.counts_[3] < before.counts_[3]

@@ -8,19 +8,31 @@ event arrives, so fit-then-update equals one fit over everything (up to rounding
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers._cf import Leaf, State, check_positive, derived, grow_rows
+from pulserec.retrievers._cf import (
+    Leaf,
+    State,
+    check_positive,
+    csr_from_state,
+    csr_state,
+    derived,
+    grow_rows,
+    resized,
+)
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import Model, persistable
 
 SECONDS_PER_DAY = 86_400.0
+logger = logging.getLogger(__name__)
 
 
 @persistable
@@ -42,6 +54,7 @@ class Popularity(Leaf):
     def fit(self, data: Interactions) -> Self:
         """Count ``data``'s positive events from scratch."""
         self.counts_ = np.zeros(data.n_items, dtype=np.float64)
+        self.by_user_: sp.csr_matrix | None = sp.csr_matrix((0, data.n_items), dtype=np.float64)
         self.reference_time_ = -np.inf
         self.update(data)
         return self
@@ -50,14 +63,43 @@ class Popularity(Leaf):
         """Add ``data``'s positive events, re-basing the decay on the newest event seen."""
         positive = data.positive_mask()
         items, stamps = data.item_idx[positive], data.timestamp[positive]
+        users = data.user_idx[positive]
         counts = grow_rows(self.counts_, data.n_items)
+        by_user = getattr(self, "by_user_", None)
         reference = self.reference_time_
         newest = max(reference, float(stamps.max())) if stamps.size else reference
         if np.isfinite(reference) and newest > reference:
-            counts = counts * self._weights(np.array([reference]), newest)[0]
+            factor = self._weights(np.array([reference]), newest)[0]
+            counts = counts * factor
+            by_user = by_user * factor if by_user is not None else None
         self.reference_time_ = newest
         weights = self._weights(stamps, self.reference_time_)
         self.counts_ = counts + np.bincount(items, weights=weights, minlength=counts.shape[0])
+        if by_user is not None:  # each user's share, so that a deleted user's can leave
+            shape = (max(by_user.shape[0], data.n_users), counts.shape[0])
+            added = sp.csr_matrix((weights, (users, items)), shape=shape, dtype=np.float64)
+            self.by_user_ = sp.csr_matrix(resized(sp.csr_matrix(by_user), shape) + added)
+
+    def forget(self, users: Int32s) -> None:
+        """Deleted users: their share leaves the counts (recounted from everyone else's), so
+        an item only they engaged with is no longer popular at all. A model saved before the
+        shares were kept cannot, and says so."""
+        by_user = getattr(self, "by_user_", None)
+        if by_user is None:
+            logger.warning(
+                "%s was saved without per-user shares: it forgets at the next fit", self.name
+            )
+            return
+        inside = users[(users >= 0) & (users < by_user.shape[0])]
+        if not inside.size:
+            return
+        keep = np.ones(by_user.shape[0], dtype=np.float64)
+        keep[inside] = 0.0
+        remaining = sp.csr_matrix(sp.diags(keep) @ by_user)
+        remaining.eliminate_zeros()
+        self.by_user_ = remaining
+        counts = np.asarray(remaining.sum(axis=0), dtype=np.float64).ravel()
+        self.counts_ = grow_rows(counts, self.counts_.shape[0])
 
     def score(self, users: Int32s) -> Float32s:
         """The popularity row, repeated for every user: (B, I) float32."""
@@ -82,7 +124,10 @@ class Popularity(Leaf):
 
     def state(self) -> State:
         """Learned arrays, for ``np.savez``."""
-        return {"counts": self.counts_, "reference_time": np.array(self.reference_time_)}
+        out: State = {"counts": self.counts_, "reference_time": np.array(self.reference_time_)}
+        if getattr(self, "by_user_", None) is not None:
+            out.update(csr_state("by_user", self.by_user_))
+        return out
 
     def init_params(self) -> dict[str, Any]:
         """The constructor's keyword arguments (JSON-ready)."""
@@ -103,4 +148,5 @@ class Popularity(Leaf):
         model = cls(**params)
         model.counts_ = np.array(state["counts"], dtype=np.float64)
         model.reference_time_ = float(state["reference_time"])
+        model.by_user_ = csr_from_state("by_user", state) if "by_user_data" in state else None
         return model
