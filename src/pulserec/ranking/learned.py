@@ -49,6 +49,7 @@ from pulserec.ranking.rankers import (
 )
 from pulserec.ranking.rows import candidate_row, keep_top, latest_items, latest_of_history
 from pulserec.ranking.topk import top_k_rows
+from pulserec.retrievers._cf import emptied_rows
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import (
     Inputs,
@@ -164,12 +165,7 @@ class HybridRanker:
                 forget(users)
         seen = getattr(self, "seen_", None)
         if seen is not None:
-            inside = users[(users >= 0) & (users < seen.shape[0])]
-            keep = np.ones(seen.shape[0], dtype=np.float32)
-            keep[inside] = 0.0
-            cleaned = sp.csr_matrix(sp.diags(keep) @ seen)
-            cleaned.eliminate_zeros()
-            self.seen_ = cleaned
+            self.seen_ = emptied_rows(sp.csr_matrix(seen), users)
 
     def _context(self, data: Interactions) -> None:
         self.seen_ = data.matrix()

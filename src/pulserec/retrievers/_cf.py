@@ -58,6 +58,22 @@ def resized(m: sp.csr_matrix, shape: tuple[int, int]) -> sp.csr_matrix:
     return sp.csr_matrix((m.data, m.indices, indptr.astype(m.indptr.dtype)), shape=shape)
 
 
+def emptied_rows(m: sp.csr_matrix, rows: Int32s) -> sp.csr_matrix:
+    """``m`` with ``rows`` emptied (rows outside ``m`` are ignored)."""
+    keep = np.ones(m.shape[0], dtype=m.dtype)
+    keep[rows[(rows >= 0) & (rows < m.shape[0])]] = 0
+    out = sp.csr_matrix(sp.diags(keep) @ m)
+    out.eliminate_zeros()
+    return out
+
+
+def zeroed_rows(array: npt.NDArray[ScalarT], rows: Int32s) -> npt.NDArray[ScalarT]:
+    """A copy of ``array`` with ``rows`` zeroed (rows outside it are ignored)."""
+    out = array.copy()
+    out[rows[(rows >= 0) & (rows < array.shape[0])]] = 0
+    return out
+
+
 def csr_state(prefix: str, m: sp.csr_matrix) -> State:
     """A csr matrix as plain arrays (for ``np.savez``)."""
     return {
@@ -150,11 +166,7 @@ class CFModel(Leaf):
         if not users.size:
             return m, np.zeros(0, dtype=np.int32)
         items = np.unique(m[users].indices).astype(np.int32)
-        keep = np.ones(m.shape[0], dtype=np.float32)
-        keep[users] = 0.0
-        emptied = sp.csr_matrix(sp.diags(keep) @ m)
-        emptied.eliminate_zeros()
-        return self._set_matrix(emptied), items
+        return self._set_matrix(emptied_rows(m, users)), items
 
     def forget(self, users: Int32s) -> None:
         """Deleted users: their rows leave the matrix (and the popularity fallback)."""

@@ -31,6 +31,7 @@ from pulserec.retrievers._cf import (
     grow_rows,
     rows_of,
     valid_history,
+    zeroed_rows,
 )
 from pulserec.retrievers.ann import ItemIndex, wants_index
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query
@@ -152,10 +153,7 @@ class ALS(CFModel):
         """Deleted users: their matrix rows and factor rows are zeroed (the item factors they
         helped fit keep that share until the next fit)."""
         super().forget(users)
-        factors = self.user_factors_.copy()
-        inside = users[(users >= 0) & (users < factors.shape[0])]
-        factors[inside] = 0.0
-        self.user_factors_ = factors
+        self.user_factors_ = zeroed_rows(self.user_factors_, users)
 
     def update(self, data: Interactions) -> None:
         """Add ``data``: fold in its new items (from their users), then every user it touched."""

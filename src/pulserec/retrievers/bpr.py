@@ -28,6 +28,7 @@ from pulserec.retrievers._cf import (
     csr_state,
     grow_rows,
     rows_of,
+    zeroed_rows,
 )
 from pulserec.retrievers.base import Float32s, Int32s
 from pulserec.retrievers.persistable import Model, persistable
@@ -167,10 +168,7 @@ class BPR(CFModel):
         """Deleted users: their matrix rows and factor rows are zeroed (the item factors they
         helped fit keep that share until the next fit)."""
         super().forget(users)
-        factors = self.user_factors_.copy()
-        inside = users[(users >= 0) & (users < factors.shape[0])]
-        factors[inside] = 0.0
-        self.user_factors_ = factors
+        self.user_factors_ = zeroed_rows(self.user_factors_, users)
 
     def update(self, data: Interactions) -> None:
         """Add ``data``; new items start at zero, touched users are folded in."""

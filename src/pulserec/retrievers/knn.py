@@ -30,6 +30,7 @@ from pulserec.retrievers._cf import (
     csr_rows_sum,
     csr_state,
     derived,
+    emptied_rows,
     resized,
 )
 from pulserec.retrievers.base import Float32s, Int32s
@@ -260,11 +261,7 @@ class UserKNN(_KNN):
         rows, cols, values = self._neighbours(sp.csc_matrix(x.T), targets)
         fresh = replace_columns(weights.T.tocsr(), targets, (rows, cols, values)).T
         fresh = sp.csr_matrix(fresh)
-        keep = np.ones(size, dtype=np.float32)
-        keep[users] = 0.0
-        cleaned = sp.csr_matrix(sp.diags(keep) @ fresh @ sp.diags(keep))
-        cleaned.eliminate_zeros()
-        self.weights_ = cleaned
+        self.weights_ = sp.csr_matrix(emptied_rows(emptied_rows(fresh, users).T.tocsr(), users).T)
 
     def _score_users(self, users: Int32s) -> Float32s:
         scores = (self.weights_[users] @ self.user_items_).toarray()

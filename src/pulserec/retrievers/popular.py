@@ -25,6 +25,7 @@ from pulserec.retrievers._cf import (
     csr_from_state,
     csr_state,
     derived,
+    emptied_rows,
     grow_rows,
     resized,
 )
@@ -93,11 +94,7 @@ class Popularity(Leaf):
         inside = users[(users >= 0) & (users < by_user.shape[0])]
         if not inside.size:
             return
-        keep = np.ones(by_user.shape[0], dtype=np.float64)
-        keep[inside] = 0.0
-        remaining = sp.csr_matrix(sp.diags(keep) @ by_user)
-        remaining.eliminate_zeros()
-        self.by_user_ = remaining
+        remaining = self.by_user_ = emptied_rows(by_user, inside)
         counts = np.asarray(remaining.sum(axis=0), dtype=np.float64).ravel()
         self.counts_ = grow_rows(counts, self.counts_.shape[0])
 

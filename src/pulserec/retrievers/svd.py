@@ -27,8 +27,10 @@ from pulserec.retrievers._cf import (
     check_positive,
     csr_from_state,
     csr_state,
+    emptied_rows,
     grow_rows,
     resized,
+    zeroed_rows,
 )
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import Model, persistable
@@ -158,14 +160,9 @@ class BiasedMF(Leaf):
         inside = users[(users >= 0) & (users < self.user_factors_.shape[0])]
         if not inside.size:
             return
-        keep = np.ones(self.ratings_.shape[0], dtype=np.float32)
-        keep[inside[inside < keep.shape[0]]] = 0.0
-        ratings = sp.csr_matrix(sp.diags(keep) @ self.ratings_)
-        ratings.eliminate_zeros()
-        self.ratings_ = ratings
-        factors, bias = self.user_factors_.copy(), self.user_bias_.copy()
-        factors[inside], bias[inside] = 0.0, 0.0
-        self.user_factors_, self.user_bias_ = factors, bias
+        self.ratings_ = emptied_rows(self.ratings_, inside)
+        self.user_factors_ = zeroed_rows(self.user_factors_, inside)
+        self.user_bias_ = zeroed_rows(self.user_bias_, inside)
 
     def update(self, data: Interactions) -> None:
         """Add ``data``'s ratings; refit new items, then every user it touched."""
