@@ -114,6 +114,9 @@ def test_answers_carry_the_variant_and_clicks_reach_the_report(tmp_path: Path) -
     assert set(report) >= {"srm_p_value", "significant", "method", "stopping", "guardrails"}
     exported = client.get(f"/v1/users/{arms['b'][0]}/events?limit=1").json()["events"][0]
     assert exported["impression_id"]
+    counted = client.get("/v1/admin/stats").json()["experiments"]
+    assert counted["running"] == ["e1"] and counted["impressions_written"] == 2 * len(PEOPLE)
+    assert counted["impressions_queued"] == 0 and counted["impressions_dropped"] == 0
     _close(client, store)
 
 

@@ -96,6 +96,16 @@ class Experiments:
                 return experiment, experiment.variant_of(user_key)
         return None
 
+    def stats(self) -> dict[str, Any]:
+        """What ``GET /v1/admin/stats`` shows: running experiments and this process's
+        impression queue."""
+        return {
+            "running": [e.id for e in self._running],
+            "impressions_written": self.log.written,
+            "impressions_queued": self.log.queued,
+            "impressions_dropped": self.log.dropped,
+        }
+
     def close(self) -> None:
         self.log.close()
 

@@ -96,6 +96,7 @@ def ops_router(services: Services) -> APIRouter:
             "events": counts.events,
             "events_accepted_since_start": ingestor.events_accepted,
             "events_duplicate_since_start": ingestor.events_duplicate,
+            "experiments": runtime.experiments.stats(),
         }
 
     @router.get("/v1/admin/timeseries")

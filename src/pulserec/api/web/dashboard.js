@@ -23,6 +23,7 @@ async function stats() {
     ["models", "Models", (body.models || []).join(", ") || "none"],
     ["trained", "Last training", last ? `${stamp(last.trained_at)} (${last.train_seconds ?? "?"} s)` : "never"],
     ["training", "Training now", body.training ? "yes" : "no"],
+    ["experiments", "Experiments running", ((body.experiments || {}).running || []).join(", ") || "none"],
   ];
   $("#stats").replaceChildren(...rows.map(([id, name, value]) =>
     h("div", {}, h("dt", { text: name }), h("dd", { id: `stat-${id}`, text: String(value) }))));
