@@ -105,7 +105,10 @@ def _ab(
     variants = [_variant_json(n, groups[n], ratios[n]) for n in names]
     control = names[0]
     lifts = [_lift(n, ratios[control], ratios[n]) for n in names[1:]]
-    stopping = _stopping(experiment, impressions, events, lifts)
+    moments = _estimates_over_time(experiment, impressions, events)  # the plot and the looks
+    base, treated = ratios[control], ratios[names[1]] if len(names) > 1 else None
+    current = _log_lift(base, treated) if base is not None and treated is not None else None
+    stopping = _stopping(experiment, impressions, events, lifts, moments, current)
     stopping["detectable_lift"] = _detectable(experiment, groups[control])
     srm = stats.srm_p_value([len(groups[n].ids) for n in names], experiment.weights)
     first = lifts[0] if lifts else None
@@ -120,7 +123,7 @@ def _ab(
         "stopping": stopping,
         "cuped": _cuped(experiment, groups, before, names),
         "guardrails": _guardrails(impressions, names),
-        "history": _history(experiment, impressions, events),
+        "history": _history(impressions, moments),
     }
 
 
@@ -181,11 +184,13 @@ def _stopping(
     impressions: Sequence[Impression],
     events: Sequence[Event],
     lifts: list[dict[str, Any]],
+    moments: list[tuple[float, tuple[float, float] | None]],
+    current: tuple[float, float] | None,
 ) -> dict[str, Any]:
     """The stated stopping rule and its decision (for the first treatment; without a
     horizon its interval and p-value are the always-valid ones)."""
     if experiment.horizon_users is None:
-        return _always_valid(experiment, impressions, events, lifts)
+        return _always_valid(lifts, moments, current)
     users, looks = experiment.horizon_users, experiment.looks
     c = boundary(looks)
     done, significant = 0, False
@@ -213,18 +218,15 @@ def _stopping(
 
 
 def _always_valid(
-    experiment: Experiment,
-    impressions: Sequence[Impression],
-    events: Sequence[Event],
     lifts: list[dict[str, Any]],
+    moments: list[tuple[float, tuple[float, float] | None]],
+    current: tuple[float, float] | None,
 ) -> dict[str, Any]:
+    """The mixture SPRT looked at every history moment and now (the log-lift and its se)."""
     test = stats.SequentialTest(TAU)
-    points = _history_moments(impressions)
-    for at in points:
-        found = _estimate_at(experiment, impressions, events, at)
+    for _, found in moments:
         if found is not None:
             test.look(*found)
-    current = _estimate_at(experiment, impressions, events, None)
     if current is not None and current[1] > 0 and lifts:
         test.look(*current)
         low, high = stats.confidence_sequence(*current, TAU, ALPHA)
@@ -297,13 +299,22 @@ def _history_moments(impressions: Sequence[Impression]) -> list[float]:
     return [stamps[p] for p in np.unique(picks)]
 
 
-def _history(
+def _estimates_over_time(
     experiment: Experiment, impressions: Sequence[Impression], events: Sequence[Event]
+) -> list[tuple[float, tuple[float, float] | None]]:
+    """The first treatment's log-lift and se on the data up to each of 20 moments."""
+    return [
+        (at, _estimate_at(experiment, impressions, events, at))
+        for at in _history_moments(impressions)
+    ]
+
+
+def _history(
+    impressions: Sequence[Impression], moments: list[tuple[float, tuple[float, float] | None]]
 ) -> list[dict[str, Any]]:
-    """The cumulative lift of the first treatment, at up to 20 moments (the page's plot)."""
+    """The cumulative lift of the first treatment at those moments (the page's plot)."""
     out = []
-    for at in _history_moments(impressions):
-        found = _estimate_at(experiment, impressions, events, at)
+    for at, found in moments:
         if found is None:
             continue
         estimate, se = found
