@@ -64,6 +64,8 @@ FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "llm_model": ("PULSEREC_LLM_MODEL", _optional(str)),
     "llm_key": ("PULSEREC_LLM_KEY", _optional(str)),
     "llm_gguf": ("PULSEREC_LLM_GGUF", _optional(str)),
+    "dp_epsilon": ("PULSEREC_DP_EPSILON", _optional(float)),
+    "dp_max_events": ("PULSEREC_DP_MAX_EVENTS_PER_USER", int),
 }
 # EngineConfig fields that have a flat name of their own
 ENGINE_FIELDS = {
@@ -73,6 +75,8 @@ ENGINE_FIELDS = {
     "query_encoder": "query_encoder",
     "answer_cache": "answer_cache",
     "positive_rating": "positive_rating",
+    "dp_epsilon": "dp_epsilon",
+    "dp_max_events": "dp_max_events",
 }
 
 

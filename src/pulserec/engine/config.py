@@ -39,9 +39,19 @@ class EngineConfig:
     vector_dtype: str = "float32"  # the dense item-vector table; float16 halves it at scale
     positive_rating: float = DEFAULT_POSITIVE_RATING
     negative_rating: float = DEFAULT_NEGATIVE_RATING
+    # differential privacy of what everyone sees (pulserec.privacy.counts); None: off
+    dp_epsilon: float | None = None  # budget per day
+    dp_max_events: int = 10  # counted positive events per user per day
+    dp_release_s: float = 86_400.0  # one release per window of event time (divides a day)
 
     def __post_init__(self) -> None:
         self.feedback  # noqa: B018 - refuses a rule where positive and negative overlap
+        if self.dp_epsilon is not None and not self.dp_epsilon > 0:
+            raise ValueError("PULSEREC_DP_EPSILON must be a positive number")
+        if self.dp_max_events < 1:
+            raise ValueError("PULSEREC_DP_MAX_EVENTS_PER_USER must be at least 1")
+        if not 0 < self.dp_release_s <= 86_400.0 or 86_400.0 % self.dp_release_s:
+            raise ValueError("dp_release_s must divide a day")
 
     @cached_property
     def feedback(self) -> Feedback:

@@ -82,6 +82,8 @@ class Engine:
         self.item_encoder = item_encoder
         self.query_encoder = query_encoder or item_encoder
         self.state = OnlineState(config, item_encoder.dim)
+        if config.dp_epsilon is not None:
+            self.state.make_private(store.secret("dp-noise"))
         self.write_lock = threading.RLock()
         self.bundle: ModelBundle | None = None
         self._attach_explainer()
@@ -196,6 +198,14 @@ class Engine:
         }
 
     # -- shared reads ------------------------------------------------------------------------
+    def privacy_stats(self) -> dict[str, Any]:
+        """The differential-privacy budget of published counts (``/v1/admin/stats``)."""
+        private = self.state.private
+        if private is None:
+            return {"epsilon_per_day": None, "spent_today": 0.0, "mechanism": None}
+        with self.write_lock:
+            return private.stats()
+
     def popularity(self, window_s: float = DEFAULT_WINDOW_S) -> Popularity:
         """The tiered popularity of every item (see :mod:`~.popularity`)."""
         return self.state.popularity(window_s)

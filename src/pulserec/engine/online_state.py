@@ -18,11 +18,18 @@ import numpy.typing as npt
 from pulserec.engine.catalog import Catalog
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.event_log import EventLog
-from pulserec.engine.popularity import DEFAULT_WINDOW_S, WINDOW, Popularity, rank_popularity
+from pulserec.engine.popularity import (
+    DEFAULT_WINDOW_S,
+    WINDOW,
+    Popularity,
+    rank_popularity,
+    rank_private_popularity,
+)
 from pulserec.engine.trending import TrendingCounter
 from pulserec.engine.users import UserStates
 from pulserec.ids import IdMap
 from pulserec.index import make_index
+from pulserec.privacy.counts import PrivateCounts
 from pulserec.ranking.topk import top_k
 
 Int32s = npt.NDArray[np.int32]
@@ -57,6 +64,7 @@ class OnlineState:
         self.user_states = UserStates()
         self.trending = TrendingCounter(config.trending_half_life_s)
         self.event_log = EventLog()
+        self.private: PrivateCounts | None = None  # released counts (PULSEREC_DP_EPSILON)
         self.applied_seq = 0  # the last change-log entry applied
         self.applied_event_seq = 0  # the last event sequence number applied
 
@@ -97,9 +105,27 @@ class OnlineState:
         norm = float(np.linalg.norm(taste))
         return taste / norm if norm > 0 else None
 
+    def make_private(self, key: bytes) -> None:
+        """Publish popularity with differential privacy (before any event is applied)."""
+        config = self.config
+        assert config.dp_epsilon is not None
+        self.private = PrivateCounts(
+            config.dp_epsilon,
+            config.dp_max_events,
+            key,
+            lambda: self.items,
+            release_s=config.dp_release_s,
+            half_life_s=config.trending_half_life_s,
+        )
+
     def popularity(self, window_s: float = DEFAULT_WINDOW_S) -> Popularity:
         """The tiered popularity of every item (see :mod:`~.popularity`): what ``popular``,
-        every trending fill and trending evidence rank by."""
+        every trending fill and trending evidence rank by; only released counts when
+        differential privacy is on."""
+        if self.private is not None:
+            return rank_private_popularity(
+                self.private, self.catalog.servable(), self.catalog.has_vector(), window_s
+            )
         return rank_popularity(
             self.trending,
             self.event_log,

@@ -21,6 +21,7 @@ import numpy.typing as npt
 
 from pulserec.engine.event_log import EventLog
 from pulserec.engine.trending import TrendingCounter
+from pulserec.privacy.counts import PrivateCounts
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -70,6 +71,40 @@ def rank_popularity(
     tier[placeholder & (tier == UNSEEN)] = NONE
     key[~servable | (placeholder & (counts <= 0) & (window <= 0))] = -np.inf
     return Popularity(key, tier)
+
+
+def rank_private_popularity(
+    private: PrivateCounts,
+    servable: Bools,
+    has_text: Bools,
+    window_s: float = DEFAULT_WINDOW_S,
+) -> Popularity:
+    """Tiered popularity from released counts alone (differential privacy on): ``WINDOW``
+    for items whose released counts over the window pass the noise threshold, ``RECENT``
+    for every other item, by the released decayed counts. Placeholders follow only when their
+    released all-time count passes the threshold (their events are private too)."""
+    n = servable.shape[0]
+    window, releases = private.window_counts(window_s, n)
+    decayed = private.decayed(n)
+    tier = np.full(n, RECENT, dtype=np.int8)
+    tier[window >= private.threshold(releases, n)] = WINDOW
+    within = np.zeros(n, dtype=np.float64)
+    _spread(within, tier == WINDOW, window)
+    _spread(within, tier == RECENT, decayed)
+    key = tier + within
+    placeholder = ~has_text
+    key[placeholder] -= _PLACEHOLDER_SHIFT
+    shown = private.totals(n) >= private.threshold(max(private.releases, 1), n)
+    key[~servable | (placeholder & ~shown)] = -np.inf
+    return Popularity(key, tier)
+
+
+def _spread(out: Floats, mask: Bools, values: Floats) -> None:
+    """Map ``values`` under ``mask`` (any sign) monotonically into [0, 1)."""
+    if mask.any():
+        chosen = values[mask]
+        low = float(chosen.min())
+        out[mask] = (chosen - low) / ((float(chosen.max()) - low) * (1.0 + 1e-9) + 1e-12)
 
 
 def _max(values: Floats, mask: Bools) -> float:

@@ -219,6 +219,8 @@ class OnlineUpdater:
         counted = config.feedback.engagement(kinds)
         state.trending.add(items[counted], stamps[counted])
         state.event_log.append(items[counted], stamps[counted], users[counted])
+        if state.private is not None:
+            state.private.add(items[counted], users[counted], stamps[counted])
         self.events_applied += len(rated)
 
     def delete_item(self, item_id: str) -> None:
@@ -236,6 +238,8 @@ class OnlineUpdater:
             bundle.forget_user(user_id, self.state.users)
         if index is not None:
             self.state.user_states.forget(index)
+            if self.state.private is not None:
+                self.state.private.forget_user(index)
             items, stamps = self.state.event_log.forget_user(index)
             if items.size:
                 touched = np.unique(items)

@@ -90,6 +90,11 @@ class Store(Protocol):
     def put_item_vectors(self, ids: Sequence[str], vectors: Floats) -> None: ...
     def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]: ...
 
+    def secret(self, name: str) -> bytes:
+        """A random 32-byte value kept under ``name``, the same for every process of this
+        store (created by the first that asks): the key of shared noise draws."""
+        ...
+
     # experiments (pulserec.experiments): definitions and the impressions they served
     def experiments(self) -> list[ExperimentRecord]:
         """Every stored experiment, running or stopped, in creation order."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from itertools import islice
@@ -51,6 +52,7 @@ class MemoryStore:
         self._user_vectors: dict[str, Floats] = {}
         self._hooks: list[CommitHook] = []
         self._experiments: dict[str, ExperimentRecord] = {}
+        self._secrets: dict[str, bytes] = {}
         self._impressions: dict[str, Impression] = {}
 
     def _append_log(
@@ -214,6 +216,10 @@ class MemoryStore:
 
     def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
         return {u: self._user_vectors[u] for u in ids if u in self._user_vectors}
+
+    def secret(self, name: str) -> bytes:
+        with self._lock:
+            return self._secrets.setdefault(name, secrets.token_bytes(32))
 
     def experiments(self) -> list[ExperimentRecord]:
         with self._lock:

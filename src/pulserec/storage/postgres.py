@@ -16,6 +16,7 @@ refused one fails at once.
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -417,6 +418,17 @@ class PostgresStore:
         return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
 
     # -- experiments ----------------------------------------------------------------------------
+    def secret(self, name: str) -> bytes:
+        key = f"secret:{name}"
+        with self._transaction() as write:
+            write.cursor.execute(
+                "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
+                (key, secrets.token_bytes(32).hex()),
+            )
+            row = write.cursor.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
+        assert row is not None  # inserted above or by another process
+        return bytes.fromhex(str(row[0]))
+
     def experiments(self) -> list[ExperimentRecord]:
         return [convert.experiment_from_row(r) for r in self._rows(sql.EXPERIMENTS)]
 

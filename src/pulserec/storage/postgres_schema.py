@@ -21,6 +21,7 @@ SCHEMA_VERSION = 2  # 2: events.impression_id, experiments, impressions
 SCHEMA_LOCK = 7_364_512  # pg_advisory_xact_lock key: one process creates the schema at a time
 
 SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS heads (
     one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
     log_seq BIGINT NOT NULL DEFAULT 0,

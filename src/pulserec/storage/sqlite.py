@@ -13,6 +13,7 @@ per thread and, thanks to WAL, never wait for a writer.
 from __future__ import annotations
 
 import fcntl
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -354,6 +355,15 @@ class SqliteStore:
 
     def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
         return _read_vectors(self._reader(), "user_vectors", ids)
+
+    def secret(self, name: str) -> bytes:
+        key = f"secret:{name}"
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, secrets.token_bytes(32).hex())
+            )
+            (value,) = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return bytes.fromhex(value)
 
     def experiments(self) -> list[ExperimentRecord]:
         rows = self._reader().execute(sql.EXPERIMENTS).fetchall()

@@ -97,6 +97,7 @@ def ops_router(services: Services) -> APIRouter:
             "events_accepted_since_start": ingestor.events_accepted,
             "events_duplicate_since_start": ingestor.events_duplicate,
             "experiments": runtime.experiments.stats(),
+            "privacy": runtime.engine.privacy_stats(),
         }
 
     @router.get("/v1/admin/timeseries")

@@ -1,0 +1,1 @@
+"""Privacy: differential privacy for what is published to everyone, and its accounting."""
