@@ -368,6 +368,7 @@ PASSTHROUGH_BENCHES = {
     "features": "What explanations, search and chat cost on the request path (in process).",
     "chat": "Accuracy of free-text requests turned into constraints (held-out requests).",
     "experiments": "A/A false positives, A/B power, interleaving against A/B (simulated people).",
+    "privacy": "Differentially private popular counts: top-20 overlap with the exact list.",
 }
 
 
