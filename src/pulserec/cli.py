@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import sys
 from pathlib import Path
@@ -22,6 +23,8 @@ app = typer.Typer(
 )
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print their figures.")
 app.add_typer(bench_app, name="bench")
+privacy_app = typer.Typer(no_args_is_help=True, help="What is held about people; audits.")
+app.add_typer(privacy_app, name="privacy")
 console = Console(stderr=True)
 _process_settings: list[Settings] = []  # read once by main(), before any command runs
 
@@ -381,6 +384,33 @@ def _add_passthrough_bench(name: str, summary: str) -> None:
     bench_app.command(
         name, context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
     )(command)
+
+
+@privacy_app.command("report")
+def privacy_report(
+    user: Annotated[
+        str | None, typer.Option("--user", help="Also list every trace of this user id.")
+    ] = None,
+    data_dir: SettingsDataDir = None,
+    store: StoreUrl = None,
+    artifacts: ArtifactsDir = None,
+    config: ConfigFile = None,
+) -> None:
+    """What the store and the model artifacts hold about people (JSON); with --user, every
+    place that id still appears, exit status 1 when there is any."""
+    from pulserec.app.runtime import artifacts as artifact_store
+    from pulserec.privacy.audit import privacy_report as build_report
+    from pulserec.storage import open_store
+
+    settings = _settings(config, data_dir=data_dir, store=store, artifacts=artifacts)
+    opened = open_store(settings.store_target)
+    try:
+        report = build_report(opened, artifact_store(settings.artifacts_dir), user)
+    finally:
+        opened.close()
+    print(json.dumps(report, indent=2))
+    if user is not None and not report["user"]["forgotten"]:
+        raise typer.Exit(code=1)
 
 
 for _name, _summary in PASSTHROUGH_BENCHES.items():

@@ -29,7 +29,7 @@ from pulserec.feedback import Signal
 from pulserec.ingest import Ingestor
 from pulserec.interactions import Interactions
 from pulserec.storage import Store
-from pulserec.storage.changelog import EXPERIMENT, Cut
+from pulserec.storage.changelog import DELETE_USER, EXPERIMENT, Cut, LogEntry
 
 if TYPE_CHECKING:
     from pulserec.engine.watcher import BundleWatcher
@@ -52,6 +52,14 @@ class Runtime:
         self.experiments = Experiments(engine.store)
         if isinstance(engine.updater, OnlineUpdater):  # definitions follow the change log
             engine.updater.listen(EXPERIMENT, self.experiments.on_entry)
+            engine.updater.listen(DELETE_USER, self._scrub)
+
+    def _scrub(self, entry: LogEntry) -> None:
+        """A deleted user leaves the user maps of every published version on disk."""
+        if self.trainer.artifacts is not None:
+            from pulserec.privacy.audit import scrub_user
+
+            scrub_user(self.trainer.artifacts, str(entry.payload["id"]))
 
     def close(self) -> None:
         """Stop the background work that holds data (queued impressions are written)."""

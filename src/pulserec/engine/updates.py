@@ -49,7 +49,8 @@ class OnlineUpdater:
         self.engine = engine
         self.state: OnlineState = engine.state
         self.events_applied = 0
-        # kinds the online state does not hold, applied by whoever listens (experiments)
+        # kinds the online state does not hold, applied by whoever listens (experiments), and
+        # kinds others also follow (a deleted user leaves the artifacts on disk)
         self.listeners: dict[str, list[Callable[[LogEntry], None]]] = {
             EXPERIMENT: [],
             IMPRESSIONS: [],
@@ -57,8 +58,8 @@ class OnlineUpdater:
         engine.attach_updater(self)
 
     def listen(self, kind: str, listener: Callable[[LogEntry], None]) -> None:
-        """Call ``listener`` with every entry of ``kind`` as it is applied."""
-        self.listeners[kind].append(listener)
+        """Call ``listener`` with every entry of ``kind`` as it is applied (after the state)."""
+        self.listeners.setdefault(kind, []).append(listener)
 
     def prepare(self, change: Change) -> dict[str, Any]:
         """Encode the text of changed items and users (outside every lock)."""
@@ -111,11 +112,10 @@ class OnlineUpdater:
             self.delete_item(str(payload["id"]))
         elif entry.kind == DELETE_USER:
             self.delete_user(str(payload["id"]))
-        elif entry.kind in self.listeners:
-            for listener in self.listeners[entry.kind]:
-                listener(entry)
-        else:
+        elif entry.kind not in self.listeners:
             logger.warning("skipping log entry %d of unknown kind %r", entry.seq, entry.kind)
+        for listener in self.listeners.get(entry.kind, ()):
+            listener(entry)
 
     def stored_items(self, ids: list[str]) -> None:
         """Items as the store holds them now, with their stored vectors (missing ones encoded

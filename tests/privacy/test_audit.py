@@ -1,0 +1,70 @@
+"""The audit: what is held about people, and a deleted user's id in none of it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pulserec.app.runtime import artifacts
+from pulserec.cli import app
+from pulserec.ingest import Ingestor
+from pulserec.privacy.audit import privacy_report, scrub_user
+from pulserec.storage import DB_FILENAME, SqliteStore
+from tests.engine.conftest import build, catalog, events
+
+USER = "u00"
+
+
+def _filled(path: Path) -> SqliteStore:
+    store = SqliteStore(path)
+    ingestor = Ingestor(store)
+    ingestor.add_items(catalog())
+    ingestor.add_events(events())
+    return store
+
+
+def test_a_deleted_user_leaves_the_store_and_every_published_version(tmp_path: Path) -> None:
+    store = _filled(tmp_path / DB_FILENAME)
+    try:
+        runtime = build(store, tmp_path, ("itemknn",))  # type: ignore[arg-type]
+        runtime.trainer.train_now()
+        published = artifacts(tmp_path)
+        assert len(published.list()) == 2
+        held = privacy_report(store, published, USER)
+        before = held["user"]
+        assert not before["forgotten"]
+        assert "store: user profile" in before["traces"]
+        assert sum(t.startswith("artifact:") for t in before["traces"]) == 2  # both versions
+        assert runtime.ingestor.delete_user(USER)
+        runtime.engine.catch_up()
+        after = privacy_report(store, published, USER)
+        assert after["user"] == {"id": USER, "traces": [], "forgotten": True}
+        for version, now in after["inventory"]["artifacts"].items():
+            assert now["user ids"] == held["inventory"]["artifacts"][version]["user ids"] - 1
+        # the version loads again with a hole where the user was: no row is theirs
+        bundle = published.load_bundle()
+        assert bundle.users.get(USER) is None and len(bundle.users) > 0
+        assert scrub_user(published, USER) == 0  # nothing left to scrub
+    finally:
+        store.close()
+
+
+def test_the_cli_report_exits_1_while_a_trace_remains(tmp_path: Path) -> None:
+    store = _filled(tmp_path / DB_FILENAME)
+    store.close()
+    runner = CliRunner()
+    held = runner.invoke(app, ["privacy", "report", "--data-dir", str(tmp_path), "--user", USER])
+    assert held.exit_code == 1, held.output
+    assert "store: user profile" in json.loads(held.output)["user"]["traces"]
+    store = SqliteStore(tmp_path / DB_FILENAME)
+    Ingestor(store).delete_user(USER)
+    store.close()
+    gone = runner.invoke(app, ["privacy", "report", "--data-dir", str(tmp_path), "--user", USER])
+    assert gone.exit_code == 0, gone.output
+    assert json.loads(gone.output)["user"]["forgotten"] is True
+    summary = json.loads(
+        runner.invoke(app, ["privacy", "report", "--data-dir", str(tmp_path)]).output
+    )
+    assert summary["inventory"]["store"]["users (profiles, stated preferences)"] >= 1
