@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from pulserec.app.runtime import artifacts
 from pulserec.cli import app
+from pulserec.engine.training import Trainer
 from pulserec.ingest import Ingestor
 from pulserec.privacy.audit import privacy_report, scrub_user
 from pulserec.storage import DB_FILENAME, SqliteStore
@@ -68,3 +71,38 @@ def test_the_cli_report_exits_1_while_a_trace_remains(tmp_path: Path) -> None:
         runner.invoke(app, ["privacy", "report", "--data-dir", str(tmp_path)]).output
     )
     assert summary["inventory"]["store"]["users (profiles, stated preferences)"] >= 1
+
+
+def _row_scores(runtime_bundle: object, index: int) -> float:
+    """How many interactions the bundle's item kNN holds in the user's row."""
+    model = next(iter(runtime_bundle.models.values()))  # type: ignore[attr-defined]
+    return float(model.user_items_[index].nnz)
+
+
+def test_a_user_deleted_while_a_training_runs_is_not_brought_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _filled(tmp_path / DB_FILENAME)
+    try:
+        runtime = build(store, tmp_path, ("itemknn",))  # type: ignore[arg-type]
+        index = runtime.engine.users.get(USER)
+        assert index is not None and _row_scores(runtime.engine.bundle, index) > 0
+        fit = Trainer._fit
+
+        def fit_then_delete(self: Trainer, *args: Any) -> Any:
+            fitted = fit(self, *args)  # trained with the user's events
+            assert runtime.ingestor.delete_user(USER)  # the delete lands before the swap
+            return fitted
+
+        monkeypatch.setattr(Trainer, "_fit", fit_then_delete)
+        job = runtime.trainer.train_now()
+        assert job.state == "done", job.error
+        assert _row_scores(runtime.engine.bundle, index) == 0  # the served models forgot
+        published = artifacts(tmp_path)
+        assert privacy_report(store, published, USER)["user"]["forgotten"]
+        loaded = published.load_bundle()  # a restart or another process loads the version
+        assert loaded.forgotten == (index,)
+        restarted = build(store, tmp_path, ("itemknn",))  # type: ignore[arg-type]
+        assert _row_scores(restarted.engine.bundle, index) == 0
+    finally:
+        store.close()

@@ -55,6 +55,7 @@ class Bundle:
     meta: dict[str, Any]
     names: dict[str, str]  # registry name of each model
     saved_at: str
+    forgotten: tuple[int, ...] = ()  # rows of users deleted after it was saved: forget them
 
 
 def _fsync(path: Path) -> None:
@@ -202,8 +203,11 @@ class ArtifactStore:
             loaded[key] = load_model(
                 model_dir, given, users=users, items=items, classes=self.classes
             )
+        forgotten = tuple(read_json(directory / "users.json").get("forgotten", []))
         names = dict(info["models"])
-        return Bundle(version, loaded, users, items, info["meta"], names, info["saved_at"])
+        return Bundle(
+            version, loaded, users, items, info["meta"], names, info["saved_at"], forgotten
+        )
 
 
 def _order(version: str) -> tuple[int, str]:

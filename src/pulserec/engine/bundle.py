@@ -40,9 +40,13 @@ class ModelBundle:
         """Take a deleted user out of every model that can forget (``forget(users)``): their
         rows, and what was derived from them (see each model's ``forget``)."""
         index = (self.users or engine_users).get(user_id)
-        if index is None:
+        if index is not None:
+            self.forget_rows(np.array([index], dtype=np.int32))
+
+    def forget_rows(self, rows: npt.NDArray[np.int32]) -> None:
+        """Take these user rows out of every model that can forget."""
+        if not rows.size:
             return
-        rows = np.array([index], dtype=np.int32)
         for model in self.models.values():
             forget = getattr(model, "forget", None)
             if forget is not None:

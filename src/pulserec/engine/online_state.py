@@ -64,6 +64,7 @@ class OnlineState:
         self.user_states = UserStates()
         self.trending = TrendingCounter(config.trending_half_life_s)
         self.event_log = EventLog()
+        self.deleted_users: dict[str, int] = {}  # id -> the index it had (bundles in training)
         self.private: PrivateCounts | None = None  # released counts (PULSEREC_DP_EPSILON)
         self.applied_seq = 0  # the last change-log entry applied
         self.applied_event_seq = 0  # the last event sequence number applied

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import numpy as np
+
 from pulserec.artifacts import ArtifactStore
 from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.config import EngineConfig
@@ -31,7 +33,7 @@ from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers import registry
 from pulserec.retrievers.base import Retriever
-from pulserec.storage.changelog import Cut
+from pulserec.storage.changelog import DELETE_USER, ChangeLog, Cut
 from pulserec.types import Event
 
 logger = logging.getLogger(__name__)
@@ -199,6 +201,10 @@ class Trainer:
             entries = {name: entry[:3] for name, entry in fitted.items()}
             version = self.artifacts.save_bundle(entries, data.users, data.items, meta)
             self.artifacts.prune(engine.config.keep_versions)
+            from pulserec.privacy.audit import scrub_user
+
+            for user_id in deleted_since(engine.store, cut.log_seq):  # deleted while it trained
+                scrub_user(self.artifacts, user_id, engine.state.deleted_users.get(user_id))
         bundle = ModelBundle(version, models, n_items, meta)
         replayed = swap_in(engine, bundle, cut.event_seq)
         self.last = {**meta, "model_version": version, "replayed_events": replayed}
@@ -321,6 +327,21 @@ def _fit_in_parallel(
     return {name: fitted[name] for name in made}
 
 
+def deleted_since(store: ChangeLog, log_seq: int, upto: int | None = None) -> list[str]:
+    """Ids of users deleted by log entries after ``log_seq`` (up to ``upto``, else all)."""
+    deleted: list[str] = []
+    while True:
+        entries = store.entries(log_seq, limit=1000)
+        for entry in entries:
+            if upto is not None and entry.seq > upto:
+                return deleted
+            if entry.kind == DELETE_USER:
+                deleted.append(str(entry.payload["id"]))
+        if len(entries) < 1000:
+            return deleted
+        log_seq = entries[-1].seq
+
+
 def swap_in(
     engine: Engine,
     bundle: ModelBundle,
@@ -340,5 +361,13 @@ def swap_in(
             fresh = Interactions.from_known_events(later, users, items)
             for model in bundle.models.values():
                 model.update(fresh)
+        cut_log_seq = bundle.meta.get("cut_log_seq")
+        if bundle.models and cut_log_seq is not None:  # users deleted since the cut
+            for user_id in deleted_since(engine.store, int(cut_log_seq), engine.applied_seq):
+                index = (bundle.users or users).get(user_id)
+                if index is None:  # a hole in the live map now: the index it had
+                    index = engine.state.deleted_users.get(user_id)
+                if index is not None:
+                    bundle.forget_rows(np.array([index], dtype=np.int32))
         engine.swap(bundle)
     return len(later)

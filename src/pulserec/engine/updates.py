@@ -245,4 +245,5 @@ class OnlineUpdater:
                 touched = np.unique(items)
                 self.state.trending.remove(items, stamps, self.state.event_log.last_seen(touched))
             self.state.users.remove(user_id)
+            self.state.deleted_users[user_id] = index
         self.engine.answers.clear()

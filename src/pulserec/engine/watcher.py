@@ -12,6 +12,8 @@ import logging
 import threading
 from collections.abc import Callable
 
+import numpy as np
+
 from pulserec.artifacts import ArtifactStore
 from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.core import Engine
@@ -49,6 +51,7 @@ class BundleWatcher:
         bundle = ModelBundle(
             loaded.version, loaded.models, n_items, loaded.meta, users=loaded.users
         )
+        bundle.forget_rows(np.array(loaded.forgotten, dtype=np.int32))
         with self.engine.write_lock:  # the live map must not grow while it is translated
             aligned = bundle.aligned(loaded.items, self.engine.items)
         cut = int(loaded.meta.get("cut_event_seq", 0))

@@ -1,7 +1,8 @@
 """What pulserec holds about people, and proof that a deleted person is in none of it.
 
 :func:`scrub_user` takes a deleted user's id out of every published model version on disk
-(``users.json`` keeps a hole at their index, so no later load can tie a row to them).
+(``users.json`` keeps a hole at their index, so no later load can tie a row to them, and
+lists the index under ``forgotten``: every load takes those rows out of the models).
 :func:`privacy_report` lists, per kind of personal data, what the store and the artifacts
 hold, and for one id every place it still appears: the store's profile, preferences and their
 embedding, events and impressions, and a byte search of every artifact file.
@@ -22,19 +23,29 @@ USERS_FILE = "users.json"
 MIN_BINARY_NEEDLE = 8
 
 
-def scrub_user(artifacts: ArtifactStore, user_id: str) -> int:
-    """Replace ``user_id`` by a hole in every version's user map; returns how many changed.
-    Each file is rewritten aside and renamed into place, so a reader sees one or the other."""
+def scrub_user(artifacts: ArtifactStore, user_id: str, index: int | None = None) -> int:
+    """Replace ``user_id`` by a hole in every version's user map and list its index as
+    forgotten; returns how many changed. ``index``: the row the user had where the map was
+    saved with a hole there already (a training that ran while they were deleted). Each file
+    is rewritten aside and renamed into place, so a reader sees one or the other."""
     changed = 0
     for version in artifacts.list():
         path = artifacts.path(version) / USERS_FILE
         if not path.exists():
             continue
         saved = orjson.loads(path.read_bytes())
-        ids = saved.get("ids", [])
-        if user_id not in ids:
+        ids, forgotten = saved.get("ids", []), set(saved.get("forgotten", []))
+        if user_id in ids:
+            row = ids.index(user_id)
+        elif index is not None and index < len(ids) and ids[index] is None:
+            row = index
+        else:
+            continue
+        if row in forgotten and user_id not in ids:
             continue
         saved["ids"] = [None if i == user_id else i for i in ids]
+        # their rows stay in the arrays: every load forgets them (ArtifactStore.load_bundle)
+        saved["forgotten"] = sorted(forgotten | {row})
         temporary = path.with_name(f".{USERS_FILE}.{os.getpid()}.tmp")
         temporary.write_bytes(orjson.dumps(saved))
         os.replace(temporary, path)
