@@ -111,3 +111,21 @@ def test_popularity_forgets_a_users_share(half_life: float | None) -> None:
     assert model.counts_[shared] > 0 and model.counts_[3] > 0
     before = Popularity(half_life_days=half_life).fit(_data(True, IdMap()))
     assert model.counts_[3] < before.counts_[3]
+
+
+def test_the_hybrid_forgets_its_sources_and_its_own_item_statistics() -> None:
+    from pulserec.ranking.learned import HybridRanker
+    from pulserec.retrievers.popular import Popularity
+
+    users = IdMap()
+    hybrid = HybridRanker({"itemknn": ItemKNN(), "pop": Popularity()}, learned=False)
+    hybrid.fit(_data(True, users))
+    bridge = users.get(BRIDGE)
+    assert bridge is not None
+    hybrid.forget(np.array([bridge], dtype=np.int32))
+    without = HybridRanker({"itemknn": ItemKNN(), "pop": Popularity()}, learned=False)
+    without.fit(_data(False, IdMap(users.ids_of(np.arange(len(users))))))
+    for field in ("log_popularity", "days_since_last", "age_days"):
+        np.testing.assert_allclose(getattr(hybrid.stats_, field), getattr(without.stats_, field))
+    assert hybrid.seen_[bridge].nnz == 0
+    assert not (hybrid.data_.user_idx == bridge).any()

@@ -27,7 +27,6 @@ from dataclasses import replace
 from typing import Any, Self
 
 import numpy as np
-import scipy.sparse as sp
 
 from pulserec.artifacts.arrays import interactions_from_state, interactions_state, under
 from pulserec.evaluation import metrics
@@ -49,7 +48,6 @@ from pulserec.ranking.rankers import (
 )
 from pulserec.ranking.rows import candidate_row, keep_top, latest_items, latest_of_history
 from pulserec.ranking.topk import top_k_rows
-from pulserec.retrievers._cf import emptied_rows
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import (
     Inputs,
@@ -158,14 +156,18 @@ class HybridRanker:
         return self
 
     def forget(self, users: Int32s) -> None:
-        """Deleted users leave every source that can forget, and the seen matrix."""
+        """Deleted users leave every source that can forget, and the ranker's own context:
+        the interactions it keeps, the seen matrix and the item statistics (popularity,
+        recency) computed from them."""
         for source in self.sources.values():
             forget = getattr(source, "forget", None)
             if forget is not None:
                 forget(users)
-        seen = getattr(self, "seen_", None)
-        if seen is not None:
-            self.seen_ = emptied_rows(sp.csr_matrix(seen), users)
+        data = getattr(self, "data_", None)
+        if data is not None:
+            theirs = np.isin(data.user_idx, users)
+            if theirs.any():
+                self._context(data.select(~theirs))
 
     def _context(self, data: Interactions) -> None:
         self.seen_ = data.matrix()
