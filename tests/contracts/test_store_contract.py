@@ -261,3 +261,11 @@ def test_impressions_are_kept_once_and_events_carry_their_impression(store: Stor
     assert store.experiment_events("e", 100.0) == [click]  # u3 was not in "e"; 50 is before
     assert store.delete_user("u1")
     assert [i.id for i in store.impressions("e")] == ["i2"]
+
+
+def test_a_secret_is_created_once_and_the_same_for_every_reader(store: Store) -> None:
+    first = store.secret("dp-noise")
+    assert len(first) == 32
+    assert store.secret("dp-noise") == first
+    assert store.secret("another") != first
+    assert store.high_water() == 0  # a secret is not a change: nothing is logged
