@@ -166,3 +166,16 @@ def test_privacy_is_off_by_default(tmp_path: Path) -> None:
         assert runtime.engine.state.private is None
     finally:
         store.close()
+
+
+def test_the_budget_comes_from_the_environment_and_bad_values_are_refused() -> None:
+    from pulserec.app.settings import Settings
+
+    env = {"PULSEREC_DP_EPSILON": "0.5", "PULSEREC_DP_MAX_EVENTS_PER_USER": "4"}
+    engine = Settings.load(env=env).engine
+    assert (engine.dp_epsilon, engine.dp_max_events) == (0.5, 4)
+    assert Settings.load(env={}).engine.dp_epsilon is None
+    for bad in ({"PULSEREC_DP_EPSILON": "-1"}, {"PULSEREC_DP_EPSILON": "lots"},
+                {"PULSEREC_DP_MAX_EVENTS_PER_USER": "0"}):  # fmt: skip
+        with pytest.raises(ValueError, match=r"PULSEREC_DP|dp_epsilon|dp_max_events"):
+            Settings.load(env=bad)
