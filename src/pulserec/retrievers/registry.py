@@ -172,6 +172,23 @@ register(
 register(
     "sequence", ModelSpec(_sequence, {"epochs": 12, "lr": 3e-3, "seed": 0}, needs_vectors=True)
 )
+# DP-SGD (pulserec.privacy.dp_sgd): one example per user, items through their public text
+_PRIVATE_SEQUENCE = {
+    "seed": 0,
+    "dropout": 0.0,
+    "dp_epochs": 25,
+    "dp_batch_size": 128,
+    "dp_lr": 3e-3,
+    "dp_text_dim": 64,
+}
+register(
+    "sequence-dp8",
+    ModelSpec(_sequence, {**_PRIVATE_SEQUENCE, "dp_epsilon": 8.0}, needs_vectors=True),
+)
+register(
+    "sequence-dp1",
+    ModelSpec(_sequence, {**_PRIVATE_SEQUENCE, "dp_epsilon": 1.0}, needs_vectors=True),
+)
 register("hybrid", ModelSpec(hybrid, {"seed": 0}, needs_vectors=True, protocol_params=_LAST_ITEM))
 register(
     "hybrid-no-content",

@@ -3,13 +3,18 @@
 ``fit`` trains with full softmax cross-entropy at every position; ``update`` only appends new
 items to the users' sequences (the network is retrained by ``fit``), so the next request already
 conditions on the newest click.
+
+With ``dp_epsilon`` set, ``fit`` trains the network with DP-SGD instead
+(:mod:`pulserec.privacy.dp_sgd`): one example per user, each user's gradient clipped, Gaussian
+noise calibrated to ``(dp_epsilon, dp_delta)``; ``privacy_`` says what was spent, and is saved
+with the model.
 """
 
 from __future__ import annotations
 
 import itertools
 import time
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 import torch
@@ -24,6 +29,9 @@ from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candid
 from pulserec.retrievers.persistable import Inputs, Model, State, persistable
 from pulserec.retrievers.sasrec_model import SASRec, build
 from pulserec.retrievers.sasrec_numpy import SequenceScorer
+
+if TYPE_CHECKING:
+    from pulserec.privacy.dp_sgd import PrivacySpent
 
 
 def user_sequences(data: Interactions) -> list[list[int]]:
@@ -51,9 +59,26 @@ def _windows(sequences: list[list[int]], length: int) -> torch.Tensor:
     return torch.tensor(rows, dtype=torch.long)
 
 
+def principal_text(text: torch.Tensor, dims: int) -> torch.Tensor:
+    """Item text vectors (N + 1, D), row 0 the zero padding, reduced to their top ``dims``
+    principal components over the catalog (centred), scaled to a mean row norm of 1; the
+    padding row stays zero. Reads the catalog's text only, no interaction."""
+    items = text[1:].double()
+    centred = items - items.mean(dim=0)
+    _, _, vh = torch.linalg.svd(centred, full_matrices=False)
+    reduced = centred @ vh[: min(dims, vh.shape[0])].T  # (N, dims)
+    reduced = reduced / reduced.norm(dim=1).mean().clamp(min=1e-12)
+    return torch.cat([torch.zeros(1, reduced.shape[1], dtype=torch.float64), reduced]).float()
+
+
+_PRIVACY = ("epsilon", "delta", "noise_multiplier", "steps", "sample_rate", "max_grad_norm")
+
+
 @persistable
 class SequenceRetriever(Leaf):
     """SASRec over item sequences, items tied to their text vectors when given."""
+
+    privacy_: PrivacySpent | None = None  # set by a private fit (``dp_epsilon``)
 
     def __init__(
         self,
@@ -68,7 +93,25 @@ class SequenceRetriever(Leaf):
         batch_size: int = 128,
         seed: int = 0,
         name: str = "sequence",
+        dp_epsilon: float | None = None,
+        dp_delta: float | None = None,
+        dp_max_grad_norm: float = 1.0,
+        dp_epochs: int | None = None,
+        dp_batch_size: int = 256,
+        dp_lr: float | None = None,
+        dp_accountant: str = "rdp",
+        dp_text_dim: int | None = None,
+        dp_train_ids: bool = False,
+        dp_average: float | None = None,
     ) -> None:
+        """``dp_*`` apply only with ``dp_epsilon`` (private training): ``dp_delta`` (default
+        ``0.1 / n_users``), the per-user clipping norm, epochs (default ``epochs``), expected
+        batch of users, learning rate (default ``lr``), accountant (``rdp`` or ``prv``);
+        ``dp_text_dim`` reduces the item text vectors to that many principal components of the
+        catalog first (fewer weights to noise); ``dp_train_ids=False`` sets the item id
+        embedding to zeros and leaves it untrained, so items are their (public) text vectors
+        through the learned projection (it is trained anyway when there are no text vectors).
+        """
         if dim % heads:
             raise ValueError("dim must be divisible by heads")
         self.vectors = vectors
@@ -81,6 +124,18 @@ class SequenceRetriever(Leaf):
         }
         self.epochs, self.lr, self.batch_size, self.seed = epochs, lr, batch_size, seed
         self.name = name
+        self.dp: dict[str, Any] = {
+            "dp_epsilon": dp_epsilon,
+            "dp_delta": dp_delta,
+            "dp_max_grad_norm": dp_max_grad_norm,
+            "dp_epochs": dp_epochs,
+            "dp_batch_size": dp_batch_size,
+            "dp_lr": dp_lr,
+            "dp_accountant": dp_accountant,
+            "dp_text_dim": dp_text_dim,
+            "dp_train_ids": dp_train_ids,
+            "dp_average": dp_average,
+        }
 
     def _text(self, data: Interactions) -> torch.Tensor | None:
         if self.vectors is None:
@@ -96,8 +151,11 @@ class SequenceRetriever(Leaf):
         try:
             self.sequences_ = user_sequences(data)
             self.items_ = data.items
-            self.model_ = build(self.params, data.n_items, self._text(data))
-            self._train(_windows(self.sequences_, int(self.params["max_len"])))
+            if self.dp["dp_epsilon"] is None:
+                self.model_ = build(self.params, data.n_items, self._text(data))
+                self._train(_windows(self.sequences_, int(self.params["max_len"])))
+            else:
+                self._train_private(data)
         finally:
             torch.set_num_threads(threads)
         self.fit_seconds_ = time.perf_counter() - started
@@ -121,6 +179,35 @@ class SequenceRetriever(Leaf):
                 loss.backward()  # type: ignore[no-untyped-call]
                 optimizer.step()
         model.eval()
+
+    def _train_private(self, data: Interactions) -> None:
+        """DP-SGD, one user one example (see :mod:`pulserec.privacy.dp_sgd`)."""
+        from pulserec.privacy.dp_sgd import train_private
+
+        dp = self.dp
+        text = self._text(data)
+        if text is not None and dp["dp_text_dim"] is not None:
+            text = principal_text(text, int(dp["dp_text_dim"]))
+        self.model_ = build(self.params, data.n_items, text)
+        freeze: tuple[str, ...] = ()
+        if text is not None and not dp["dp_train_ids"]:
+            with torch.no_grad():
+                self.model_.item_ids.weight.zero_()
+            freeze = ("item_ids.weight",)
+        self.privacy_ = train_private(
+            self.model_,
+            self.sequences_,
+            epsilon=float(dp["dp_epsilon"]),
+            delta=None if dp["dp_delta"] is None else float(dp["dp_delta"]),
+            max_grad_norm=float(dp["dp_max_grad_norm"]),
+            epochs=int(dp["dp_epochs"] if dp["dp_epochs"] is not None else self.epochs),
+            batch_size=int(dp["dp_batch_size"]),
+            lr=float(dp["dp_lr"] if dp["dp_lr"] is not None else self.lr),
+            seed=self.seed,
+            accountant=str(dp["dp_accountant"]),
+            freeze=freeze,
+            average=None if dp["dp_average"] is None else float(dp["dp_average"]),
+        )
 
     def update(self, data: Interactions) -> None:
         """Append new positive items to their users' sequences."""
@@ -190,6 +277,7 @@ class SequenceRetriever(Leaf):
             "batch_size": self.batch_size,
             "seed": self.seed,
             "name": self.name,
+            **({} if self.dp["dp_epsilon"] is None else self.dp),
         }
 
     def state(self) -> State:
@@ -198,12 +286,16 @@ class SequenceRetriever(Leaf):
         weights = {k: v.detach().numpy() for k, v in self.model_.state_dict().items()}
         lengths = np.array([len(s) for s in self.sequences_], dtype=np.int64)
         flat = [item for sequence in self.sequences_ for item in sequence]
-        return {
+        state = {
             **with_prefix("module.", weights),
             "sequences": np.array(flat, dtype=np.int32),
             "offsets": np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)]),
             "n_items": np.array(len(self.items_), dtype=np.int64),
         }
+        if self.privacy_ is not None:  # what private training spent, kept with the weights
+            state["privacy"] = np.array([getattr(self.privacy_, f) for f in _PRIVACY], np.float64)
+            state["privacy_accountant"] = np.array(self.privacy_.accountant)
+        return state
 
     def inputs(self) -> Inputs:
         return Inputs(self.vectors, None, self.items_)
@@ -233,4 +325,17 @@ class SequenceRetriever(Leaf):
         flat = state["sequences"].tolist()
         model.sequences_ = [flat[a:b] for a, b in itertools.pairwise(offsets)]
         model.items_ = items if items is not None else placeholder_map(int(state["n_items"]))
+        if "privacy" in state:
+            from pulserec.privacy.dp_sgd import PrivacySpent
+
+            figures = dict(zip(_PRIVACY, state["privacy"].tolist(), strict=True))
+            model.privacy_ = PrivacySpent(
+                epsilon=figures["epsilon"],
+                delta=figures["delta"],
+                noise_multiplier=figures["noise_multiplier"],
+                steps=int(figures["steps"]),
+                sample_rate=figures["sample_rate"],
+                max_grad_norm=figures["max_grad_norm"],
+                accountant=str(state["privacy_accountant"]),
+            )
         return model
