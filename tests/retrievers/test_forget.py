@@ -129,4 +129,3 @@ def test_the_hybrid_forgets_its_sources_and_its_own_item_statistics() -> None:
         np.testing.assert_allclose(getattr(hybrid.stats_, field), getattr(without.stats_, field))
     assert hybrid.seen_[bridge].nnz == 0
     assert not (hybrid.data_.user_idx == bridge).any()
-
