@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 def test_serve_loads_movielens_once(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "d", "--dataset", "movielens-100k")
     try:
-        server.wait_ready()
+        server.wait_ready(timeout=300.0)  # the first start imports ml-100k and trains the hybrid
         stats = server.request("GET", "/v1/admin/stats")[1]
         assert (stats["items"], stats["users"], stats["events"]) == (1682, 943, 100_000)
         toy_story = server.request("GET", "/v1/items/1")[1]
