@@ -68,6 +68,21 @@ def test_a_new_item_is_recommendable_searchable_and_similar_at_once(runtime: Run
     assert "cooking-new" in [r.id for r in lookups.similar(runtime.engine, "cooking-1", 5).items]
 
 
+def test_a_like_on_an_item_newer_than_the_models_moves_the_next_list(runtime: Runtime) -> None:
+    """The new item stands in as its nearest known item by text: a cooking fan who likes a
+    brand-new garden item gets garden items from the models, not only the same list."""
+    words = THEMES["garden"]
+    runtime.ingestor.add_items([Item("garden-new", "Garden story new", words, ("Garden",))])
+    before = runtime.engine.recommend("u10", k=10)
+    runtime.ingestor.add_events([Event("u10", "garden-new", EventType.LIKE, 1_800_000_000.0)])
+    after = runtime.engine.recommend("u10", k=10)
+    assert [(r.id, r.score) for r in after.items] != [(r.id, r.score) for r in before.items]
+    model_garden = [
+        r.id for r in after.items if r.id.startswith("garden-") and r.id != "garden-new"
+    ]
+    assert model_garden and not [r for r in before.items if r.id.startswith("garden-")]
+
+
 def test_deleted_and_hidden_items_vanish_everywhere_at_once(runtime: Runtime) -> None:
     engine = runtime.engine
     target = ids(runtime, "u10", k=1)[0]

@@ -48,6 +48,7 @@ from pulserec.engine.online_state import (
 from pulserec.engine.popularity import DEFAULT_WINDOW_S, Popularity
 from pulserec.engine.request import Request
 from pulserec.engine.results import Ranked, RankedList
+from pulserec.engine.stand_ins import model_history
 from pulserec.engine.trending import TrendingCounter
 from pulserec.engine.users import UserStates
 from pulserec.ids import IdMap
@@ -419,10 +420,9 @@ class Engine:
             return _EMPTY, np.zeros(0, np.float32), []
         if request.history.size == 0 and request.preferences is None:
             return _EMPTY, np.zeros(0, np.float32), []  # nothing to personalise: trending fills
-        history = bundle.model_index(request.history)
         query = Query(
             user=-1,
-            history=history[history >= 0],
+            history=model_history(bundle, self.state.catalog, request.history),
             exclude=np.flatnonzero(~bundle.known_mask(allowed)).astype(np.int32),
             text=request.preferences,
             owner=request.user if request.user is not None else -1,
