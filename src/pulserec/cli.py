@@ -238,7 +238,7 @@ def evaluate(
     from pulserec.evaluation.cli import run_evaluate
 
     if protocol is None:
-        fail("--protocol is required (random, temporal, loo, cold-items, ratings or replay)")
+        fail("--protocol is required (random, temporal, recent, loo, cold-items, ratings or replay)")
         return
     if dataset is not None and data_dir is not None:
         fail("give --dataset or --data-dir, not both")

@@ -13,6 +13,7 @@ from pulserec.evaluation.protocols import (
     recbole_ratio_counts,
     split_loo,
     split_random,
+    split_recent,
 )
 from pulserec.interactions import Interactions
 
@@ -87,6 +88,37 @@ def test_loo_holds_out_each_users_latest_event_with_file_order_breaking_ties(
         assert valid.tolist() == [inter.item_idx[by_time[-2]]]
         train = split.train.timestamp[split.train.user_idx == user]
         assert train.max() <= inter.timestamp[by_time[-2]] <= inter.timestamp[by_time[-1]]
+
+
+def test_recent_holds_out_each_users_latest_fifth_after_the_history(data: EvalData) -> None:
+    """What a server faces: per user with at least 5 events, the most recent 20% (at least
+    one) is test, and every held-out event is later than (or, tied, after in file order)
+    every event of the history the model learns."""
+    inter = data.interactions
+    split = split_recent(inter, seed=0)
+    n = np.bincount(inter.user_idx, minlength=inter.n_users)
+    test_n = np.bincount(split.test.user_idx, minlength=inter.n_users)
+    expected = np.where(n >= 5, np.maximum(1, np.floor(0.2 * n)), 0)
+    assert test_n.tolist() == expected.astype(int).tolist()
+    history = split.fit_data()
+    assert len(history) + len(split.test) == len(inter)
+    for user in np.flatnonzero(test_n)[:200].tolist():
+        kept = history.timestamp[history.user_idx == user]
+        held = split.test.timestamp[split.test.user_idx == user]
+        assert kept.max() <= held.min()
+    valid_n = np.bincount(split.valid.user_idx, minlength=inter.n_users)
+    assert (valid_n <= n - test_n).all() and valid_n.sum() > 0
+    assert split.refit_on_valid  # the final model sees the whole history
+
+
+def test_recent_ties_keep_the_file_order() -> None:
+    from pulserec.evaluation.data import from_records
+    from pulserec.types import Event, EventType, Item
+
+    events = [Event("u", f"i{n}", EventType.RATING, 5.0, 3.0) for n in range(10)]
+    tied = from_records("t", [Item("i0")], events)
+    split = split_recent(tied.interactions, seed=0)
+    assert tied.interactions.items.ids_of(split.test.item_idx) == ["i8", "i9"]
 
 
 def test_loo_tie_break_is_the_file_order() -> None:

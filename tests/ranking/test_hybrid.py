@@ -47,6 +47,17 @@ def test_holdout_keeps_small_users_and_takes_the_latest() -> None:
         )
 
 
+def test_recent_holdout_is_each_users_latest_fifth() -> None:
+    """The served hybrid learns to rank what serving faces: the events after the history."""
+    data = _data()
+    rest, held = holdout_split(data, "recent", 0)
+    assert len(rest) + len(held) == len(data)
+    assert np.bincount(held.user_idx).tolist() == [2] * data.n_users  # 12 events: 20% is 2
+    for user in range(data.n_users):
+        kept = rest.timestamp[rest.user_idx == user]
+        assert held.timestamp[held.user_idx == user].min() >= kept.max()
+
+
 def test_ndcg_at_hand_case() -> None:
     scores = np.array([[0.9, 0.8, 0.1], [0.1, 0.2, 0.3]])
     labels = np.array([[0, 1, 0], [0, 0, 0]])
@@ -61,7 +72,14 @@ def test_hybrid_fits_ranks_and_reports_validation() -> None:
     }
     hybrid = HybridRanker(sources, item_text=_vectors(data), pool=20, per_source=20, trees=30)
     hybrid.fit(data)
-    assert set(hybrid.validation_) == {"ranker_ndcg@10", "best_source", "best_source_ndcg@10"}
+    validation = hybrid.validation_
+    assert {"ranker_ndcg@10", "best_source", "best_source_ndcg@10", "served"} <= set(validation)
+    assert validation["holdout"] == "recent"
+    assert {"source.content", "source.pop", "ranker.blend", "ranker.lightgbm"} <= set(validation)
+    assert validation["served_ndcg@10"] >= max(
+        validation["source.content"], validation["source.pop"]
+    )
+    assert validation["served"] == (hybrid.fallback_ or validation["served"])
     scores = hybrid.score(np.arange(data.n_users, dtype=np.int32))
     assert scores.shape == (data.n_users, data.n_items)
     seen = data.matrix()
@@ -206,3 +224,49 @@ def test_an_anonymous_history_goes_through_the_same_core() -> None:
     assert len(found) == 10 and not np.isin(found.items, history).any()
     same_group = sum(int(data.items.id_of(int(i))[1:]) % 2 == 0 for i in found.items)
     assert same_group >= 8, "a group-0 history gets group-0 items"
+
+
+class CostlySequence(CountPopularity):
+    """Stands in for the sequence network: counts its fits."""
+
+    name = "sequence"
+    fits = 0
+
+    def fit(self, data: Interactions) -> CostlySequence:
+        CostlySequence.fits += 1
+        super().fit(data)
+        return self
+
+
+def _walks(ordered: bool) -> Interactions:
+    """Each user walks 12 of 24 items in a fixed cycle (``ordered``) or in a random order."""
+    rng = np.random.default_rng(1)
+    events = []
+    for user in range(80):
+        start = int(rng.integers(24))
+        walk = [(start + step) % 24 for step in range(12)]
+        if not ordered:
+            walk = rng.permutation(walk).tolist()
+        for step, item in enumerate(walk):
+            events.append(Event(f"u{user}", f"i{item}", EventType.CLICK, float(step)))
+    return Interactions.from_events(events)
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_the_costly_sequence_source_is_fitted_only_where_order_pays(ordered: bool) -> None:
+    data = _walks(ordered)
+    sources = {
+        "itemknn": registry.make_model("itemknn"),
+        "pop": CountPopularity(),
+        "transitions": registry.make_model("transitions"),
+        "sequence": CostlySequence(),
+    }
+    CostlySequence.fits = 0
+    hybrid = HybridRanker(sources, pool=20, per_source=20, ranker="blend").fit(data)
+    lift = hybrid.validation_["order_lift"]
+    if ordered:
+        assert lift > 0.02 and "sequence" in hybrid.sources and CostlySequence.fits >= 1
+    else:
+        assert lift < 0.02 and "sequence" not in hybrid.sources and CostlySequence.fits == 0
+        assert "not fitted" in hybrid.validation_["skipped.sequence"]
+    assert np.isfinite(hybrid.score(np.arange(3, dtype=np.int32))).any(axis=1).all()

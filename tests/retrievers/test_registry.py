@@ -8,7 +8,7 @@ import pytest
 
 from pulserec.retrievers import registry
 
-FAMILY = ["pop", "itemknn", "userknn", "als", "bpr", "ease", "svd"]
+FAMILY = ["pop", "itemknn", "userknn", "als", "bpr", "ease", "svd", "transitions"]
 
 
 def test_the_family_is_registered_on_import() -> None:

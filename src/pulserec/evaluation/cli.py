@@ -22,7 +22,7 @@ from pulserec.evaluation.runner import EvalResult, evaluate
 from pulserec.evaluation.store_data import load_store_data
 
 ALL_PROTOCOLS = (*PROTOCOLS, "replay")
-STORE_PROTOCOLS = ("temporal", "random", "loo", "cold-items")
+STORE_PROTOCOLS = ("temporal", "recent", "random", "loo", "cold-items")
 
 
 class UsageError(ValueError):

@@ -23,6 +23,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from pulserec.interactions import Interactions
+from pulserec.ranking.holdout import recent_mask
 
 Stage = Literal["valid", "test"]
 Bools = npt.NDArray[np.bool_]
@@ -184,6 +185,21 @@ def split_loo(data: Interactions, seed: int) -> Split:
     return Split("loo", train, valid, test, info={"tie_break": "data file order"})
 
 
+def split_recent(data: Interactions, seed: int, share: float = 0.2) -> Split:
+    """Per user with at least 5 events, the most recent ``share`` (at least one) is test, in
+    time order; the rest is the history the model and the server see. Validation applies the
+    same rule to that history (for tuning); the final model learns the whole history.
+    ``seed`` is unused (the split depends on time and file order only)."""
+    test = recent_mask(data, share)
+    history = np.flatnonzero(~test)
+    valid = np.zeros(len(data), dtype=bool)
+    valid[history[recent_mask(data.select(history), share)]] = True
+    label = np.where(test, 2, np.where(valid, 1, 0)).astype(np.int8)
+    train, valid_part, test_part = _parts(data, label)
+    info = {"held_out_share": share, "min_events": 5, "tie_break": "data file order"}
+    return Split("recent", train, valid_part, test_part, refit_on_valid=True, info=info)
+
+
 def split_cold_items(data: Interactions, seed: int, share: float = 0.2) -> Split:
     """A seeded ``share`` of the catalog gets no training events; test = events with those items.
 
@@ -223,6 +239,7 @@ PROTOCOLS: dict[str, Callable[[Interactions, int], Split]] = {
     "random": split_random,
     "temporal": split_temporal,
     "loo": split_loo,
+    "recent": split_recent,
     "cold-items": split_cold_items,
     "ratings": split_ratings,
 }

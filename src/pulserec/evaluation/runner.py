@@ -204,12 +204,17 @@ class Tuned:
     default: Retriever
     default_fit_seconds: float
     trials: list[dict[str, Any]]
+    final: bool = False  # already fit on what the protocol's final model learns from
 
 
 def tune(ctx: Context, name: str, spec: ModelSpec) -> Tuned:
     """Fit every grid point on train and keep the best on validation (defaults first)."""
     points = param_grid(spec, ctx.seed, MAX_GRID if ctx.has_valid() else 1)
     trials: list[dict[str, Any]] = []
+    if len(points) == 1 and ctx.split.refit_on_valid:  # nothing to choose: fit once, finally
+        model, seconds = _fit(spec, points[0], ctx.split.fit_data())
+        trials.append({"params": points[0], "valid": None, "fit_seconds": seconds})
+        return Tuned(points[0], model, seconds, model, seconds, trials, final=True)
     best: tuple[float, Params, Retriever, float] | None = None
     default: tuple[Retriever, float] | None = None
     for params in tqdm(points, desc=name, unit="fit", leave=False, disable=not ctx.progress):
@@ -226,7 +231,7 @@ def tune(ctx: Context, name: str, spec: ModelSpec) -> Tuned:
 
 def _refit(ctx: Context, spec: ModelSpec, tuned: Tuned) -> Tuned:
     """Refit the chosen and the default model on ``split.fit_data()`` where the protocol says so."""
-    if not ctx.split.refit_on_valid:
+    if not ctx.split.refit_on_valid or tuned.final:
         return tuned
     data = ctx.split.fit_data()
     model, seconds = _fit(spec, tuned.params, data)

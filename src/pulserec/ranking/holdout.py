@@ -5,19 +5,46 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from pulserec.interactions import Interactions
 
 Float32s = Any
+Bools = npt.NDArray[np.bool_]
+
+
+HOLDOUTS = ("recent", "last", "random")
+RECENT_SHARE = 0.2
+
+
+def recent_mask(data: Interactions, share: float = RECENT_SHARE, min_events: int = 5) -> Bools:
+    """Each user's most recent ``share`` of events (at least one), for users with at least
+    ``min_events``: what a server faces next after the history it keeps. Ties in time keep
+    the data's order, so a held-out event is never earlier than a kept one."""
+    n = len(data)
+    order = np.lexsort((np.arange(n), data.timestamp, data.user_idx))
+    users = data.user_idx[order].astype(np.int64)
+    counts = np.bincount(users, minlength=data.n_users)
+    size = counts[users]
+    position = np.arange(n) - (np.cumsum(counts) - counts)[users]
+    held_n = np.maximum(1, np.floor(share * size).astype(np.int64))
+    held = np.zeros(n, dtype=bool)
+    held[order[(size >= min_events) & (position >= size - held_n)]] = True
+    return held
 
 
 def holdout_split(data: Interactions, how: str, seed: int) -> tuple[Interactions, Interactions]:
-    """Split off each user's latest event (``last``) or a random 10% per user (``random``).
+    """Split off what the ranker learns to order: each user's most recent 20% of events
+    (``recent``, at least one, in time order: what serving faces), each user's latest event
+    (``last``) or a random 10% per user (``random``).
 
     Users with fewer than 3 events keep them all in the first part.
     """
-    if how not in ("last", "random"):
-        raise ValueError("holdout must be 'last' or 'random'")
+    if how not in HOLDOUTS:
+        raise ValueError(f"holdout must be one of {', '.join(HOLDOUTS)}")
+    if how == "recent":
+        held = recent_mask(data, RECENT_SHARE, min_events=3)
+        return data.select(~held), data.select(held)
     order = np.lexsort((np.arange(len(data)), data.timestamp, data.user_idx))
     users = data.user_idx[order]
     starts = np.r_[0, np.flatnonzero(np.diff(users)) + 1]

@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Any, Self
 
 import numpy as np
+import numpy.typing as npt
 
 from pulserec.artifacts.arrays import interactions_from_state, interactions_state, under
 from pulserec.evaluation import metrics
@@ -39,7 +40,6 @@ from pulserec.ranking.features import ItemStats
 from pulserec.ranking.fused import fused_retrieve
 from pulserec.ranking.holdout import holdout_split, ndcg_at
 from pulserec.ranking.rankers import (
-    best_source,
     lightgbm_from_text,
     lightgbm_text,
     new_ranker,
@@ -63,6 +63,10 @@ logger = logging.getLogger(__name__)
 TEXT_SOURCE = "content"
 RANKER_TEXT = "ranker.txt"
 PRUNE_TOLERANCE = 0.005  # relative held-out NDCG@10 a smaller served set of sources may lose
+RANKERS = ("auto", "blend", "lightgbm")
+COSTLY_SOURCES = ("sequence",)  # fitted only when the order of events pays (see _fit_costly)
+ORDER_SOURCE = "transitions"  # the cheap order-aware source that measures whether it does
+MIN_ORDER_LIFT = 0.02  # relative held-out NDCG@10 it must add to the cheap blend
 
 
 @persistable
@@ -73,22 +77,22 @@ class HybridRanker:
         self,
         sources: dict[str, Model],
         item_text: ItemVectors | None = None,
-        holdout: str = "random",
+        holdout: str = "recent",
         per_source: int = 100,
         pool: int = 200,
-        trees: int = 300,
+        trees: int = 200,
         learning_rate: float = 0.05,
-        leaves: int = 31,
+        leaves: int = 15,
         recent: int = 5,
         seed: int = 0,
         learned: bool = True,
-        ranker: str = "blend",
+        ranker: str = "auto",
         update_only: tuple[str, ...] = ("sequence",),
         depth: int | None = None,
         name: str = "hybrid",
     ) -> None:
-        if ranker not in ("blend", "lightgbm"):
-            raise ValueError("ranker must be 'blend' or 'lightgbm'")
+        if ranker not in RANKERS:
+            raise ValueError(f"ranker must be one of {', '.join(RANKERS)}")
         if not sources:
             raise ValueError("the hybrid needs at least one source")
         self.sources = sources
@@ -101,7 +105,7 @@ class HybridRanker:
             "random_state": seed,
             "verbose": -1,
             "n_jobs": 1,
-            "min_child_samples": 20,
+            "min_child_samples": 50,
         }
         self.recent, self.seed, self.name = recent, seed, name
         self.learned = learned
@@ -135,14 +139,20 @@ class HybridRanker:
             self._context(data)
             return self
         rest, held = holdout_split(data, self.holdout, self.seed)
-        self._fit_sources(rest, list(self.sources))
-        self._context(rest)
+        self.validation_["holdout"] = self.holdout
         users = np.unique(held.user_idx).astype(np.int32)
-        rows, latest = self._user_rows(users)[0], self._latest(users)
-        features, candidates, _ = self._core().features(rows, latest)
         truth = held.matrix()[users]
-        labels = np.asarray(truth[np.arange(len(users))[:, None], candidates].todense())
-        self.ranker_, self.fallback_ = self._learn(features, labels.astype(np.int32))
+        half = np.random.default_rng(self.seed).random(len(users)) < 0.5
+        cheap = [n for n in self.sources if n not in COSTLY_SOURCES]
+        self._fit_sources(rest, cheap)
+        self._context(rest)
+        latest = self._latest(users)
+        if len(cheap) < len(self.sources):
+            self._fit_costly(rest, users, latest, truth, half, cheap)
+        rows = self._user_rows(users)[0]
+        features, candidates, _ = self._core().features(rows, latest)
+        labels = _labels(truth, candidates)
+        self.ranker_, self.fallback_ = self._learn(features, labels, half)
         self._prune(rows, latest, truth)
         refit = [n for n in self.sources if n not in self.update_only]
         if self.parallel is not None:
@@ -154,6 +164,59 @@ class HybridRanker:
                 source.fit(data)  # the blend weights carry over to sources fit on all data
         self._context(Interactions.concat([rest, held]))
         return self
+
+    def _fit_costly(
+        self,
+        rest: Interactions,
+        users: Int32s,
+        latest: Int32s,
+        truth: Any,
+        half: npt.NDArray[np.bool_],
+        cheap: list[str],
+    ) -> None:
+        """Fit the costly sources (the sequence network) only where the order of events pays:
+        when the cheap order-aware source (:data:`ORDER_SOURCE`) lifts the cheap blend's
+        held-out NDCG@10 by at least :data:`MIN_ORDER_LIFT`; otherwise leave them out."""
+        costly = [n for n in self.sources if n not in cheap]
+        lift = self._order_lift(users, latest, truth, half, cheap)
+        if lift is not None:
+            self.validation_["order_lift"] = round(lift, 4)
+        if lift is None or lift >= MIN_ORDER_LIFT:
+            self._fit_sources(rest, costly)
+            return
+        for name in costly:
+            reason = (
+                f"not fitted: the order of events lifts the held-out NDCG@10 by {lift:.1%} "
+                f"(< {MIN_ORDER_LIFT:.0%})"
+            )
+            logger.info("hybrid: %s %s", name, reason)
+            self.validation_[f"skipped.{name}"] = reason
+            del self.sources[name]
+
+    def _order_lift(
+        self,
+        users: Int32s,
+        latest: Int32s,
+        truth: Any,
+        half: npt.NDArray[np.bool_],
+        cheap: list[str],
+    ) -> float | None:
+        """Relative gain in catalog NDCG@10 (on the held-out half not learnt from) of a blend
+        of the ``cheap`` sources over the same blend without the order-aware one."""
+        if ORDER_SOURCE not in cheap or len(cheap) < 2 or not (~half).any():
+            return None
+        figures = []
+        for names in (cheap, [n for n in cheap if n != ORDER_SOURCE]):
+            self.serving_ = names
+            rows = self._user_rows(users)[0]
+            features, candidates, _ = self._core().features(rows, latest)
+            blend = new_ranker("blend", len(names), self.lgbm_params)
+            train_ranker(blend, features[half], _labels(truth, candidates)[half])
+            core = replace(self._core(), ranker=blend)
+            scores = core.scores({n: rows[n][~half] for n in names}, latest[~half])
+            figures.append(catalog_ndcg(scores, truth[np.flatnonzero(~half)]))
+        self.serving_ = None
+        return figures[0] / figures[1] - 1.0 if figures[1] > 0 else None
 
     def forget(self, users: Int32s) -> None:
         """Deleted users leave every source that can forget, and the ranker's own context:
@@ -177,23 +240,49 @@ class HybridRanker:
             self.text_, _ = self.item_text.aligned(data.items)
         self.recent_items_ = latest_items(data, self.recent)
 
-    def _learn(self, features: Float32s, labels: Any) -> tuple[Any, str | None]:
-        """Probe on half the users, compare with the best source on the other half, refit."""
-        half = np.random.default_rng(self.seed).random(len(labels)) < 0.5
-        kind, n, params = self.ranker_kind, len(self.sources), self.lgbm_params
-        probe = new_ranker(kind, n, params)
-        train_ranker(probe, features[half], labels[half])
-        ranker_ndcg = ndcg_at(predict(probe, features[~half]), labels[~half], 10)
-        best_name, best_ndcg = best_source(list(self.sources), features[~half], labels[~half])
-        logger.info("hybrid ndcg@10 %.4f vs best source %s %.4f", ranker_ndcg, best_name, best_ndcg)
-        self.validation_ = {
-            "ranker_ndcg@10": ranker_ndcg,
-            "best_source": best_name,
-            "best_source_ndcg@10": best_ndcg,
+    def _learn(
+        self, features: Float32s, labels: Any, half: npt.NDArray[np.bool_]
+    ) -> tuple[Any, str | None]:
+        """Learn each candidate ranker on half the users and judge it, beside every source
+        alone, on the other half; serve the best (a source when no ranker beats it), refit
+        on every user. ``ranker="auto"`` tries the blend and LightGBM LambdaRank."""
+        labels = labels.astype(np.int32)
+        names = list(self.sources)
+        kinds = ("blend", "lightgbm") if self.ranker_kind == "auto" else (self.ranker_kind,)
+        judged: dict[str, float] = {}
+        for kind in kinds:
+            probe = new_ranker(kind, len(names), self.lgbm_params)
+            train_ranker(probe, features[half], labels[half])
+            judged[kind] = ndcg_at(predict(probe, features[~half]), labels[~half], 10)
+        sources = {
+            name: ndcg_at(features[~half][:, :, 2 * i], labels[~half], 10)
+            for i, name in enumerate(names)
         }
-        ranker = new_ranker(kind, n, params)
+        kind = max(judged, key=lambda k: judged[k])
+        best_name = max(sources, key=lambda k: sources[k])
+        fallback = best_name if judged[kind] < sources[best_name] else None
+        served = fallback or kind
+        logger.info(
+            "hybrid ndcg@10 %s vs best source %s %.4f: serving %s",
+            ", ".join(f"{k} {v:.4f}" for k, v in judged.items()),
+            best_name,
+            sources[best_name],
+            served,
+        )
+        self.validation_.update({f"source.{n}": round(v, 4) for n, v in sources.items()})
+        self.validation_.update({f"ranker.{k}": round(v, 4) for k, v in judged.items()})
+        self.validation_.update(
+            {
+                "ranker_ndcg@10": judged[kind],
+                "best_source": best_name,
+                "best_source_ndcg@10": sources[best_name],
+                "served": served,
+                "served_ndcg@10": max(judged[kind], sources[best_name]),
+            }
+        )
+        ranker = new_ranker(kind, len(names), self.lgbm_params)
         train_ranker(ranker, features, labels)
-        return ranker, (best_name if ranker_ndcg < best_ndcg else None)
+        return ranker, fallback
 
     def _prune(self, rows: Rows, latest: Int32s, truth: Any) -> None:
         """Serve only the sources the learned blend weighs (and the text source, which orders
@@ -400,6 +489,12 @@ def _sub_blend(blend: LinearBlend, names: list[str], kept: list[str]) -> LinearB
     sub = LinearBlend([2 * i for i in range(len(kept))], blend.passes)
     sub.weights_ = np.array([blend.weights_[names.index(n)] for n in kept], dtype=np.float32)
     return sub
+
+
+def _labels(truth: Any, candidates: Int32s) -> npt.NDArray[np.int32]:
+    """(users, pool) held-out hits of each pooled candidate."""
+    rows = np.arange(candidates.shape[0])[:, None]
+    return np.asarray(truth[rows, candidates].todense()).astype(np.int32)
 
 
 def catalog_ndcg(scores: Float32s, truth: Any, k: int = 10) -> float:

@@ -22,6 +22,7 @@ from pulserec.retrievers.knn import ItemKNN, UserKNN
 from pulserec.retrievers.persistable import PERSISTABLE, Model, class_key
 from pulserec.retrievers.popular import Popularity
 from pulserec.retrievers.svd import BiasedMF
+from pulserec.retrievers.transitions import Transitions
 
 if TYPE_CHECKING:
     from pulserec.ranking.learned import HybridRanker
@@ -129,6 +130,17 @@ register(
 )
 
 
+# the next-item family: cheap counted transitions (the costly network is registered below)
+register(
+    "transitions",
+    ModelSpec(
+        Transitions,
+        {"window": 10, "decay": 0.8, "recent": 10, "recent_decay": 0.8},
+        {"window": [3, 10], "recent_decay": [0.5, 0.8]},
+    ),
+)
+
+
 # Models that read item text (built with ``vectors=``). Sequence-aware protocols hold out each
 # user's latest item for the hybrid's ranker; the others a random 10% per user.
 _LAST_ITEM = {"loo": {"holdout": "last"}, "temporal": {"holdout": "last"}}
@@ -146,7 +158,16 @@ def _sequence(vectors: ItemVectors, **params: Any) -> Retriever:
     return SequenceRetriever(vectors, **params)
 
 
-HYBRID_SOURCES = ("ease", "als", "itemknn", "userknn", "pop", "content", "sequence")
+HYBRID_SOURCES = (
+    "ease",
+    "als",
+    "itemknn",
+    "userknn",
+    "pop",
+    "content",
+    "transitions",
+    "sequence",
+)
 
 
 def hybrid(

@@ -1,0 +1,52 @@
+"""Transitions: counted next-item steps, updated online and forgotten exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pulserec.interactions import Interactions
+from pulserec.retrievers.base import Query
+from pulserec.retrievers.transitions import Transitions
+from pulserec.types import Event, EventType
+from tests.retrievers.test_sequential import _cycle_events
+
+
+def test_the_next_item_of_a_cycle_ranks_first() -> None:
+    data = Interactions.from_events(_cycle_events())
+    model = Transitions().fit(data)
+    i3, i4 = data.items.get("i3"), data.items.get("i4")
+    assert i3 is not None and i4 is not None
+    found = model.retrieve(Query(history=np.array([i3], dtype=np.int32)), 3)
+    assert found.items[0] == i4
+
+
+def test_update_equals_a_fit_on_everything_and_forget_a_fit_without_the_user() -> None:
+    events = _cycle_events(n_users=20, length=10)
+    late = [Event(e.user_id, e.item_id, e.type, e.timestamp + 100) for e in events[:25]]
+    everything = Interactions.from_events([*events, *late])
+    first = everything.select(np.arange(len(events)))
+    online = Transitions().fit(first)
+    online.update(everything.select(np.arange(len(events), len(everything))))
+    full = Transitions().fit(everything)
+    assert np.allclose(online.counts_.toarray(), full.counts_.toarray())
+    users = np.arange(everything.n_users, dtype=np.int32)
+    assert np.array_equal(online.score(users), full.score(users))
+
+    gone = everything.users.get("u1")
+    assert gone is not None
+    full.forget(np.array([gone], dtype=np.int32))
+    without = Transitions().fit(everything.select(everything.user_idx != gone))
+    assert np.allclose(full.counts_.toarray(), without.counts_.toarray())
+    assert not np.isfinite(full.score(np.array([gone], dtype=np.int32))).any()
+
+
+def test_negative_events_are_not_steps() -> None:
+    events = [
+        Event("u", "a", EventType.CLICK, 1.0),
+        Event("u", "b", EventType.SKIP, 2.0),
+        Event("u", "c", EventType.CLICK, 3.0),
+    ]
+    data = Interactions.from_events(events)
+    model = Transitions().fit(data)
+    a, b, c = (data.items.get(i) for i in "abc")
+    assert model.counts_[a, c] > 0 and model.counts_[a, b] == 0
