@@ -223,7 +223,8 @@ def evaluate(
         typer.Option("--data-dir", help="Evaluate on this data dir's stored items and events."),
     ] = None,
     protocol: Annotated[
-        str | None, typer.Option(help="random, temporal, loo, cold-items, ratings or replay.")
+        str | None,
+        typer.Option(help="random, temporal, recent, loo, cold-items, ratings or replay."),
     ] = None,
     models: Annotated[
         str | None, typer.Option(help="Comma-separated model names (default: all).")
@@ -238,7 +239,9 @@ def evaluate(
     from pulserec.evaluation.cli import run_evaluate
 
     if protocol is None:
-        fail("--protocol is required (random, temporal, recent, loo, cold-items, ratings or replay)")
+        fail(
+            "--protocol is required (random, temporal, recent, loo, cold-items, ratings or replay)"
+        )
         return
     if dataset is not None and data_dir is not None:
         fail("give --dataset or --data-dir, not both")
