@@ -26,21 +26,14 @@ from pulserec.privacy.dp_sgd import (
 from pulserec.retrievers.registry import MODELS
 from pulserec.retrievers.sasrec_model import SASRec
 from pulserec.retrievers.sequential import SequenceRetriever, user_sequences
-from pulserec.types import Event, EventType
+from pulserec.types import Event
+from tests.retrievers.test_sequential import _cycle_events
 
 N_ITEMS, MAX_LEN = 12, 8
 
 
 def _events(n_users: int = 40, length: int = 12) -> list[Event]:
-    """Every user walks the items in a fixed cycle from a random start."""
-    rng = np.random.default_rng(0)
-    events = []
-    for user in range(n_users):
-        start = int(rng.integers(N_ITEMS))
-        for step in range(length):
-            item = (start + step) % N_ITEMS
-            events.append(Event(f"u{user}", f"i{item}", EventType.CLICK, float(step)))
-    return events
+    return _cycle_events(n_users, N_ITEMS, length)
 
 
 def _vectors(data: Interactions) -> ItemVectors:

@@ -57,6 +57,13 @@ def _files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
+def _user_ids(path: Path) -> int:
+    """How many ids a saved user map holds (holes not counted)."""
+    if not path.exists():
+        return 0
+    return sum(1 for i in orjson.loads(path.read_bytes())["ids"] if i is not None)
+
+
 def _holds(path: Path, needle: bytes) -> bool:
     return needle in path.read_bytes()
 
@@ -75,15 +82,7 @@ def privacy_report(store: Store, artifacts: ArtifactStore, user_id: str | None) 
         },
         "artifacts": {
             version: {
-                "user ids": sum(
-                    1
-                    for i in orjson.loads((artifacts.path(version) / USERS_FILE).read_bytes())[
-                        "ids"
-                    ]
-                    if i is not None
-                )
-                if (artifacts.path(version) / USERS_FILE).exists()
-                else 0,
+                "user ids": _user_ids(artifacts.path(version) / USERS_FILE),
                 "files": len(_files(artifacts.path(version))),
             }
             for version in versions

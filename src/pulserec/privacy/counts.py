@@ -44,7 +44,7 @@ class PrivateCounts:
         max_events: int,
         key: bytes,
         items: Callable[[], IdMap],
-        release_s: float = 3_600.0,
+        release_s: float = DAY_S,
         half_life_s: float = 7 * DAY_S,
     ) -> None:
         if release_s <= 0 or release_s > DAY_S or DAY_S % release_s:
