@@ -179,3 +179,35 @@ def test_a_training_that_can_fit_nothing_says_why(tmp_path: Path) -> None:
     job = ok(client.get(f"/v1/admin/train/{body['job']}"))
     assert job["skipped"] == body["skipped"]
     store.close()
+
+
+def test_the_served_configuration_is_reported_where_an_operator_looks(tmp_path: Path) -> None:
+    """The training reply, admin stats and every result name what the held-out events chose."""
+    from pulserec.encoders import load_encoder
+    from pulserec.engine.config import EngineConfig
+    from pulserec.engine.startup import start_runtime
+
+    store = filled_store()
+    encoder = load_encoder("hashing")
+    config = EngineConfig(
+        models=("hybrid",),
+        model_params={"hybrid": {"without": ("sequence",)}},
+        item_encoder="hashing",
+        query_encoder="hashing",
+    )
+    runtime = start_runtime(store, config, tmp_path, encoder, encoder, progress=False)
+    client = TestClient(create_app(store, ServerSettings(), runtime=runtime))
+    body = ok(client.post("/v1/admin/train"))
+    served = body["served"]["hybrid"]
+    assert served["holdout"] == "recent"
+    figures = served["validation_ndcg@10"]
+    assert {"ease", "transitions", "blend", "lightgbm"} <= set(figures)
+    sources = {name: figures[name] for name in served["sources"] if name in figures}
+    assert served["served_ndcg@10"] >= max(sources.values())
+    assert ok(client.get("/v1/admin/stats"))["served"]["hybrid"] == served
+    assert ok(client.get(f"/v1/admin/train/{body['job']}"))["served"]["hybrid"] == served
+    items = ok(client.get("/v1/recommend/u10", params={"k": 5}))["items"]
+    placed = [item["source"] for item in items if item["source"] not in ("content", "trending")]
+    assert placed and set(placed) == {served["served_by"]}
+    assert served["served_by"] == "hybrid" or served["ranker"] is None
+    store.close()

@@ -65,7 +65,8 @@ def test_recommend_shape(client: TestClient) -> None:
     assert isinstance(body["took_ms"], float) and body["took_ms"] >= 0
     assert len(body["items"]) == 10  # the default k
     for item in body["items"]:
-        assert set(item) == {"id", "score", "sources"}
+        assert set(item) == {"id", "score", "source", "sources"}
+        assert item["source"] in ("itemknn", "content", "trending")
         assert isinstance(item["id"], str)
         assert isinstance(item["score"], float)
         assert item["sources"] and all(isinstance(s, str) for s in item["sources"])

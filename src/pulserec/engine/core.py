@@ -196,6 +196,7 @@ class Engine:
             "log_seq": self.state.applied_seq,
             "model_version": self.model_version,
             "models": list(bundle.models) if bundle is not None else [],
+            "served": served_configuration(bundle),
         }
 
     # -- shared reads ------------------------------------------------------------------------
@@ -432,7 +433,7 @@ class Engine:
             found = bundle.models[name].retrieve(query, pool)
             live = bundle.live_index(found.items)
             lists.append(keep_allowed(live[live >= 0], found.scores[live >= 0], allowed))
-            names.append(name)
+            names.append(found.source or name)  # what really answered (a fallback's name)
         items, scores = rrf(lists)
         label = names[0] if len(names) == 1 else "+".join(names)
         return items, scores.astype(np.float32), [label] * len(items)
@@ -574,3 +575,16 @@ class Engine:
                 )
             out.append(Ranked(item_id, float(score), (source,), sentence, reasons))
         return RankedList(out, version)
+
+
+def served_configuration(bundle: ModelBundle | None) -> dict[str, Any]:
+    """Per served model that reports one (the hybrid), the configuration its held-out
+    validation chose: what answers, over which sources, each candidate's figure."""
+    if bundle is None:
+        return {}
+    out: dict[str, Any] = {}
+    for name, model in bundle.models.items():
+        served = getattr(model, "served", None)
+        if callable(served):
+            out[name] = served()
+    return out

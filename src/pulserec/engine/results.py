@@ -16,8 +16,18 @@ class Ranked:
     explanation: str | None = None
     reasons: list[dict[str, Any]] | None = None
 
+    @property
+    def source(self) -> str:
+        """The model or fill that really placed the item (a hybrid's fallback by its name)."""
+        return "+".join(self.sources) if self.sources else "none"
+
     def as_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "score": self.score, "sources": list(self.sources)}
+        out: dict[str, Any] = {
+            "id": self.id,
+            "score": self.score,
+            "source": self.source,
+            "sources": list(self.sources),
+        }
         if self.explanation is not None:
             out["explanation"] = self.explanation
             out["reasons"] = self.reasons or []

@@ -68,6 +68,7 @@ class TrainJob:
     error: str | None = None
     models: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)  # model -> why it was not trained
+    served: dict[str, Any] = field(default_factory=dict)  # model -> its served configuration
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -80,6 +81,7 @@ class TrainJob:
             "error": self.error,
             "models": self.models,
             "skipped": self.skipped,
+            "served": self.served,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
         }
@@ -135,6 +137,7 @@ class Trainer:
             version = bundle.version
             job.models = list(bundle.models)
             job.skipped = dict(bundle.meta.get("skipped", {}))
+            job.served = dict(bundle.meta.get("served", {}))
         except Exception as failure:  # reported through the job; the old models keep serving
             logger.exception("training %s failed", job.id)
             error = f"{type(failure).__name__}: {failure}"
@@ -236,9 +239,13 @@ def training_meta(
     started: float,
 ) -> dict[str, Any]:
     """What a published version records about its training (the cut included)."""
+    served = {
+        name: entry[0].served() for name, entry in fitted.items() if hasattr(entry[0], "served")
+    }
     return {
         "n_items": n_items,
         "n_events": n_events,
+        "served": served,
         "trained_at": time.time(),
         "fit_seconds": {name: round(entry[3], 3) for name, entry in fitted.items()},
         "train_seconds": round(time.perf_counter() - started, 3),

@@ -395,11 +395,13 @@ class HybridRanker:
             users = np.array([query.user], dtype=np.int32)
             (rows, cold_text), latest = self._user_rows(users, query.exclude), self._latest(users)
             scores = self._core().scores(rows, latest, cold_text)[0]
-            return candidates_from_scores(scores, query, k, self.name)
+            return candidates_from_scores(scores, query, k, self.served_by)
         if self.depth is not None:
             return self.reference_retrieve(query, k)
         core, served, n_items = self._core(), self._served(), self.seen_.shape[1]
-        return fused_retrieve(core, served, query, k, n_items, TEXT_SOURCE, self.recent, self.name)
+        return fused_retrieve(
+            core, served, query, k, n_items, TEXT_SOURCE, self.recent, self.served_by
+        )
 
     def reference_retrieve(self, query: Query, k: int) -> Candidates:
         """A request the plain way: every source's ``retrieve`` (no per-user cache), every
@@ -407,7 +409,48 @@ class HybridRanker:
         rows, cold_text = self._query_rows(replace(query, owner=-1))
         latest = latest_of_history(query.history, self.recent, self.seen_.shape[1])
         scores = self._core().scores(rows, latest, cold_text)[0]
-        return candidates_from_scores(scores, query, k, self.name)
+        return candidates_from_scores(scores, query, k, self.served_by)
+
+    def served(self) -> dict[str, Any]:
+        """The served configuration as the held-out events chose it, for operators: what
+        answers (``blend``, ``lightgbm`` or a source's name), over which sources, each
+        candidate's held-out NDCG@10 and the sources left unfitted and why."""
+        validation = getattr(self, "validation_", {})
+        ranker = self.ranker_
+        kind = (
+            None if ranker is None else "blend" if isinstance(ranker, LinearBlend) else "lightgbm"
+        )
+        report: dict[str, Any] = {
+            "served_by": self.served_by if self.learned else "rrf",
+            "ranker": None if self.fallback_ is not None else kind,
+            "sources": list(self._served()),
+            "holdout": validation.get("holdout", self.holdout if self.learned else None),
+            "validation_ndcg@10": {
+                key.partition(".")[2]: value
+                for key, value in validation.items()
+                if key.startswith(("source.", "ranker."))
+            },
+            "skipped": {
+                key.partition(".")[2]: value
+                for key, value in validation.items()
+                if key.startswith("skipped.")
+            },
+        }
+        if "served_ndcg@10" in validation:
+            report["served_ndcg@10"] = validation["served_ndcg@10"]
+        if "order_lift" in validation:
+            report["order_lift"] = validation["order_lift"]
+        if isinstance(ranker, LinearBlend) and self.fallback_ is None:
+            report["weights"] = {
+                name: float(w) for name, w in zip(self._served(), ranker.weights_, strict=True)
+            }
+        return report
+
+    @property
+    def served_by(self) -> str:
+        """What a list of this hybrid comes from: its name, or the source it falls back to
+        when its ranker lost to that source on the held-out events."""
+        return getattr(self, "fallback_", None) or self.name
 
     def update(self, data: Interactions) -> None:
         for source in self.sources.values():
@@ -500,4 +543,5 @@ def _labels(truth: Any, candidates: Int32s) -> npt.NDArray[np.int32]:
 def catalog_ndcg(scores: Float32s, truth: Any, k: int = 10) -> float:
     """Mean NDCG@k of (users, items) score rows against a sparse (users, items) matrix of
     held-out items, the ideal counting every held-out item (the evaluation's metric)."""
+    k = min(k, scores.shape[1])  # a catalog smaller than k
     return metrics.ndcg(top_k_rows(np.nan_to_num(scores, nan=-np.inf), k), truth, k)

@@ -39,6 +39,7 @@ def admin_router(services: Services) -> APIRouter:
             "job": job.id,
             "models": job.models,
             "skipped": job.skipped,
+            "served": job.served,
         }
         if not job.models and job.skipped:
             reasons = "; ".join(f"{name}: {why}" for name, why in job.skipped.items())
