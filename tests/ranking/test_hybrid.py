@@ -270,3 +270,17 @@ def test_the_costly_sequence_source_is_fitted_only_where_order_pays(ordered: boo
         assert lift < 0.02 and "sequence" not in hybrid.sources and CostlySequence.fits == 0
         assert "not fitted" in hybrid.validation_["skipped.sequence"]
     assert np.isfinite(hybrid.score(np.arange(3, dtype=np.int32))).any(axis=1).all()
+
+
+def test_a_user_with_nothing_to_personalise_gets_the_most_popular() -> None:
+    data = _data()
+    sources = {"content": ContentRetriever(_vectors(data), rating_center=None)}
+    hybrid = HybridRanker(sources, item_text=_vectors(data), pool=20, per_source=20).fit(data)
+    stranger = np.array([data.n_users + 5], dtype=np.int32)
+    row = hybrid.score(stranger)[0]
+    users_per_item = np.asarray(data.matrix().sum(axis=0)).ravel()
+    assert np.array_equal(
+        np.argsort(-row, kind="stable"), np.argsort(-users_per_item, kind="stable")
+    )
+    found = hybrid.retrieve(Query(), 3)
+    assert found.source == "pop" and found.items.tolist() == top_k(row, 3)[0].tolist()

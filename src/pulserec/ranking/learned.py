@@ -384,7 +384,17 @@ class HybridRanker:
         """(B, I) scores for known users, from the core that ``retrieve`` serves."""
         users = np.asarray(users, dtype=np.int32)
         rows, cold_text = self._user_rows(users)
-        return self._core().scores(rows, self._latest(users), cold_text)
+        scores = self._core().scores(rows, self._latest(users), cold_text)
+        cold = np.array([not self._warm(u) for u in users.tolist()], dtype=bool)
+        if cold.any():  # nothing to personalise: the most popular, as every CF source does
+            scores[cold] = self._popular()
+        return scores
+
+    def _popular(self) -> Float32s:
+        """Users per item in the hybrid's interactions (-inf for items nobody engaged with):
+        the list for a request with no history, no stated taste and no known user."""
+        counts = np.bincount(self.seen_.indices, minlength=self.seen_.shape[1])
+        return np.where(counts > 0, counts, -np.inf).astype(np.float32)
 
     def retrieve(self, query: Query, k: int) -> Candidates:
         """One request through the core: a known user's rows as in ``score`` (so the list
@@ -396,6 +406,8 @@ class HybridRanker:
             (rows, cold_text), latest = self._user_rows(users, query.exclude), self._latest(users)
             scores = self._core().scores(rows, latest, cold_text)[0]
             return candidates_from_scores(scores, query, k, self.served_by)
+        if query.history.size == 0 and query.text is None:
+            return candidates_from_scores(self._popular(), query, k, "pop")
         if self.depth is not None:
             return self.reference_retrieve(query, k)
         core, served, n_items = self._core(), self._served(), self.seen_.shape[1]
