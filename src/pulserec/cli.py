@@ -375,6 +375,7 @@ PASSTHROUGH_BENCHES = {
     "chat": "Accuracy of free-text requests turned into constraints (held-out requests).",
     "experiments": "A/A false positives, A/B power, interleaving against A/B (simulated people).",
     "privacy": "Differentially private popular counts: top-20 overlap with the exact list.",
+    "served": "What the served hybrid chose per data set, against its best source (held out).",
 }
 
 

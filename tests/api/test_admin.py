@@ -199,7 +199,7 @@ def test_the_served_configuration_is_reported_where_an_operator_looks(tmp_path: 
     client = TestClient(create_app(store, ServerSettings(), runtime=runtime))
     body = ok(client.post("/v1/admin/train"))
     served = body["served"]["hybrid"]
-    assert served["holdout"] == "recent"
+    assert served["holdout"] == "last"
     figures = served["validation_ndcg@10"]
     assert {"ease", "transitions", "blend", "lightgbm"} <= set(figures)
     sources = {name: figures[name] for name in served["sources"] if name in figures}

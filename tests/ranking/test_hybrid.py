@@ -74,7 +74,7 @@ def test_hybrid_fits_ranks_and_reports_validation() -> None:
     hybrid.fit(data)
     validation = hybrid.validation_
     assert {"ranker_ndcg@10", "best_source", "best_source_ndcg@10", "served"} <= set(validation)
-    assert validation["holdout"] == "recent"
+    assert validation["holdout"] == "last"
     assert {"source.content", "source.pop", "ranker.blend", "ranker.lightgbm"} <= set(validation)
     assert validation["served_ndcg@10"] >= max(
         validation["source.content"], validation["source.pop"]

@@ -13,7 +13,7 @@ Float32s = Any
 Bools = npt.NDArray[np.bool_]
 
 
-HOLDOUTS = ("recent", "last", "random")
+HOLDOUTS = ("last", "recent", "random")
 RECENT_SHARE = 0.2
 
 
@@ -34,9 +34,9 @@ def recent_mask(data: Interactions, share: float = RECENT_SHARE, min_events: int
 
 
 def holdout_split(data: Interactions, how: str, seed: int) -> tuple[Interactions, Interactions]:
-    """Split off what the ranker learns to order: each user's most recent 20% of events
-    (``recent``, at least one, in time order: what serving faces), each user's latest event
-    (``last``) or a random 10% per user (``random``).
+    """Split off what the ranker learns to order: each user's latest event (``last``: the
+    next thing after the history, what serving faces), their most recent 20% (``recent``, at
+    least one, in time order) or a random 10% per user (``random``).
 
     Users with fewer than 3 events keep them all in the first part.
     """

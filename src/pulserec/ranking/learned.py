@@ -1,13 +1,18 @@
 """The hybrid: every source proposes, a learned ranker orders the pool.
 
-The ranker is a learned linear blend of standardised source scores (``ranker="blend"``, the
-default) or LightGBM LambdaRank over all features (``ranker="lightgbm"``).
-
-``fit(data)`` holds out part of ``data`` (each user's latest item, or a random 10% per user),
-fits the sources on the rest, learns the ranker on the held-out labels, then refits the sources
-on all of ``data`` (those in ``update_only``, costly to train, fold the held-out events in).
-The ranker must beat its best source on a held-out half of the ranking users; when it does not,
-the hybrid serves that source instead (``fallback_``).
+Validate as you serve: ``fit(data)`` holds out what a server faces next, each user's latest
+event after the history it keeps (``holdout="last"``, the default; ``"recent"``: their latest
+20%; ``"random"``: a random 10%, only where a deployment's order of events does not matter).
+It fits the cheap sources on the rest, and the costly ones (the sequence network) only when
+the order of events pays on that holdout (the cheap ``transitions`` source lifts the cheap
+blend by at least :data:`MIN_ORDER_LIFT`; otherwise they are left out, and the served report
+says so). Each candidate ranker (a learned linear blend of standardised source scores, and
+LightGBM LambdaRank over all features, with ``ranker="auto"``) is learnt on half the held-out
+users and judged on the other half beside every source alone: the best serves, a source
+(``fallback_``) when no ranker beats it, so the served choice never loses to its best source
+on the holdout. Then the sources are refit on all of ``data`` (those in ``update_only``,
+costly to train, fold the held-out events in). :meth:`HybridRanker.served` reports the
+choice; every list names what answered (:attr:`HybridRanker.served_by`).
 
 Training, offline ``score`` and served ``retrieve`` share one core (:mod:`pulserec.ranking.core`)
 over the same inputs: each source's scores (seen items left out; all of them, or only its top
@@ -77,7 +82,7 @@ class HybridRanker:
         self,
         sources: dict[str, Model],
         item_text: ItemVectors | None = None,
-        holdout: str = "recent",
+        holdout: str = "last",
         per_source: int = 100,
         pool: int = 200,
         trees: int = 200,

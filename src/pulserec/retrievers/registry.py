@@ -135,7 +135,7 @@ register(
     "transitions",
     ModelSpec(
         Transitions,
-        {"window": 10, "decay": 0.8, "recent": 10, "recent_decay": 0.8},
+        {"window": 20, "decay": 0.9, "recent": 30, "recent_decay": 0.8},
         {"window": [3, 10], "recent_decay": [0.5, 0.8]},
     ),
 )
