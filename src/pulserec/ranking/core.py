@@ -58,7 +58,7 @@ class ScoringCore:
         """(B, I) scores of every item for each request; ``-inf`` where nothing proposed it.
         ``cold_text``: (B, I) text-source scores of the cold items (``-inf`` elsewhere)."""
         if self.fallback is not None:
-            out = np.array(rows[self.fallback], dtype=np.float32)
+            out = self._fallback_scores(rows)
         elif self.ranker is None:
             fused = reciprocal_rank_fusion(rows, self.per_source)
             out = np.where(fused > 0, fused, -np.inf).astype(np.float32)
@@ -68,6 +68,18 @@ class ScoringCore:
             out = self._beyond_pool(rows)
             np.put_along_axis(out, candidates, predicted.astype(np.float32), axis=1)
         return out if cold_text is None else self._cold_by_text(cold_text, out)
+
+    def _fallback_scores(self, rows: Rows) -> Float32s:
+        """The fallback source's order; below it, items only the other sources proposed, by
+        reciprocal rank (so a source that proposes few items never leaves a list short)."""
+        primary = np.asarray(rows[self.fallback], dtype=np.float32)  # type: ignore[index]
+        fused = reciprocal_rank_fusion(rows, self.per_source) if len(rows) > 1 else None
+        filler = (
+            np.full(primary.shape, -np.inf, dtype=np.float32)
+            if fused is None
+            else np.where(fused > 0, fused - BEYOND_POOL, -np.inf)
+        )
+        return np.where(np.isfinite(primary), standardise(primary), filler).astype(np.float32)
 
     def _beyond_pool(self, rows: Rows) -> Float32s:
         """The blend of the source scores for proposed items, minus :data:`BEYOND_POOL`

@@ -156,6 +156,25 @@ def fused_retrieve(
         found = top_of_pool(candidates, scores, demoted_cold(core, rows, names, text_source), k)
         if found is not None:
             return Candidates(found.items, found.scores, name)
+    found = _through_core(core, names, rows, query, k, n_items, text_source, recent, name)
+    if len(found) < k and len(names) < len(sources):  # a fallback that proposed too few
+        rows = query_rows(dict(sources), query, n_items)
+        names = list(sources)
+        found = _through_core(core, names, rows, query, k, n_items, text_source, recent, name)
+    return found
+
+
+def _through_core(
+    core: ScoringCore,
+    names: list[str],
+    rows: Any,
+    query: Query,
+    k: int,
+    n_items: int,
+    text_source: str,
+    recent: int,
+    name: str,
+) -> Candidates:
     by_name = as_rows(names, rows)
     cold_text = by_name.get(text_source) if core.any_cold() else None
     latest = latest_of_history(query.history, recent, n_items)  # only the core reads it

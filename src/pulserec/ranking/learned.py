@@ -310,7 +310,9 @@ class HybridRanker:
         logger.info(
             "hybrid serving %s: ndcg@10 %.4f vs all sources %.4f", kept, kept_ndcg, full_ndcg
         )
-        self.validation_.update({"all_sources_ndcg@10": full_ndcg, "served_ndcg@10": kept_ndcg})
+        self.validation_.update(
+            {"catalog_ndcg@10.all_sources": full_ndcg, "catalog_ndcg@10.served_sources": kept_ndcg}
+        )
         if kept_ndcg < full_ndcg * (1 - PRUNE_TOLERANCE):
             self.serving_, self.ranker_ = None, ranker
         else:
