@@ -272,15 +272,41 @@ def test_the_costly_sequence_source_is_fitted_only_where_order_pays(ordered: boo
     assert np.isfinite(hybrid.score(np.arange(3, dtype=np.int32))).any(axis=1).all()
 
 
-def test_a_user_with_nothing_to_personalise_gets_the_most_popular() -> None:
+def test_a_user_with_nothing_to_personalise_gets_what_is_popular_now() -> None:
+    """All-time counts without a half-life; with one (the default, 7 days, as the engine's
+    trending fill) an item many engaged with a month ago falls below one a few did today."""
     data = _data()
     sources = {"content": ContentRetriever(_vectors(data), rating_center=None)}
-    hybrid = HybridRanker(sources, item_text=_vectors(data), pool=20, per_source=20).fit(data)
     stranger = np.array([data.n_users + 5], dtype=np.int32)
-    row = hybrid.score(stranger)[0]
+    all_time = HybridRanker(
+        dict(sources), item_text=_vectors(data), pool=20, popular_half_life_days=None
+    ).fit(data)
+    row = all_time.score(stranger)[0]
     users_per_item = np.asarray(data.matrix().sum(axis=0)).ravel()
     assert np.array_equal(
         np.argsort(-row, kind="stable"), np.argsort(-users_per_item, kind="stable")
     )
-    found = hybrid.retrieve(Query(), 3)
+    found = all_time.retrieve(Query(), 3)
     assert found.source == "pop" and found.items.tolist() == top_k(row, 3)[0].tolist()
+
+    month = 30 * 86_400.0
+    events = [Event(f"old{n}", "i0", EventType.CLICK, 1.0 + n) for n in range(8)]  # a classic
+    events += [Event(f"new{n}", "i1", EventType.CLICK, month + n) for n in range(3)]  # fresh
+    now = Interactions.from_events(events)
+    hybrid = HybridRanker(
+        {"content": ContentRetriever(_vectors(now), rating_center=None)}, item_text=_vectors(now)
+    ).fit(now)
+    top = hybrid.retrieve(Query(), 2).items.tolist()
+    assert now.items.ids_of(top) == ["i1", "i0"]
+
+
+def test_too_few_users_to_validate_fuse_by_rank_and_say_so() -> None:
+    data = Interactions.from_events(two_group_events(n_users=6, n_items=20, per_user=8))
+    sources = {
+        "content": ContentRetriever(_vectors(data), rating_center=None),
+        "pop": CountPopularity(),
+    }
+    hybrid = HybridRanker(sources, item_text=_vectors(data), pool=20, per_source=20).fit(data)
+    report = hybrid.served()
+    assert report["ranker"] == "rrf" and "needed to validate" in report["note"]
+    assert len(hybrid.retrieve(Query(user=0), 5)) == 5

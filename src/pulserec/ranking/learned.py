@@ -53,6 +53,7 @@ from pulserec.ranking.rankers import (
 )
 from pulserec.ranking.rows import candidate_row, keep_top, latest_items, latest_of_history
 from pulserec.ranking.topk import top_k_rows
+from pulserec.retrievers._cf import derived
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import (
     Inputs,
@@ -72,6 +73,7 @@ RANKERS = ("auto", "blend", "lightgbm")
 COSTLY_SOURCES = ("sequence",)  # fitted only when the order of events pays (see _fit_costly)
 ORDER_SOURCE = "transitions"  # the cheap order-aware source that measures whether it does
 MIN_ORDER_LIFT = 0.02  # relative held-out NDCG@10 it must add to the cheap blend
+MIN_VALIDATION_USERS = 20  # users with a held-out positive needed to learn and choose a ranker
 
 
 @persistable
@@ -94,6 +96,7 @@ class HybridRanker:
         ranker: str = "auto",
         update_only: tuple[str, ...] = ("sequence",),
         depth: int | None = None,
+        popular_half_life_days: float | None = 7.0,
         name: str = "hybrid",
     ) -> None:
         if ranker not in RANKERS:
@@ -117,6 +120,7 @@ class HybridRanker:
         self.ranker_kind = ranker
         self.update_only = update_only
         self.depth = depth
+        self.popular_half_life_days = popular_half_life_days
 
     # -- training -------------------------------------------------------------------------
     # runs independent fits (name -> job) and returns their results: e.g. as Ray tasks
@@ -145,7 +149,15 @@ class HybridRanker:
             return self
         rest, held = holdout_split(data, self.holdout, self.seed)
         self.validation_["holdout"] = self.holdout
-        users = np.unique(held.user_idx).astype(np.int32)
+        users = np.unique(held.user_idx[held.positive_mask()]).astype(np.int32)
+        if len(users) < MIN_VALIDATION_USERS:  # too few to tell rankers apart: fused by rank
+            self.validation_["note"] = (
+                f"{len(users)} users with a held-out positive event (at least "
+                f"{MIN_VALIDATION_USERS} are needed to validate): reciprocal rank fusion serves"
+            )
+            self._fit_sources(data, list(self.sources))
+            self._context(data)
+            return self
         truth = held.matrix()[users]
         half = np.random.default_rng(self.seed).random(len(users)) < 0.5
         cheap = [n for n in self.sources if n not in COSTLY_SOURCES]
@@ -398,10 +410,21 @@ class HybridRanker:
         return scores
 
     def _popular(self) -> Float32s:
-        """Users per item in the hybrid's interactions (-inf for items nobody engaged with):
-        the list for a request with no history, no stated taste and no known user."""
-        counts = np.bincount(self.seen_.indices, minlength=self.seen_.shape[1])
-        return np.where(counts > 0, counts, -np.inf).astype(np.float32)
+        """The list for a request with no history, no stated taste and no known user: what
+        is popular now, as the engine's trending fill serves it (positive events, each
+        halving in weight every ``popular_half_life_days`` before the newest one; -inf for
+        items nobody engaged with)."""
+        data = self.data_
+
+        def build() -> Float32s:
+            positive = data.select(data.positive_mask())
+            age_days = (positive.timestamp.max(initial=0.0) - positive.timestamp) / 86_400.0
+            half_life = self.popular_half_life_days
+            weights = np.ones(len(positive)) if half_life is None else 0.5 ** (age_days / half_life)
+            mass = np.bincount(positive.item_idx, weights, minlength=data.n_items)
+            return np.where(mass > 0, mass, -np.inf).astype(np.float32)
+
+        return derived(self, "_popular_row", data, build)
 
     def retrieve(self, query: Query, k: int) -> Candidates:
         """One request through the core: a known user's rows as in ``score`` (so the list
@@ -436,11 +459,10 @@ class HybridRanker:
         candidate's held-out NDCG@10 and the sources left unfitted and why."""
         validation = getattr(self, "validation_", {})
         ranker = self.ranker_
-        kind = (
-            None if ranker is None else "blend" if isinstance(ranker, LinearBlend) else "lightgbm"
-        )
+        kind = "blend" if isinstance(ranker, LinearBlend) else "lightgbm"
+        kind = "rrf" if ranker is None else kind  # unlearned: fused by reciprocal rank
         report: dict[str, Any] = {
-            "served_by": self.served_by if self.learned else "rrf",
+            "served_by": self.served_by,
             "ranker": None if self.fallback_ is not None else kind,
             "sources": list(self._served()),
             "holdout": validation.get("holdout", self.holdout if self.learned else None),
@@ -457,8 +479,9 @@ class HybridRanker:
         }
         if "served_ndcg@10" in validation:
             report["served_ndcg@10"] = validation["served_ndcg@10"]
-        if "order_lift" in validation:
-            report["order_lift"] = validation["order_lift"]
+        for key in ("order_lift", "note"):
+            if key in validation:
+                report[key] = validation[key]
         if isinstance(ranker, LinearBlend) and self.fallback_ is None:
             report["weights"] = {
                 name: float(w) for name, w in zip(self._served(), ranker.weights_, strict=True)
@@ -492,6 +515,7 @@ class HybridRanker:
             "ranker": self.ranker_kind,
             "update_only": list(self.update_only),
             "depth": self.depth,
+            "popular_half_life_days": self.popular_half_life_days,
             "name": self.name,
         }
 
