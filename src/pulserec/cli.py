@@ -75,7 +75,8 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="TCP port (default 8000).")] = None,
     dataset: Annotated[
-        str | None, typer.Option(help="Load this data set first if D is empty.")
+        str | None,
+        typer.Option(help="movielens-100k or movielens-1m: load it first if D is empty."),
     ] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, max=64, help="Serving processes (default 1).")
@@ -216,7 +217,8 @@ def embed(
 @app.command()
 def evaluate(
     dataset: Annotated[
-        str | None, typer.Option(help="Data set to evaluate on (default movielens-100k).")
+        str | None,
+        typer.Option(help="movielens-100k (the default) or movielens-1m."),
     ] = None,
     data_dir: Annotated[
         Path | None,

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 
 from tqdm import tqdm
 
-from pulserec.data.movielens import load_movielens_100k
+from pulserec.data.movielens import load_movielens
 from pulserec.ingest import Ingestor
 from pulserec.types import Event
 
 logger = logging.getLogger(__name__)
 
-DATASETS = ("movielens-100k",)
+DATASETS = ("movielens-100k", "movielens-1m")
 EVENT_BATCH = 10_000
 
 
@@ -31,7 +31,7 @@ def load_dataset(name: str, ingestor: Ingestor, progress: bool = True) -> int:
     """Load data set ``name`` through the ingestion path; returns the number of new events."""
     if name not in DATASETS:
         raise ValueError(f"unknown data set {name!r} (known: {', '.join(DATASETS)})")
-    data = load_movielens_100k()
+    data = load_movielens(name)
     ingestor.add_items(data.items)
     ingestor.add_users(data.users)
     events = with_event_ids(data.events, name)

@@ -37,7 +37,10 @@ from pulserec.storage.changelog import ChangeLog
 
 logger = logging.getLogger(__name__)
 # what a named data set changes in the engine's defaults (over the settings)
-DATASET_CONFIG: dict[str, dict[str, Any]] = {"movielens-100k": {"category_label": "genre"}}
+DATASET_CONFIG: dict[str, dict[str, Any]] = {
+    "movielens-100k": {"category_label": "genre"},
+    "movielens-1m": {"category_label": "genre"},
+}
 
 
 def configure_process(settings: Settings) -> None:

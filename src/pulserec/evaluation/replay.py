@@ -18,7 +18,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from pulserec.data.movielens import load_movielens_100k
+from pulserec.data.movielens import MovieLens, load_movielens
 from pulserec.datasets import with_event_ids
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.startup import Runtime, start_runtime
@@ -57,9 +57,8 @@ def split_stream(events: list[Event]) -> tuple[list[Event], list[Event]]:
     return ordered[:half], ordered[half:]
 
 
-def trained_runtime(model: str, first: list[Event]) -> tuple[Runtime, float]:
+def trained_runtime(model: str, first: list[Event], data: MovieLens) -> tuple[Runtime, float]:
     """An engine over the first half, its model trained; returns it and the fit seconds."""
-    data = load_movielens_100k()
     store = MemoryStore()
     ingestor = Ingestor(store)
     ingestor.add_items(data.items)
@@ -90,14 +89,18 @@ def replay(
 
 
 def run_replay(
-    models: list[str] | None = None, k: int = 10, progress: bool = True
+    models: list[str] | None = None,
+    k: int = 10,
+    progress: bool = True,
+    dataset: str = "movielens-100k",
 ) -> list[ReplayResult]:
-    """Every model frozen and online over the second half of ml-100k."""
-    events = with_event_ids(load_movielens_100k().events, "movielens-100k")
+    """Every model frozen and online over the second half of ``dataset``."""
+    data = load_movielens(dataset)
+    events = with_event_ids(data.events, dataset)
     first, second = split_stream(events)
     results = []
     for model in models or list(DEFAULT_REPLAY_MODELS):
-        runtime, fit_seconds = trained_runtime(model, first)
+        runtime, fit_seconds = trained_runtime(model, first, data)
         for mode in MODES:  # frozen first: it changes nothing, so online starts from the cut
             hits, seconds = replay(runtime, second, mode, k, progress, f"{model} {mode}")
             results.append(ReplayResult(model, mode, hits, len(second), seconds, fit_seconds))
@@ -105,10 +108,12 @@ def run_replay(
     return results
 
 
-def replay_results_json(results: list[ReplayResult], k: int, command: str) -> dict[str, Any]:
+def replay_results_json(
+    results: list[ReplayResult], k: int, command: str, dataset: str = "movielens-100k"
+) -> dict[str, Any]:
     """``results.json`` in the evaluation shape, one entry per ``model:mode``."""
     return {
-        "dataset": "movielens-100k",
+        "dataset": dataset,
         "protocol": "replay",
         "k": k,
         "seed": 0,
@@ -127,10 +132,12 @@ def replay_results_json(results: list[ReplayResult], k: int, command: str) -> di
     }
 
 
-def replay_markdown(results: list[ReplayResult], k: int, command: str) -> str:
+def replay_markdown(
+    results: list[ReplayResult], k: int, command: str, dataset: str = "movielens-100k"
+) -> str:
     """``report.md``: the table and the online/frozen ratio per model."""
     lines = [
-        "# movielens-100k · replay",
+        f"# {dataset} · replay",
         "",
         f"`{command}`",
         "",
@@ -156,9 +163,12 @@ def replay_markdown(results: list[ReplayResult], k: int, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_replay_report(results: list[ReplayResult], k: int, out: Path, command: str) -> list[Path]:
+def write_replay_report(
+    results: list[ReplayResult], k: int, out: Path, command: str, dataset: str = "movielens-100k"
+) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     results_path, report_path = out / "results.json", out / "report.md"
-    results_path.write_text(json.dumps(replay_results_json(results, k, command), indent=2) + "\n")
-    report_path.write_text(replay_markdown(results, k, command))
+    figures = replay_results_json(results, k, command, dataset)
+    results_path.write_text(json.dumps(figures, indent=2) + "\n")
+    report_path.write_text(replay_markdown(results, k, command, dataset))
     return [results_path, report_path]
