@@ -1,13 +1,15 @@
-"""What an event means as feedback: the one table the serving side decides positivity by.
+"""What an event means as feedback: its type's role (:mod:`pulserec.event_types`), and the
+rating rule.
 
-| signal | events |
+| signal | events (and a deployment's types of that role) |
 |---|---|
 | positive | ``click cart purchase like``, a ``rating`` at or above ``positive_rating`` (4) |
 | negative | ``dislike skip``, a ``rating`` at or below ``negative_rating`` (2) |
 | weak | ``view search``, a rating in between |
 
-On the serving side a negative event takes the item out of the user's history (what models
-score and explanations cite); popularity counts every engagement but dislikes and skips.
+On the serving side negative feedback that outweighs an item's positive feedback takes it out
+of the user's history (what models score and explanations cite; see
+:mod:`pulserec.engine.users`); popularity counts every engagement but negative ones.
 ``PULSEREC_POSITIVE_RATING`` sets the threshold (read once, by ``EngineConfig.from_env``).
 Offline evaluation keeps its own rule (:meth:`Interactions.positive_mask`: every event but a
 dislike or skip), which the published comparisons depend on.
@@ -21,6 +23,7 @@ from enum import IntEnum
 import numpy as np
 import numpy.typing as npt
 
+from pulserec import event_types
 from pulserec.interactions import TYPE_CODES
 from pulserec.types import EventType
 
@@ -40,22 +43,8 @@ class Signal(IntEnum):
     POSITIVE = 1
 
 
-EVENT_SIGNALS: dict[EventType, Signal | None] = {
-    EventType.CLICK: Signal.POSITIVE,
-    EventType.CART: Signal.POSITIVE,
-    EventType.PURCHASE: Signal.POSITIVE,
-    EventType.LIKE: Signal.POSITIVE,
-    EventType.DISLIKE: Signal.NEGATIVE,
-    EventType.SKIP: Signal.NEGATIVE,
-    EventType.VIEW: Signal.WEAK,
-    EventType.SEARCH: Signal.WEAK,
-    EventType.RATING: None,  # by its value
-}
 RATING_CODE = TYPE_CODES[EventType.RATING.value]
 VIEW_CODE = TYPE_CODES[EventType.VIEW.value]
-_BY_CODE = np.zeros(len(TYPE_CODES), dtype=np.int8)
-for _type, _signal in EVENT_SIGNALS.items():
-    _BY_CODE[TYPE_CODES[_type.value]] = 0 if _signal is None else int(_signal)
 
 
 @dataclass(frozen=True)
@@ -72,11 +61,11 @@ class Feedback:
                 f"one ({self.negative_rating:g})"
             )
 
-    def signal(self, type_: EventType, value: float | None = None) -> Signal:
-        """One event's signal."""
-        fixed = EVENT_SIGNALS[type_]
-        if fixed is not None:
-            return fixed
+    def signal(self, type_: EventType | str, value: float | None = None) -> Signal:
+        """One event's signal (its type's role; a rating's by its value)."""
+        code = event_types.code_of(str(type_))
+        if code != RATING_CODE:
+            return Signal(int(event_types.ROLE_SIGNS[code]))
         if value is None or np.isnan(value):
             return Signal.WEAK
         if value >= self.positive_rating:
@@ -85,18 +74,23 @@ class Feedback:
 
     def signals(self, type_code: Int8s, value: Float32s) -> Int8s:
         """Each event's signal (``Signal`` values) from the ``Interactions`` columns."""
-        out = _BY_CODE[type_code]
+        out = event_types.ROLE_SIGNS[type_code]
         rating = type_code == RATING_CODE
         with np.errstate(invalid="ignore"):
             out[rating & (value >= self.positive_rating)] = Signal.POSITIVE
             out[rating & (value <= self.negative_rating)] = Signal.NEGATIVE
         return out
 
+    def weights(self, type_code: Int8s) -> Float32s:
+        """Each event's weight (its type's, :mod:`pulserec.event_types`), never negative."""
+        out: Float32s = np.abs(event_types.SIGNED_WEIGHTS[type_code])
+        return out
+
     def engagement(self, type_code: Int8s) -> Bools:
         """Events popularity counts: all but dislikes and skips. A low rating is negative
         feedback but still an engagement (a watched film): leaving ratings of 2 or less out of
         trending cut replay hit@10 on ml-100k (item kNN, frozen) from 0.0377 to 0.0322."""
-        out: Bools = _BY_CODE[type_code] != Signal.NEGATIVE
+        out: Bools = event_types.ROLE_SIGNS[type_code] != Signal.NEGATIVE
         return out
 
     def citable(self, type_code: Int8s, value: Float32s) -> Bools:

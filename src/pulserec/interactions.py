@@ -9,14 +9,12 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from pulserec import event_types
 from pulserec.ids import IdMap
 from pulserec.storage import Store
-from pulserec.types import EVENT_TYPES, Event, EventType
+from pulserec.types import Event
 
-TYPE_CODES: dict[str, int] = {name: code for code, name in enumerate(EVENT_TYPES)}
-NEGATIVE_TYPES = frozenset({EventType.DISLIKE, EventType.SKIP})
-_NEGATIVE_CODES = np.array([TYPE_CODES[t.value] for t in NEGATIVE_TYPES], dtype=np.int8)
-_SEARCH_CODE = TYPE_CODES[EventType.SEARCH.value]
+TYPE_CODES: dict[str, int] = event_types.CODES  # built-ins first, a deployment's after
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ class Interactions:
             user_idx=users.add_many(e.user_id for e in kept),
             item_idx=items.add_many(e.item_id for e in kept if e.item_id is not None),
             type_code=np.fromiter(
-                (TYPE_CODES[e.type.value] for e in kept), dtype=np.int8, count=len(kept)
+                (event_types.code_of(str(e.type)) for e in kept), dtype=np.int8, count=len(kept)
             ),
             value=np.fromiter(
                 (np.nan if e.value is None else e.value for e in kept),
@@ -89,7 +87,9 @@ class Interactions:
             user_idx=user_idx[rows],
             item_idx=item_idx[rows],
             type_code=np.fromiter(
-                (TYPE_CODES[kept[r].type.value] for r in rows), dtype=np.int8, count=rows.size
+                (event_types.code_of(str(kept[r].type)) for r in rows),
+                dtype=np.int8,
+                count=rows.size,
             ),
             value=np.fromiter(
                 (np.nan if kept[r].value is None else kept[r].value for r in rows),
@@ -138,8 +138,9 @@ class Interactions:
         )
 
     def positive_mask(self) -> npt.NDArray[np.bool_]:
-        """Events that signal interest: everything but dislikes and skips."""
-        return ~np.isin(self.type_code, _NEGATIVE_CODES)
+        """Events that signal interest: everything but negative feedback (dislikes, skips and a
+        deployment's negative types)."""
+        return ~np.isin(self.type_code, event_types.NEGATIVE_CODES)
 
     def matrix(self, binary: bool = True) -> sp.csr_matrix:
         """The user x item matrix of positive interactions (1.0 each if ``binary``, else counts)."""

@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
 )
 
+from pulserec import event_types
 from pulserec.types import MAX_RATING, Event, EventType, Item, User
 
 MAX_ID_LENGTH = 256
@@ -169,10 +170,25 @@ def _finite_number(value: Any) -> Any:
     return value
 
 
+def _event_type(value: Any) -> EventType | str:
+    if not isinstance(value, str):
+        raise ValueError("type must be a string naming an event type")
+    if not event_types.is_known(value):
+        raise ValueError(
+            f"unknown event type {value!r} (known: {', '.join(event_types.known())}; a "
+            "deployment adds its own in the settings file's [events] table)"
+        )
+    return event_types.as_type(value)
+
+
 class EventIn(_Strict):
     """An event as a client sends it. Field order matters: later checks read earlier fields."""
 
-    type: EventType
+    type: Annotated[
+        EventType | str,
+        BeforeValidator(_event_type),
+        Field(description="a built-in event type or one the deployment's [events] table names"),
+    ]
     user_id: ExternalId
     item_id: ExternalId | None = Field(default=None, validate_default=True)
     value: Annotated[float | None, BeforeValidator(_finite_number)] = Field(
@@ -188,7 +204,7 @@ class EventIn(_Strict):
     def _item_required(cls, item_id: str | None, info: ValidationInfo) -> str | None:
         kind = info.data.get("type")
         if item_id is None and kind is not None and kind != EventType.SEARCH:
-            raise ValueError(f"a {kind.value} event needs an item_id")
+            raise ValueError(f"a {kind} event needs an item_id")
         return item_id
 
     @field_validator("value")

@@ -65,7 +65,7 @@ class Event:
 
     user_id: str
     item_id: str | None
-    type: EventType
+    type: EventType | str  # a built-in type, or a deployment's own (pulserec.event_types)
     timestamp: float
     value: float | None = None
     query: str | None = None

@@ -73,7 +73,7 @@ def _event_fields(event: Event) -> dict[str, Any]:
         "event_id": event.event_id,
         "user_id": event.user_id,
         "item_id": event.item_id,
-        "type": event.type.value,
+        "type": str(event.type),
         "value": event.value,
         "timestamp": format_timestamp(event.timestamp),
         "query": event.query,

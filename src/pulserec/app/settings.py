@@ -4,7 +4,8 @@ variables over an optional TOML file (``--config FILE`` or ``PULSEREC_CONFIG``) 
 Library modules never read the environment; the drivers (``serve``, ``train``, ``trainer``)
 build one frozen :class:`Settings` here and pass its parts down. The TOML file uses the same
 names as the flags (``models = ["itemknn"]``, ``port = 8080``) and may hold an ``[engine]``
-table of any :class:`~pulserec.engine.config.EngineConfig` field (``pool = 200``).
+table of any :class:`~pulserec.engine.config.EngineConfig` field (``pool = 200``) and an
+``[events]`` table of the deployment's own event types (:mod:`pulserec.event_types`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pulserec import event_types
 from pulserec.config import (
     DEFAULT_DATA_DIR,
     DEFAULT_EVAL_DIR,
@@ -201,6 +203,13 @@ def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     engine = data.pop("engine", {})
     if not isinstance(engine, dict):
         raise ValueError(f"{path}: [engine] must be a table")
+    events = data.pop("events", None)
+    if events is not None:  # a deployment's event types (pulserec.event_types)
+        try:
+            event_types.parse_table(events)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+        engine["event_types"] = events
     unknown = set(data) - set(FIELDS)
     if unknown:
         raise ValueError(f"{path}: unknown setting(s): {', '.join(sorted(unknown))}")

@@ -97,7 +97,7 @@ def feed_events(engine: Engine, path: Path, skip: set[int]) -> Interactions:
             rated = [e for e in chunk if e.item_id is not None]
             parts["u"].append(engine.users.lookup([e.user_id for e in rated]))
             parts["i"].append(engine.items.lookup([e.item_id for e in rated if e.item_id]))
-            parts["t"].append(np.array([TYPE_CODES[e.type.value] for e in rated], np.int8))
+            parts["t"].append(np.array([TYPE_CODES[str(e.type)] for e in rated], np.int8))
             parts["v"].append(np.array([np.nan if e.value is None else e.value for e in rated]))
             parts["s"].append(np.array([e.timestamp for e in rated], dtype=np.float64))
     return Interactions(

@@ -32,6 +32,7 @@ import numpy.typing as npt
 import orjson
 from bm25s.stopwords import STOPWORDS_EN
 
+from pulserec import event_types
 from pulserec.bench.search_queries import MOVIE_QUERIES, SHOP_QUERIES, Queries, split
 from pulserec.config import limit_threads
 from pulserec.data.importers import import_file
@@ -46,7 +47,6 @@ from pulserec.engine.core import Engine
 from pulserec.engine.startup import start_runtime
 from pulserec.evaluation.metrics import ranking_metrics
 from pulserec.ingest import Ingestor
-from pulserec.interactions import NEGATIVE_TYPES
 from pulserec.ranking.topk import top_k
 from pulserec.storage import MemoryStore, Store
 
@@ -140,7 +140,7 @@ def label_users(store: Store, catalog: Catalog) -> dict[str, Counter[str]]:
     for batch in store.iter_events():
         for event in batch:
             row = rows.get(event.item_id or "")
-            if row is not None and event.type not in NEGATIVE_TYPES:
+            if row is not None and not event_types.is_negative_type(str(event.type)):
                 for label in catalog.labels[row]:
                     counts[label][event.user_id] += 1
     return counts

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from pulserec import event_types
 from pulserec.feedback import DEFAULT_NEGATIVE_RATING, DEFAULT_POSITIVE_RATING, Feedback
 
 
@@ -43,9 +44,12 @@ class EngineConfig:
     dp_epsilon: float | None = None  # budget per day
     dp_max_events: int = 10  # counted positive events per user per day
     dp_release_s: float = 86_400.0  # one release per window of event time (divides a day)
+    # the settings file's [events] table: a deployment's own event types (pulserec.event_types)
+    event_types: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.feedback  # noqa: B018 - refuses a rule where positive and negative overlap
+        event_types.configure(self.event_types)  # this process reads and writes them
         if self.dp_epsilon is not None and not self.dp_epsilon > 0:
             raise ValueError("PULSEREC_DP_EPSILON must be a positive number")
         if self.dp_max_events < 1:

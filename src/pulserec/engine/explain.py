@@ -4,9 +4,10 @@ each sentence names that evidence as it was.
 - ``history``: the user's own items nearest to the recommended one by text vector, only items
   whose latest event an explanation may cite (:meth:`pulserec.feedback.Feedback.citable`:
   positive ones and views, never a low rating, a dislike or a skip), and only when they are
-  really close; ``events`` says what each one was, and the sentence says it ("you rated Fargo 5",
-  "you bought X", "you viewed Y"). Items of an anonymous session have no stored events: "you
-  engaged with X";
+  really close; ``events`` says what each one was, and the sentence says it in the words of
+  its type's label ("you rated Fargo 5", "you bought X", "you viewed Y", a music deployment's
+  "you played X", "you added Y to a playlist"). Items of an anonymous session have no stored
+  events: "you engaged with X";
 - ``attribute``: categories the item has that recur among those citable items;
 - ``trending``: the item is in ``Engine.trending_now()`` (the current ``popular`` top 50, with
   events in its window);
@@ -27,8 +28,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from pulserec import event_types
 from pulserec.engine.popularity import ALL_TIME, RECENT, WINDOW
-from pulserec.types import EVENT_TYPES, EventType
+from pulserec.types import EventType
 
 Int32s = npt.NDArray[np.int32]
 Int8s = npt.NDArray[np.int8]
@@ -38,15 +40,6 @@ Bools = npt.NDArray[np.bool_]
 HISTORY_MIN_COSINE = 0.35
 MAX_NAMED_ITEMS = 2
 FILL_SOURCE = "trending"
-_VERBS: dict[str, tuple[str, str]] = {  # event type -> (verb, after the titles)
-    EventType.RATING.value: ("rated", ""),
-    EventType.PURCHASE.value: ("bought", ""),
-    EventType.CART.value: ("added", " to your cart"),
-    EventType.CLICK.value: ("clicked", ""),
-    EventType.LIKE.value: ("liked", ""),
-    EventType.VIEW.value: ("viewed", ""),
-    EventType.SEARCH.value: ("found", " in a search"),
-}
 _UNKNOWN = ("engaged with", "")
 _FILLS = {
     WINDOW: "Among the items people engaged with in the last day.",
@@ -144,7 +137,7 @@ class Explainer:
             for kind, value in zip(
                 evidence.kinds[positions].tolist(), evidence.values[positions].tolist(), strict=True
             ):
-                event: dict[str, Any] = {"type": EVENT_TYPES[kind]}
+                event: dict[str, Any] = {"type": event_types.name_of(kind)}
                 if not np.isnan(value):
                     event["value"] = value
                 events.append(event)
@@ -210,11 +203,21 @@ class Explainer:
         groups: dict[tuple[str, str], list[str]] = {}
         for item, event in zip(reason["item_ids"], events, strict=True):
             title = self._title_of(item)
-            verb = _VERBS.get(event["type"], _UNKNOWN) if event else _UNKNOWN
+            verb = _verb(event["type"]) if event else _UNKNOWN
             if event and "value" in event and event["type"] == EventType.RATING.value:
                 title = f"{title} {event['value']:g}"
             groups.setdefault(verb, []).append(title)
         return _joined([f"{verb} {_joined(names)}{tail}" for (verb, tail), names in groups.items()])
+
+
+def _verb(type_name: str) -> tuple[str, str]:
+    """What the user did, in the words of the type's label (``played``, ``added``, `` to your
+    cart``); a type no table defines any more: ``engaged with``."""
+    code = event_types.CODES.get(type_name)
+    if code is None:
+        return _UNKNOWN
+    kind = event_types.kind_of(code)
+    return (kind.label, kind.after) if kind.label else _UNKNOWN
 
 
 def _fallback(source: str | None, tier: int | None, has_history: bool) -> str:

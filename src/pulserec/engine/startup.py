@@ -25,7 +25,6 @@ from pulserec.engine.core import Engine
 from pulserec.engine.training import Trainer
 from pulserec.engine.updates import OnlineUpdater
 from pulserec.experiments.service import Experiments
-from pulserec.feedback import Signal
 from pulserec.ingest import Ingestor
 from pulserec.interactions import Interactions
 from pulserec.storage import Store
@@ -140,7 +139,8 @@ def load_events(engine: Engine, until: int | None = None) -> None:
     ]
     data = Interactions.concat(parts) if parts else Interactions.from_events([], users, items)
     state, feedback = engine.state, engine.config.feedback
-    state.user_states.load(data, feedback.signals(data.type_code, data.value) == Signal.NEGATIVE)
+    signals = feedback.signals(data.type_code, data.value)
+    state.user_states.load(data, signals, feedback.weights(data.type_code))
     counted = feedback.engagement(data.type_code)
     state.trending.add(data.item_idx[counted], data.timestamp[counted])
     state.event_log.append(data.item_idx[counted], data.timestamp[counted], data.user_idx[counted])

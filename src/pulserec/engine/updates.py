@@ -18,13 +18,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from pulserec import event_types
 from pulserec.encoders.cache import EmbeddingCache, encode_cached
 from pulserec.encoders.texts import item_text
 from pulserec.engine.core import Engine
 from pulserec.engine.online_state import OnlineState
-from pulserec.feedback import Signal
 from pulserec.ingest import Change
-from pulserec.interactions import TYPE_CODES
 from pulserec.storage.changelog import (
     DELETE_ITEM,
     DELETE_USER,
@@ -195,27 +194,30 @@ class OnlineUpdater:
 
     def events(self, events: list[Event]) -> None:
         """User state (history with its evidence, seen), trending and the event log, by the
-        rules of :mod:`pulserec.feedback` (a negative event takes the item out of the history;
-        trending counts engagements)."""
+        rules of :mod:`pulserec.feedback` and :mod:`pulserec.engine.users` (negative feedback
+        that outweighs an item's positive feedback takes it out of the history; trending
+        counts engagements)."""
         state, config = self.state, self.engine.config
         rated = [e for e in events if e.item_id is not None]
         if not rated:
             return
         users = state.users.add_many(e.user_id for e in rated)
         items = state.items.add_many(e.item_id for e in rated if e.item_id is not None)
-        kinds = np.array([TYPE_CODES[e.type.value] for e in rated], dtype=np.int8)
+        kinds = np.array([event_types.code_of(str(e.type)) for e in rated], dtype=np.int8)
         values = np.array([np.nan if e.value is None else e.value for e in rated], np.float32)
-        negative = config.feedback.signals(kinds, values) == Signal.NEGATIVE
+        signals = config.feedback.signals(kinds, values)
+        weights = config.feedback.weights(kinds)
         stamps = np.array([e.timestamp for e in rated], dtype=np.float64)
-        for user, item, kind, value, bad in zip(
+        for user, item, kind, value, signal, weight in zip(
             users.tolist(),
             items.tolist(),
             kinds.tolist(),
             values.tolist(),
-            negative.tolist(),
+            signals.tolist(),
+            weights.tolist(),
             strict=True,
         ):
-            state.user_states.add(user, item, kind, value, bad)
+            state.user_states.add(user, item, kind, value, signal, weight)
         counted = config.feedback.engagement(kinds)
         state.trending.add(items[counted], stamps[counted])
         state.event_log.append(items[counted], stamps[counted], users[counted])

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from pulserec import event_types
 from pulserec.artifacts.arrays import interactions_from_state, interactions_state
 from pulserec.ids import IdMap
 from pulserec.interactions import TYPE_CODES, Interactions
@@ -24,18 +25,6 @@ from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candid
 from pulserec.retrievers.persistable import Inputs, Model, State, persistable, required
 from pulserec.types import EventType
 
-TYPE_WEIGHTS = {
-    "view": 0.5,
-    "click": 1.0,
-    "cart": 2.0,
-    "purchase": 3.0,
-    "rating": 1.0,
-    "like": 2.0,
-    "dislike": -1.0,
-    "skip": -0.5,
-    "search": 0.0,
-}
-_WEIGHT_BY_CODE = np.array([TYPE_WEIGHTS[name] for name in TYPE_CODES], dtype=np.float32)
 _RATING = TYPE_CODES[EventType.RATING.value]
 
 
@@ -62,7 +51,7 @@ class ContentRetriever(Leaf):
         self.name = name
 
     def _event_weights(self, data: Interactions) -> npt.NDArray[np.float32]:
-        weights = _WEIGHT_BY_CODE[data.type_code].copy()
+        weights = event_types.SIGNED_WEIGHTS[data.type_code].copy()
         ratings = data.type_code == _RATING
         if self.rating_center is not None:
             scale = max(5.0 - self.rating_center, 1e-6)

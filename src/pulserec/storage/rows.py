@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from pulserec.types import Event, EventType, ExperimentRecord, Impression, Item, User
+from pulserec.event_types import as_type
+from pulserec.types import Event, ExperimentRecord, Impression, Item, User
 
 ITEM_COLUMNS = (
     "id, title, description, tags, categories, attributes, hidden, placeholder, timestamp"
@@ -64,7 +65,7 @@ def event_row(event: Event) -> tuple[Any, ...]:
         event.event_id,
         event.user_id,
         event.item_id,
-        event.type.value,
+        str(event.type),
         event.value,
         event.timestamp,
         event.query,
@@ -77,7 +78,7 @@ def event_from_row(row: tuple[Any, ...]) -> Event:
         event_id=row[0],
         user_id=row[1],
         item_id=row[2],
-        type=EventType(row[3]),
+        type=as_type(row[3]),
         value=row[4],
         timestamp=row[5],
         query=row[6],
