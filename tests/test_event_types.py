@@ -111,6 +111,7 @@ def test_a_deployments_type_end_to_end_with_its_own_words(tmp_path: Path) -> Non
         {"type": "play", "user_id": "listener", "item_id": f"music-{n}", "timestamp": 1e9 + n}
         for n in range(4)
     ]
+    plays[0]["attributes"] = {"ms_played": 183_000}
     assert client.post("/v1/events", json={"events": plays}).status_code < 300
     teleport = {"type": "teleport", "user_id": "x", "item_id": "music-1"}
     refused = client.post("/v1/events", json={"events": [teleport]})
@@ -118,6 +119,7 @@ def test_a_deployments_type_end_to_end_with_its_own_words(tmp_path: Path) -> Non
     assert "play" in refused.text  # the known types are named
     exported = client.get("/v1/users/listener/export").json()
     assert {e["type"] for e in exported["events"]} == {"play"}
+    assert exported["events"][0].get("attributes") == {"ms_played": 183_000}
     listed = client.get("/v1/recommend/listener", params={"explain": "true", "k": 10}).json()
     sentences = " ".join(item["explanation"] for item in listed["items"])
     assert "you played" in sentences and "bought" not in sentences

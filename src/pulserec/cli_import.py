@@ -102,10 +102,6 @@ def _print_summary(reports: list[ImportReport], console: Console) -> None:
         )
     console.print(table)
     for r in reports:
-        if r.ignored_columns:
-            console.print(
-                f"{r.path}: ignored columns {', '.join(r.ignored_columns)}", soft_wrap=True
-            )
         if r.rejected:
             console.print(
                 f"[yellow]{r.path}: {r.rejected:,} rows rejected[/yellow]", soft_wrap=True

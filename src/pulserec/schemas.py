@@ -198,6 +198,7 @@ class EventIn(_Strict):
     timestamp: Timestamp = None
     event_id: ExternalId | None = None
     impression_id: ExternalId | None = None  # the experiment impression it answers
+    attributes: Annotated[Attributes, Field(max_length=64)] = {}  # e.g. ms_played
 
     @field_validator("item_id")
     @classmethod
@@ -234,4 +235,5 @@ class EventIn(_Strict):
             query=self.query,
             event_id=self.event_id,
             impression_id=self.impression_id,
+            attributes=dict(self.attributes),
         )

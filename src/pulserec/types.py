@@ -71,6 +71,7 @@ class Event:
     query: str | None = None
     event_id: str | None = None
     impression_id: str | None = None  # the experiment impression it answers (attribution)
+    attributes: dict[str, Any] = field(default_factory=dict)  # e.g. ms_played
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,8 +86,9 @@ def test_user_events_newest_first_with_arrival_breaking_ties(store: Store) -> No
 def test_events_round_trip_every_field(store: Store) -> None:
     rating = _event("u", "i", 7.5, "r", type=EventType.RATING, value=4.5)
     search = _event("u", None, 8.0, "s", type=EventType.SEARCH, query="space opera")
-    store.append_events([rating, search])
-    assert store.user_events("u", 10) == [search, rating]
+    play = _event("u", "i", 9.0, "p", type="play", attributes={"ms_played": 183_000})
+    store.append_events([rating, search, play])
+    assert store.user_events("u", 10) == [play, search, rating]
 
 
 def test_iter_events_pages_in_arrival_order(store: Store) -> None:

@@ -65,6 +65,8 @@ def event_json(event: Event) -> dict[str, Any]:
     out = _event_fields(event)
     if event.impression_id is not None:
         out["impression_id"] = event.impression_id
+    if event.attributes:
+        out["attributes"] = event.attributes
     return out
 
 

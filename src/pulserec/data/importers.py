@@ -28,7 +28,9 @@ ITEM_FIELDS = frozenset(
     {"id", "title", "description", "tags", "categories", "attributes", "hidden", "timestamp"}
 )
 USER_FIELDS = frozenset({"id", "preferences", "attributes"})
-EVENT_FIELDS = frozenset({"event_id", "user_id", "item_id", "type", "value", "timestamp", "query"})
+EVENT_FIELDS = frozenset(
+    {"event_id", "user_id", "item_id", "type", "value", "timestamp", "query", "attributes"}
+)
 LIST_SEPARATOR = "|"
 MAX_SAMPLES = 10
 
@@ -45,7 +47,6 @@ class ImportReport:
     rejected: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     samples: list[str] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def reject(self, number: int, reason: str) -> None:
@@ -106,7 +107,10 @@ def shape_user(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def shape_event(row: dict[str, Any]) -> dict[str, Any]:
-    shaped = {k: v for k, v in row.items() if k in EVENT_FIELDS and v is not None and v != ""}
+    """Known fields as they are (empty ones left out); other columns (``ms_played``) folded
+    into ``attributes``, as for items."""
+    present = {k: v for k, v in row.items() if v is not None and v != ""}
+    shaped = _split_extras(present, EVENT_FIELDS)
     for name in ("user_id", "item_id", "event_id"):
         if name in shaped:
             shaped[name] = _as_id(shaped[name])
@@ -187,11 +191,9 @@ def import_file(
     columns = columns_of(path)
     resolved: Kind = kind or detect_kind(columns)
     report = ImportReport(path=path, kind=resolved)
-    if resolved == "events":
-        report.ignored_columns = [c for c in columns if c not in EVENT_FIELDS]
     started = time.perf_counter()
     known = _PLAN[resolved][2]
-    typed = [] if resolved == "events" else [c for c in columns if c not in known]
+    typed = [c for c in columns if c not in known]  # extra columns become attributes
     for chunk in read_chunks(path, chunk_rows, infer=typed):
         first_row = report.rows + (2 if path.suffix.lower() == ".csv" else 1)
         sink.store(resolved, _validate_chunk(chunk, resolved, first_row, report), report)

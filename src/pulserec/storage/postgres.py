@@ -506,6 +506,7 @@ class _EventRows:
             "timestamp",
             "query",
             "impression_id",
+            "attributes",
         )
         return {
             "users": self.users,

@@ -17,7 +17,7 @@ from pulserec.storage.rows import (
     USER_COLUMNS,
 )
 
-SCHEMA_VERSION = 2  # 2: events.impression_id, experiments, impressions
+SCHEMA_VERSION = 3  # 2: events.impression_id, experiments, impressions; 3: events.attributes
 SCHEMA_LOCK = 7_364_512  # pg_advisory_xact_lock key: one process creates the schema at a time
 
 SCHEMA = f"""
@@ -58,6 +58,7 @@ CREATE TABLE IF NOT EXISTS events (
     query TEXT
 );
 ALTER TABLE events ADD COLUMN IF NOT EXISTS impression_id TEXT;
+ALTER TABLE events ADD COLUMN IF NOT EXISTS attributes TEXT;
 CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id, timestamp, seq);
 CREATE TABLE IF NOT EXISTS changes (
     seq BIGINT PRIMARY KEY,
@@ -108,7 +109,7 @@ WITH new_users AS (
 INSERT INTO events (seq, {EVENT_COLUMNS})
 SELECT * FROM unnest(%(seq)s::bigint[], %(event_id)s::text[], %(user_id)s::text[],
     %(item_id)s::text[], %(type)s::text[], %(value)s::float8[], %(timestamp)s::float8[],
-    %(query)s::text[], %(impression_id)s::text[])
+    %(query)s::text[], %(impression_id)s::text[], %(attributes)s::text[])
 """
 LOG_AND_HEADS = """
 WITH logged AS (

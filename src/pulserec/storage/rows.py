@@ -15,7 +15,9 @@ ITEM_COLUMNS = (
     "id, title, description, tags, categories, attributes, hidden, placeholder, timestamp"
 )
 USER_COLUMNS = "id, attributes, preferences"
-EVENT_COLUMNS = "event_id, user_id, item_id, type, value, timestamp, query, impression_id"
+EVENT_COLUMNS = (
+    "event_id, user_id, item_id, type, value, timestamp, query, impression_id, attributes"
+)
 IMPRESSION_COLUMNS = "id, experiment, variant, user_id, timestamp, items, teams, took_ms"
 EXPERIMENT_COLUMNS = "id, definition, started_at, stopped_at"
 
@@ -70,6 +72,7 @@ def event_row(event: Event) -> tuple[Any, ...]:
         event.timestamp,
         event.query,
         event.impression_id,
+        _json(event.attributes) if event.attributes else None,
     )
 
 
@@ -83,6 +86,7 @@ def event_from_row(row: tuple[Any, ...]) -> Event:
         timestamp=row[5],
         query=row[6],
         impression_id=row[7] if len(row) > 7 else None,  # bus entries of older writers
+        attributes=orjson.loads(row[8]) if len(row) > 8 and row[8] else {},
     )
 
 

@@ -78,6 +78,8 @@ class SqliteStore:
             columns = {r[1] for r in self._writer.execute("PRAGMA table_info(events)")}
             if "impression_id" not in columns:  # a version-1 file
                 self._writer.execute(sql.ADD_IMPRESSION_ID)
+            if "attributes" not in columns:  # a version-1 or -2 file
+                self._writer.execute(sql.ADD_EVENT_ATTRIBUTES)
             self._writer.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                 (str(sql.SCHEMA_VERSION),),

@@ -10,7 +10,7 @@ from pulserec.storage.rows import (
     USER_COLUMNS,
 )
 
-SCHEMA_VERSION = 2  # 2: events.impression_id, experiments, impressions
+SCHEMA_VERSION = 3  # 2: events.impression_id, experiments, impressions; 3: events.attributes
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS events (
     value REAL,
     timestamp REAL NOT NULL,
     query TEXT,
-    impression_id TEXT
+    impression_id TEXT,
+    attributes TEXT
 );
 CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id, timestamp, seq);
 CREATE TABLE IF NOT EXISTS changes (
@@ -74,6 +75,7 @@ CREATE INDEX IF NOT EXISTS impressions_by_user ON impressions (user_id);
 """
 # a version-1 file's events table, brought to version 2 (the other tables are created above)
 ADD_IMPRESSION_ID = "ALTER TABLE events ADD COLUMN impression_id TEXT"
+ADD_EVENT_ATTRIBUTES = "ALTER TABLE events ADD COLUMN attributes TEXT"
 
 UPSERT_ITEM = f"""
 INSERT INTO items ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -88,7 +90,7 @@ ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes, preferences = e
 """
 INSERT_PLACEHOLDER = "INSERT OR IGNORE INTO items (id, placeholder, timestamp) VALUES (?, 1, ?)"
 INSERT_BARE_USER = "INSERT OR IGNORE INTO users (id) VALUES (?)"
-INSERT_EVENT = f"INSERT INTO events (seq, {EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_EVENT = f"INSERT INTO events (seq, {EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 # the highest event sequence ever handed out, so a deleted last event's number is not reused
 EVENT_SEQ = """
 SELECT MAX(COALESCE((SELECT MAX(seq) FROM events), 0),
