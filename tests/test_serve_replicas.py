@@ -59,7 +59,8 @@ class Cluster:
             env={**os.environ, **LIGHT}, capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         assert trained.returncode == 0, trained.stderr[-2000:]
-        return trained.stdout.split()[-1]
+        line = next(x for x in trained.stdout.splitlines() if x.startswith("trained model"))
+        return line.split()[-1]
 
     def start(self, name: str) -> ServerProcess:
         home = self.root / name

@@ -73,7 +73,8 @@ def test_a_version_trained_elsewhere_is_served_by_every_worker(
         timeout=300,
         check=True,
     )
-    version = trained.stdout.strip().split()[-1]
+    line = next(x for x in trained.stdout.splitlines() if x.startswith("trained model version"))
+    version = line.split()[-1]
     assert version not in before
     deadline = time.monotonic() + 10
     seen: dict[int, str] = {}

@@ -339,10 +339,21 @@ def train(
 
     try:
         settings = _settings(config, data_dir=data_dir, store=store, artifacts=artifacts)
-        version = train_models(settings, ray=ray)
+        meta = train_models(settings, ray=ray)
     except ValueError as exc:
         fail(str(exc))
-    print(f"trained model version {version}")
+        return
+    print(f"trained model version {meta['model_version']}")
+    for name, served in meta.get("served", {}).items():
+        figure = served.get("served_ndcg@10")
+        held_out = f", held-out NDCG@10 {figure:.4f}" if figure is not None else ""
+        skipped = "; ".join(f"{s}: {why}" for s, why in served["skipped"].items())
+        print(
+            f"{name}: served by {served['served_by']} ({served['ranker'] or 'a source'}) over "
+            f"{', '.join(served['sources'])}{held_out}" + (f"; {skipped}" if skipped else "")
+        )
+        if "note" in served:
+            print(f"{name}: {served['note']}")
 
 
 @app.command()

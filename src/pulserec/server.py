@@ -143,10 +143,10 @@ def worker_app() -> Any:
     return app
 
 
-def train_models(settings: Settings, ray: str | None = None) -> str:
+def train_models(settings: Settings, ray: str | None = None) -> dict[str, Any]:
     """Train every configured model from the settings' store in this process (no server, no
     online state; with ``ray``, independent fits as tasks on that cluster) and publish a
-    version; returns it."""
+    version; returns its meta (``model_version``, ``served``...)."""
     _one_torch_thread()
     configure_process(settings)
     store = open_store(settings.store_target)
@@ -161,8 +161,7 @@ def train_models(settings: Settings, ray: str | None = None) -> str:
 
             parallel = partial(fit_on_ray, ray)
         models = artifacts(settings.artifacts_dir)
-        meta = train_from_store(store, settings.engine, models, parallel=parallel)
-        return str(meta["model_version"])
+        return train_from_store(store, settings.engine, models, parallel=parallel)
     finally:
         store.close()
 
