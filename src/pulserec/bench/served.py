@@ -111,7 +111,10 @@ def main(argv: list[str] | None = None) -> int:
             ", ".join(row["skipped"]) or "-",
             f"{row['fit_seconds']:.0f}",
         )
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console.width = 200
+    console.print(table)
     if args.out is not None:
         args.out.write_text(json.dumps(rows, indent=2))
     return 0
