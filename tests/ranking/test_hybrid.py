@@ -310,3 +310,17 @@ def test_too_few_users_to_validate_fuse_by_rank_and_say_so() -> None:
     report = hybrid.served()
     assert report["ranker"] == "rrf" and "needed to validate" in report["note"]
     assert len(hybrid.retrieve(Query(user=0), 5)) == 5
+
+
+def test_the_blend_never_learns_to_weigh_nothing() -> None:
+    """No weight at all would rank by the pool's order in training, which the served scores
+    do not keep: the blend keeps at least one source, even when the pool order looks better."""
+    from pulserec.ranking.blend import LinearBlend
+
+    rows, pool = 30, 12
+    features = np.zeros((rows, pool, 2), dtype=np.float32)
+    features[:, :, 0] = np.arange(pool)  # the source ranks the pool backwards
+    labels = np.zeros((rows, pool), dtype=np.int32)
+    labels[:, 0] = 1  # the hit is first in pool order
+    blend = LinearBlend([0]).fit(features, labels)
+    assert blend.weights_.any()

@@ -62,6 +62,8 @@ class LinearBlend:
                 for step in WEIGHT_STEPS:
                     trial = weights.copy()
                     trial[i] = step
+                    if not trial.any():  # no weight at all would rank by the pool's order,
+                        continue  # which the served scores do not keep
                     trials.append((ndcg_at(z @ trial, labels, 10), -abs(step - weights[i]), step))
                 weights[i] = max(trials)[2]
         self.weights_ = weights
