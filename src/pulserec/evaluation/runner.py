@@ -337,7 +337,9 @@ def run_notes(data: EvalData, split: Split) -> list[str]:
     _, vectors = data.diversity_vectors()
     notes = [
         f"intra-list diversity uses {vectors}",
-        "final models are fit on train only (as RecBole); valid is for tuning (NDCG@k)",
+        "final models are fit on train + valid (valid chose the parameters)"
+        if split.refit_on_valid
+        else "final models are fit on train only (as RecBole); valid is for tuning (NDCG@k)",
         "novelty: mean -log2(share of training users who had the item)",
         "masking: train items at validation, train + valid items at test",
     ]
