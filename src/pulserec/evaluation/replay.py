@@ -1,4 +1,5 @@
-"""The ``replay`` protocol: predict, then learn, over the ml-100k stream in time order.
+"""The ``replay`` protocol: predict, then learn, over a MovieLens stream in time order
+(``movielens-100k`` unless another data set is named, e.g. ``movielens-1m``).
 
 In process, through the same Engine and online updater as the server (no HTTP). The models are
 trained on the first half of the events by time; then, for every event of the second half, the
