@@ -127,15 +127,20 @@ def import_files(
     api_key: Annotated[
         str | None, typer.Option(help="X-API-Key for --url.", envvar="PULSEREC_API_KEY")
     ] = None,
+    config: ConfigFile = None,
 ) -> None:
     """Bulk-load items, users or events; rejected rows are summarised with reasons.
 
     Into a data dir that a running server holds, the rows go through that server's API (it sees
-    them at once); if it does not answer, the import is refused."""
+    them at once); if it does not answer, the import is refused. Event types are the built-in
+    ones and those of the settings file's ``[events]`` table (``--config`` or
+    ``PULSEREC_CONFIG``)."""
     from pulserec.cli_import import remote_target, run_import
 
     if kind is not None and kind not in ("items", "users", "events"):
         fail(f"--kind must be items, users or events, not {kind!r}")
+    if config is not None:
+        _settings(config)  # its [events] table: the types this import accepts
     try:
         remote = remote_target(data_dir, url, api_key, console)
     except ValueError as exc:

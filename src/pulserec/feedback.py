@@ -7,12 +7,14 @@ rating rule.
 | negative | ``dislike skip``, a ``rating`` at or below ``negative_rating`` (2) |
 | weak | ``view search``, a rating in between |
 
-On the serving side negative feedback that outweighs an item's positive feedback takes it out
-of the user's history (what models score and explanations cite; see
-:mod:`pulserec.engine.users`); popularity counts every engagement but negative ones.
+On the serving side negative feedback that outweighs an item's positive feedback (each event
+counted at its type's weight; a dislike or a low rating outweighs anything) takes it out of the
+user's history (what models score and explanations cite; see :mod:`pulserec.engine.users`);
+popularity counts every engagement but negative ones.
 ``PULSEREC_POSITIVE_RATING`` sets the threshold (read once, by ``EngineConfig.from_env``).
-Offline evaluation keeps its own rule (:meth:`Interactions.positive_mask`: every event but a
-dislike or skip), which the published comparisons depend on.
+Offline evaluation keeps its own rule (:meth:`Interactions.positive_mask`: every event but one
+of a negative type: a dislike, a skip or a deployment's own), which the published comparisons
+depend on.
 """
 
 from __future__ import annotations
@@ -81,9 +83,15 @@ class Feedback:
             out[rating & (value <= self.negative_rating)] = Signal.NEGATIVE
         return out
 
-    def weights(self, type_code: Int8s) -> Float32s:
-        """Each event's weight (its type's, :mod:`pulserec.event_types`), never negative."""
+    def weights(self, type_code: Int8s, value: Float32s) -> Float32s:
+        """Each event's weight in a history's balance (:mod:`pulserec.engine.users`): its
+        type's (:mod:`pulserec.event_types`), never negative; a verdict (a dislike, a rating at
+        or below ``negative_rating``) weighs without limit, so it outweighs whatever came
+        before."""
         out: Float32s = np.abs(event_types.SIGNED_WEIGHTS[type_code])
+        with np.errstate(invalid="ignore"):
+            low = (type_code == RATING_CODE) & (value <= self.negative_rating)
+        out[event_types.FINAL[type_code] | low] = np.inf
         return out
 
     def engagement(self, type_code: Int8s) -> Bools:

@@ -14,16 +14,20 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from pulserec import event_types
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 
 State = dict[str, npt.NDArray[Any]]
 TENSOR_SEGMENT = "module."
 _COLUMNS = ("user_idx", "item_idx", "type_code", "value", "timestamp")
+_TYPE_NAMES = "type_names"
 
 
 def interactions_state(prefix: str, data: Interactions) -> State:
-    """The event columns of ``data`` under ``prefix`` (the id maps are saved separately)."""
+    """The event columns of ``data`` under ``prefix`` (the id maps are saved separately), with
+    the event type names by code: what a saved code means does not depend on the ``[events]``
+    table of the process that reads it back."""
     columns: tuple[npt.NDArray[Any], ...] = (
         data.user_idx,
         data.item_idx,
@@ -31,13 +35,23 @@ def interactions_state(prefix: str, data: Interactions) -> State:
         data.value,
         data.timestamp,
     )
-    return {f"{prefix}{name}": column for name, column in zip(_COLUMNS, columns, strict=True)}
+    out = {f"{prefix}{name}": column for name, column in zip(_COLUMNS, columns, strict=True)}
+    out[f"{prefix}{_TYPE_NAMES}"] = np.array(event_types.names(), dtype=np.str_)
+    return out
 
 
 def interactions_from_state(prefix: str, state: State, users: IdMap, items: IdMap) -> Interactions:
-    """The events saved by :func:`interactions_state`, over ``users`` and ``items``."""
-    columns = (np.array(state[f"{prefix}{column}"]) for column in _COLUMNS)
-    return Interactions(users, items, *columns)
+    """The events saved by :func:`interactions_state`, over ``users`` and ``items``; type codes
+    are mapped to this process's codes for the same names (state saved before names were kept
+    has built-in types only, whose codes never change)."""
+    user_idx, item_idx, type_code, value, timestamp = (
+        np.array(state[f"{prefix}{column}"]) for column in _COLUMNS
+    )
+    saved = state.get(f"{prefix}{_TYPE_NAMES}")
+    if saved is not None and type_code.size:
+        codes = np.array([event_types.code_of(str(name)) for name in saved], dtype=np.int8)
+        type_code = codes[type_code]
+    return Interactions(users, items, user_idx, item_idx, type_code, value, timestamp)
 
 
 def with_prefix(prefix: str, state: State) -> State:

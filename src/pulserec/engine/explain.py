@@ -211,13 +211,12 @@ class Explainer:
 
 
 def _verb(type_name: str) -> tuple[str, str]:
-    """What the user did, in the words of the type's label (``played``, ``added``, `` to your
-    cart``); a type no table defines any more: ``engaged with``."""
+    """What the user did, in the words of the type's label around the titles (``("played",
+    "")``, ``("added", " to your cart")``); a type no table defines any more: ``engaged with``."""
     code = event_types.CODES.get(type_name)
     if code is None:
         return _UNKNOWN
-    kind = event_types.kind_of(code)
-    return (kind.label, kind.after) if kind.label else _UNKNOWN
+    return event_types.kind_of(code).words
 
 
 def _fallback(source: str | None, tier: int | None, has_history: bool) -> str:

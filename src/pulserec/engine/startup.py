@@ -140,7 +140,7 @@ def load_events(engine: Engine, until: int | None = None) -> None:
     data = Interactions.concat(parts) if parts else Interactions.from_events([], users, items)
     state, feedback = engine.state, engine.config.feedback
     signals = feedback.signals(data.type_code, data.value)
-    state.user_states.load(data, signals, feedback.weights(data.type_code))
+    state.user_states.load(data, signals, feedback.weights(data.type_code, data.value))
     counted = feedback.engagement(data.type_code)
     state.trending.add(data.item_idx[counted], data.timestamp[counted])
     state.event_log.append(data.item_idx[counted], data.timestamp[counted], data.user_idx[counted])

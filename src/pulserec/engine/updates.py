@@ -206,7 +206,7 @@ class OnlineUpdater:
         kinds = np.array([event_types.code_of(str(e.type)) for e in rated], dtype=np.int8)
         values = np.array([np.nan if e.value is None else e.value for e in rated], np.float32)
         signals = config.feedback.signals(kinds, values)
-        weights = config.feedback.weights(kinds)
+        weights = config.feedback.weights(kinds, values)
         stamps = np.array([e.timestamp for e in rated], dtype=np.float64)
         for user, item, kind, value, signal, weight in zip(
             users.tolist(),

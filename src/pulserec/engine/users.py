@@ -4,13 +4,22 @@ Kept as small arrays per user (not Python lists of ints): cheap to slice into a 
 ``Query`` and nearly free for the garbage collector. ``history`` holds the items the user
 engaged with (most recent last, repeats collapsed to their latest position), with the type code
 (int8) and value (float32, NaN: none) of their latest engagement alongside, which is what
-explanations name as the evidence, and each item's balance: the weights of its positive events
-less those of its negative ones (:mod:`pulserec.event_types`). Negative feedback (a dislike, a
-skip, a low rating) takes an item out of the history unless the balance it leaves is still at
-least :data:`FAVOURITE` (one plain engagement): a favourite it does not outweigh (a skip after
-four plays) is demoted instead, to the oldest end of the history, still cited for what the user
-did before; a track played once and skipped goes. ``seen`` holds every
-item the user touched at all, which is what ``exclude_seen`` leaves out.
+explanations name as the evidence. ``seen`` holds every item the user touched at all, which is
+what ``exclude_seen`` leaves out.
+
+The rule for negative feedback, per item: each item in the history has a *balance*, the
+weights (:mod:`pulserec.event_types`) of its positive events since it entered the history
+(weak ones add nothing). A negative event subtracts its weight; if the balance left is below
+:data:`FAVOURITE` (one plain engagement) the item leaves the history and its balance is
+forgotten; otherwise it is a favourite not outweighed: it stays, demoted to the oldest end of
+the history, still cited for what the user did before. With the music table's weights (play 1,
+skip 0.5) a track played once and skipped goes; one played four times and skipped stays. A
+verdict (a dislike, a rating at or below the negative threshold) weighs without limit
+(:meth:`pulserec.feedback.Feedback.weights`): the item goes whatever came before, as before
+deployments had types of their own. Negative feedback on an item not in the history changes
+nothing. A history keeps the ``max_history`` most recent items; an item pushed out by newer
+ones forgets its balance live, while :meth:`UserStates.load` counts each item over all the
+stored events it loads (the two agree whenever a user's items fit in the history).
 
 A request holds the very ``history`` array of the user's state, so :meth:`UserStates.evidence`
 finds the events behind it; a history that is no longer the user's current one (a concurrent
@@ -78,71 +87,74 @@ class UserStates:
 
     def load(self, data: Interactions, signals: Int8s, weights: Float32s) -> None:
         """Replace every user's state with ``data``'s events, ordered by time then arrival;
-        ``signals`` (+1, 0, -1) and ``weights`` say what each event weighs (see the module)."""
+        ``signals`` (+1, 0, -1) and ``weights`` say what each event weighs (see the module).
+        Each (user, item) pair is settled on its own: in one step when it has no negative
+        feedback, event by event (the rule of :meth:`add`) when it has."""
         self._history, self._seen = [], []
         self._grow(data.n_users - 1)
-        if not len(data):
+        size = len(data)
+        if not size:
             return
-        order = np.lexsort((np.arange(len(data)), data.timestamp, data.user_idx))
+        order = np.lexsort((np.arange(size), data.timestamp, data.user_idx))
         users, items = data.user_idx[order], data.item_idx[order]
         kinds, values = data.type_code[order], data.value[order]
-        signals, weights = signals[order], weights[order].astype(np.float32)
-        bounds = np.r_[0, np.flatnonzero(np.diff(users)) + 1, len(users)]
-        for start, end in itertools.pairwise(bounds):
-            user = int(users[start])
-            mine = items[start:end]
-            self._seen[user] = np.unique(mine).astype(np.int32)
-            if (signals[start:end] < 0).any():  # negative feedback: the rule, event by event
-                for n in range(start, end):
-                    self._apply(
-                        user,
-                        int(items[n]),
-                        int(kinds[n]),
-                        float(values[n]),
-                        int(signals[n]),
-                        float(weights[n]),
-                    )
-                continue
-            latest = start + _latest_positions(mine)
-            kept = latest[-self.max_history :]
-            contribution = signals[start:end] * weights[start:end]
-            balance = np.bincount(mine, contribution, minlength=int(mine.max()) + 1)
+        signals = np.asarray(signals[order], dtype=np.int8)
+        weights = np.asarray(weights[order], dtype=np.float32)
+        with np.errstate(invalid="ignore"):
+            contribution = np.where(signals == 0, 0.0, signals * weights).astype(np.float32)
+        # each (user, item) pair's events together, in time order (positions into the above)
+        by_pair = np.lexsort((np.arange(size), items, users))
+        pair_users, pair_items = users[by_pair], items[by_pair]
+        cut = (np.diff(pair_users) != 0) | (np.diff(pair_items) != 0)
+        starts = np.r_[0, np.flatnonzero(cut) + 1]
+        ends = np.r_[starts[1:], size]
+        negatives = np.add.reduceat((signals[by_pair] < 0).astype(np.int32), starts) > 0
+        inside = ~negatives
+        latest = by_pair[ends - 1]  # the latest engagement of a pair without negative feedback
+        balance = np.add.reduceat(contribution[by_pair], starts).astype(np.float32)
+        key = latest.astype(np.int64)  # order in the history: engaged by time, demoted first
+        for pair in np.flatnonzero(negatives & (ends - starts > 1)).tolist():
+            state = _settle(
+                by_pair[starts[pair] : ends[pair]].tolist(), signals, weights, contribution
+            )
+            if state is not None:
+                inside[pair] = True
+                balance[pair], latest[pair], key[pair] = state
+        firsts = np.r_[0, np.flatnonzero(np.diff(pair_users[starts])) + 1, starts.size]
+        for first, last in itertools.pairwise(firsts):
+            user = int(pair_users[starts[first]])
+            self._seen[user] = pair_items[starts[first:last]].astype(np.int32)
+            mine = first + np.flatnonzero(inside[first:last])
+            mine = mine[np.argsort(key[mine], kind="stable")][-self.max_history :]
+            where = latest[mine]
             self._set_history(
-                user,
-                History(
-                    items[kept], kinds[kept], values[kept], balance[items[kept]].astype(np.float32)
-                ),
+                user, History(items[where], kinds[where], values[where], balance[mine])
             )
 
     def add(
         self, user: int, item: int, kind: int, value: float, signal: int, weight: float
     ) -> None:
         """Record one event (most recent last): its type code, value (NaN: none), signal
-        (+1 positive, 0 weak, -1 negative) and weight."""
+        (+1 positive, 0 weak, -1 negative) and weight (see the module)."""
         self._grow(user)
         self._touch(user)
         seen = self._seen[user]
         if not (seen == item).any():
             self._seen[user] = np.append(seen, np.int32(item))
-        self._apply(user, item, kind, value, signal, weight)
-
-    def _apply(
-        self, user: int, item: int, kind: int, value: float, signal: int, weight: float
-    ) -> None:
         old = self._history[user]
         other = old.items != item
-        before = float(old.balance[~other][0]) if not other.all() else 0.0
-        balance = before + signal * weight
-        if signal < 0 and other.all():
+        if signal < 0 and other.all():  # nothing to take back
             return
+        before = 0.0 if other.all() else float(old.balance[~other][0])
         items, kinds, values = old.items[other], old.kinds[other], old.values[other]
         balances = old.balance[other]
         if signal >= 0:  # an engagement: the item is the most recent, with this evidence
+            balance = before + (weight if signal > 0 else 0.0)
             items = np.append(items, np.int32(item))[-self.max_history :]
             kinds = np.append(kinds, np.int8(kind))[-self.max_history :]
             values = np.append(values, np.float32(value))[-self.max_history :]
             balances = np.append(balances, np.float32(balance))[-self.max_history :]
-        elif balance >= FAVOURITE:  # a favourite not outweighed: demoted, evidence kept
+        elif (balance := before - weight) >= FAVOURITE:  # a favourite: demoted, evidence kept
             mine = ~other
             items = np.concatenate([old.items[mine], items])
             kinds = np.concatenate([old.kinds[mine], kinds])
@@ -188,3 +200,24 @@ def _latest_positions(items: Int32s) -> npt.NDArray[np.intp]:
         return np.arange(items.size)
     _, first = np.unique(items[::-1], return_index=True)
     return np.sort(items.size - 1 - first)
+
+
+def _settle(
+    events: list[int], signals: Int8s, weights: Float32s, contribution: Float32s
+) -> tuple[float, int, int] | None:
+    """One (user, item) pair's events (positions, in time order) by the rule of
+    :meth:`UserStates.add`: ``None`` when the item ends outside the history, else its balance,
+    the position of its latest engagement and its order key (that position, or, demoted, one
+    below every engagement and below earlier demotions)."""
+    inside, balance, latest, key = False, 0.0, -1, 0
+    for at in events:
+        if signals[at] >= 0:
+            balance = (balance if inside else 0.0) + float(contribution[at])
+            inside, latest, key = True, at, at
+        elif inside:
+            balance -= float(weights[at])
+            if balance >= FAVOURITE:
+                key = -1 - at
+            else:
+                inside = False
+    return (balance, latest, key) if inside else None
