@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from pulserec import event_types
+
 
 def _post(client: TestClient, *events: dict[str, Any]) -> Any:
     return client.post("/v1/events", json={"events": list(events)})
@@ -134,3 +136,28 @@ def test_a_batch_of_ten_thousand_is_accepted(client: TestClient) -> None:
         for i in range(10_000)
     ]
     assert _post(client, *events).json() == {"accepted": 10_000, "duplicates": 0}
+
+
+def test_a_deployments_own_type_with_attributes_is_stored_and_exported(client: TestClient) -> None:
+    event_types.configure({"stream": {"role": "positive", "label": "streamed"}})
+    stream = {
+        "event_id": "s1",
+        "user_id": "u",
+        "item_id": "t",
+        "type": "stream",
+        "attributes": {"ms_played": 183_000, "device": "phone"},
+    }
+    assert _post(client, stream).json() == {"accepted": 1, "duplicates": 0}
+    (stored,) = client.get("/v1/users/u/events").json()["events"]
+    assert stored["type"] == "stream"
+    assert stored["attributes"] == {"ms_played": 183_000, "device": "phone"}
+    (exported,) = client.get("/v1/users/u/export").json()["events"]
+    assert exported["attributes"] == {"ms_played": 183_000, "device": "phone"}
+    refused = _post(client, stream | {"event_id": "s2", "type": "beam"})
+    assert refused.status_code == 422
+    (detail,) = refused.json()["error"]["details"]
+    assert detail["index"] == 0 and detail["field"] == "type"
+    assert "unknown event type 'beam' (known: view, click" in detail["message"]
+    assert "stream" in detail["message"] and "[events]" in detail["message"]
+    too_many = {f"k{n}": n for n in range(65)}
+    assert _post(client, stream | {"event_id": "s3", "attributes": too_many}).status_code == 422
