@@ -39,6 +39,7 @@ from pulserec.artifacts.idmaps import load_idmap, load_vectors, save_idmap, save
 from pulserec.ids import IdMap
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers.persistable import (
+    MODEL_MODULES,
     PERSISTABLE,
     TEXT_SUFFIX,
     ClassLookup,
@@ -46,6 +47,7 @@ from pulserec.retrievers.persistable import (
     Model,
     array_text,
     class_key,
+    current_key,
     text_array,
 )
 
@@ -69,8 +71,7 @@ def read_json(path: Path) -> Any:
 def walk(model: Model) -> Iterator[Model]:
     """``model`` and every model inside it, depth first (ValueError for a class that has not
     opted in with ``@persistable``)."""
-    if class_key(type(model)) not in PERSISTABLE:
-        raise ValueError(f"{class_key(type(model))} is not a persistable model class")
+    class_key(type(model))  # ValueError unless it opted in
     yield model
     for child in model.children().values():
         yield from walk(child)
@@ -94,8 +95,6 @@ def vectors_of(model: Model) -> ItemVectors | None:
 def tree_of(model: Model, prefix: str = "") -> tuple[dict[str, Any], State]:
     """The JSON node of ``model`` and the flat state of its tree (children under ``key.``)."""
     cls = type(model)
-    if class_key(cls) not in PERSISTABLE:
-        raise ValueError(f"{class_key(cls)} is not a persistable model class")
     node: dict[str, Any] = {"class": class_key(cls), "params": model.init_params()}
     state = with_prefix(prefix, model.state())
     nodes = []
@@ -162,15 +161,16 @@ def _save_inputs(
 
 
 class RegisteredClasses:
-    """The default class lookup: classes that opted in with ``@persistable``, their module
-    (only within ``pulserec``) imported on first use."""
+    """The default class lookup: classes that opted in with ``@persistable``, by their key
+    (or the ``module:qualname`` key of a bundle saved before explicit keys), their module
+    imported on first use."""
 
-    def __getitem__(self, key: str) -> type[Model]:
-        module = key.partition(":")[0]
-        if key not in PERSISTABLE and module.startswith("pulserec."):
-            importlib.import_module(module)
+    def __getitem__(self, saved: str) -> type[Model]:
+        key = current_key(saved)
+        if key not in PERSISTABLE and key in MODEL_MODULES:
+            importlib.import_module(MODEL_MODULES[key])
         if key not in PERSISTABLE:
-            raise ValueError(f"{key!r} is not a persistable model class")
+            raise ValueError(f"{saved!r} is not a persistable model class")
         return PERSISTABLE[key]
 
 

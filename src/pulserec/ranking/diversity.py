@@ -44,7 +44,7 @@ def mmr(items: Int32s, scores: Floats, vectors: Floats, k: int, diversity: float
     return picked
 
 
-@persistable
+@persistable("mmr")
 class Diversified:
     """Any retriever, its lists re-ordered by MMR over item text vectors."""
 

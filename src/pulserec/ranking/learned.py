@@ -76,7 +76,7 @@ MIN_ORDER_LIFT = 0.02  # relative held-out NDCG@10 it must add to the cheap blen
 MIN_VALIDATION_USERS = 20  # users with a held-out positive needed to learn and choose a ranker
 
 
-@persistable
+@persistable("hybrid")
 class HybridRanker:
     """A learned ranker over a reciprocal-rank-fused candidate pool of its sources."""
 

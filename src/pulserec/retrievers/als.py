@@ -88,7 +88,7 @@ def solve_row(y: Float32s, gram: Floats, alpha: float, items: Int32s, weights: F
     return np.linalg.solve(a, b).astype(np.float32)
 
 
-@persistable
+@persistable("als")
 class ALS(CFModel):
     """Implicit ALS; ``user_factors_`` (U, F) and ``item_factors_`` (I, F), float32."""
 

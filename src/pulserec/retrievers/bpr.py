@@ -61,7 +61,7 @@ def sample_negatives(
     return negatives
 
 
-@persistable
+@persistable("bpr")
 class BPR(CFModel):
     """BPR-MF with item biases: ``user_factors_`` (U, F), ``item_factors_`` (I, F), ``item_bias_``.
 

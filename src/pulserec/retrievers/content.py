@@ -28,7 +28,7 @@ from pulserec.types import EventType
 _RATING = TYPE_CODES[EventType.RATING.value]
 
 
-@persistable
+@persistable("content")
 class ContentRetriever(Leaf):
     """Cosine between a user's taste vector and item text vectors."""
 

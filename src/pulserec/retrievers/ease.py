@@ -33,7 +33,7 @@ from pulserec.retrievers.row_cache import Float64s
 BYTES_PER_CELL = 20  # peak: float64 Gram/inverse, its transpose while symmetrising, float32 B
 
 
-@persistable
+@persistable("ease")
 class EASE(AdditiveHistory, CFModel):
     """Embarrassingly shallow autoencoder; ``weights_`` is the (I, I) matrix ``B``."""
 

@@ -165,7 +165,7 @@ class _KNN(CFModel):
         return model
 
 
-@persistable
+@persistable("itemknn")
 class ItemKNN(AdditiveHistory, _KNN):
     """Item-based kNN; ``weights_[i, j]`` is ``sim(i, j)`` when ``i`` is a neighbour of ``j``."""
 
@@ -218,7 +218,7 @@ class ItemKNN(AdditiveHistory, _KNN):
         return summed.astype(np.float32)
 
 
-@persistable
+@persistable("userknn")
 class UserKNN(_KNN):
     """User-based kNN; ``weights_[u, v]`` is ``sim(u, v)`` when ``v`` is a neighbour of ``u``."""
 

@@ -8,13 +8,16 @@ models). ``from_state`` is the inverse. A state key with a ``module.`` segment h
 weights (saved as safetensors); a key ending in ``.txt`` holds UTF-8 text as a uint8 array
 (e.g. a LightGBM model, saved as a text file).
 
-Classes opt in with :func:`persistable`, which records them under :func:`class_key` so that a
-saved model names its class without any code being looked up by attribute.
+Classes opt in with :func:`persistable`, under an explicit key (``@persistable("als")``) that a
+saved model names its class by: moving or renaming a module leaves saved bundles loadable.
+:data:`MODEL_MODULES` says which module defines each key (imported on first load), and
+:data:`LEGACY_KEYS` maps the ``module:qualname`` keys that bundles saved before explicit keys
+carry to today's keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, Self, TypeVar
 
@@ -68,15 +71,70 @@ ClassLookup = Mapping[str, type[Model]]
 PERSISTABLE: dict[str, type[Model]] = {}
 
 
+# the module that defines each persistence key (imported when a saved model names the key)
+MODEL_MODULES: dict[str, str] = {
+    "pop": "pulserec.retrievers.popular",
+    "itemknn": "pulserec.retrievers.knn",
+    "userknn": "pulserec.retrievers.knn",
+    "als": "pulserec.retrievers.als",
+    "bpr": "pulserec.retrievers.bpr",
+    "ease": "pulserec.retrievers.ease",
+    "svd": "pulserec.retrievers.svd",
+    "transitions": "pulserec.retrievers.transitions",
+    "content": "pulserec.retrievers.content",
+    "sequence": "pulserec.retrievers.sequential",
+    "hybrid": "pulserec.ranking.learned",
+    "mmr": "pulserec.ranking.diversity",
+}
+# keys of bundles saved before explicit keys (``module:qualname``) -> today's keys; never shrinks
+LEGACY_KEYS: dict[str, str] = {
+    "pulserec.retrievers.popular:Popularity": "pop",
+    "pulserec.retrievers.knn:ItemKNN": "itemknn",
+    "pulserec.retrievers.knn:UserKNN": "userknn",
+    "pulserec.retrievers.als:ALS": "als",
+    "pulserec.retrievers.bpr:BPR": "bpr",
+    "pulserec.retrievers.ease:EASE": "ease",
+    "pulserec.retrievers.svd:BiasedMF": "svd",
+    "pulserec.retrievers.transitions:Transitions": "transitions",
+    "pulserec.retrievers.content:ContentRetriever": "content",
+    "pulserec.retrievers.sequential:SequenceRetriever": "sequence",
+    "pulserec.ranking.learned:HybridRanker": "hybrid",
+    "pulserec.ranking.diversity:Diversified": "mmr",
+}
+
+
 def class_key(cls: type[Any]) -> str:
-    """``module:qualname``, the name a saved model gives its class."""
-    return f"{cls.__module__}:{cls.__qualname__}"
+    """The persistence key ``cls`` was registered under (ValueError if it has none)."""
+    key = getattr(cls, "persist_key", None)
+    if not isinstance(key, str) or PERSISTABLE.get(key) is not cls:
+        raise ValueError(f"{cls.__module__}.{cls.__qualname__} is not a persistable model class")
+    return key
 
 
-def persistable(cls: type[ModelT]) -> type[ModelT]:
-    """Class decorator: record ``cls`` in :data:`PERSISTABLE` (mypy checks the protocol)."""
-    PERSISTABLE[class_key(cls)] = cls
-    return cls
+def is_persistable(cls: type[Any]) -> bool:
+    """Whether ``cls`` opted in with :func:`persistable`."""
+    key = getattr(cls, "persist_key", None)
+    return isinstance(key, str) and PERSISTABLE.get(key) is cls
+
+
+def persistable(key: str) -> Callable[[type[ModelT]], type[ModelT]]:
+    """Class decorator: record the class in :data:`PERSISTABLE` under ``key``, the name saved
+    models give it (mypy checks the protocol). A key is never reused for another class."""
+
+    def register(cls: type[ModelT]) -> type[ModelT]:
+        known = PERSISTABLE.get(key)
+        if known is not None and known.__qualname__ != cls.__qualname__:
+            raise ValueError(f"persistence key {key!r} is taken by {known.__qualname__}")
+        cls.persist_key = key  # type: ignore[attr-defined]
+        PERSISTABLE[key] = cls
+        return cls
+
+    return register
+
+
+def current_key(saved: str) -> str:
+    """Today's key for a key found in a saved model (legacy ``module:qualname`` keys mapped)."""
+    return LEGACY_KEYS.get(saved, saved)
 
 
 def required(name: str, value: Any, owner: type[Any]) -> Any:

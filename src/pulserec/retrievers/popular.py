@@ -36,7 +36,7 @@ SECONDS_PER_DAY = 86_400.0
 logger = logging.getLogger(__name__)
 
 
-@persistable
+@persistable("pop")
 class Popularity(Leaf):
     """Item popularity: positive events per item, decayed by age when ``half_life_days`` is set."""
 

@@ -19,7 +19,7 @@ from pulserec.retrievers.base import Retriever
 from pulserec.retrievers.bpr import BPR
 from pulserec.retrievers.ease import EASE
 from pulserec.retrievers.knn import ItemKNN, UserKNN
-from pulserec.retrievers.persistable import PERSISTABLE, Model, class_key
+from pulserec.retrievers.persistable import Model, is_persistable
 from pulserec.retrievers.popular import Popularity
 from pulserec.retrievers.svd import BiasedMF
 from pulserec.retrievers.transitions import Transitions
@@ -74,7 +74,7 @@ def make_model(name: str, vectors: ItemVectors | None = None, **params: Any) -> 
     """:func:`make`, typed as the persistable model it is (TypeError for a class that has not
     opted in with ``@persistable``)."""
     model = make(name, vectors, **params)
-    if class_key(type(model)) not in PERSISTABLE:
+    if not is_persistable(type(model)):
         raise TypeError(f"model {name!r} ({type(model).__name__}) is not persistable")
     return cast(Model, model)
 

@@ -62,7 +62,7 @@ def principal_text(text: torch.Tensor, dims: int) -> torch.Tensor:
 _PRIVACY = ("epsilon", "delta", "noise_multiplier", "steps", "sample_rate", "max_grad_norm")
 
 
-@persistable
+@persistable("sequence")
 class SequenceRetriever(Leaf):
     """SASRec over item sequences, items tied to their text vectors when given."""
 

@@ -83,7 +83,7 @@ def ridge_rows(
     return out
 
 
-@persistable
+@persistable("svd")
 class BiasedMF(Leaf):
     """Rating predictor; ``user_factors_``, ``item_factors_``, biases and ``global_mean_``."""
 

@@ -56,7 +56,7 @@ def follow_pairs(
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
 
 
-@persistable
+@persistable("transitions")
 class Transitions(Leaf):
     """Next-item scores from counted transitions between consecutive engagements."""
 
