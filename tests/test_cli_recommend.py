@@ -11,8 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from pulserec.api.app import create_app
+from pulserec.app.settings import Settings
+from pulserec.artifacts import ArtifactStore
 from pulserec.cli_recommend import run_recommend
 from pulserec.config import ServerSettings
+from pulserec.engine.startup import MODELS_DIR
 from pulserec.ingest import Ingestor
 from pulserec.storage import DB_FILENAME, SqliteStore
 from pulserec.testing import run_cli
@@ -65,12 +68,29 @@ def test_recommend_all_to_jsonl_with_a_progress_bar(data_dir: Path, tmp_path: Pa
     assert sum(i.startswith("cooking-") for i in cooking[:3]) == 3
 
 
+def test_recommend_reads_the_store_and_artifacts_settings(data_dir: Path, tmp_path: Path) -> None:
+    """Models published elsewhere (``--artifacts``) serve the lists; none land in the data
+    dir."""
+    artifacts, out = tmp_path / "published", tmp_path / "lists.jsonl"
+    trained = run_cli("train", "--data-dir", str(data_dir), "--artifacts", str(artifacts))
+    assert trained.returncode == 0, trained.stderr
+    version = ArtifactStore(artifacts / MODELS_DIR).latest()
+    args = ["--all", "--k", "3", "--out", str(out), "--data-dir", str(data_dir)]
+    result = run_cli("recommend", *args, "--artifacts", str(artifacts))
+    assert result.returncode == 0, result.stderr
+    assert {entry["model_version"] for entry in _jsonl(out)} == {version}
+    assert not (data_dir / MODELS_DIR).exists()
+
+
 def test_recommend_users_file_to_csv_and_parquet(data_dir: Path, tmp_path: Path) -> None:
     users = tmp_path / "users.txt"
     users.write_text("u20\n\nnewcomer\nu20\n")
     jsonl, table, parquet = tmp_path / "a.jsonl", tmp_path / "a.csv", tmp_path / "a.parquet"
     for out in (jsonl, table, parquet):
-        assert run_recommend(users, 4, out, data_dir, progress=False)[0] == 2
+        assert (
+            run_recommend(users, 4, out, Settings.load({"data_dir": data_dir}), progress=False)[0]
+            == 2
+        )
     lists = _jsonl(jsonl)
     assert [entry["user_id"] for entry in lists] == ["u20", "newcomer"]
     expected = [
@@ -98,7 +118,7 @@ def test_recommend_over_http_matches_the_server(tmp_path: Path) -> None:
     runtime = build(store, tmp_path / "served", ("itemknn",))
     with ThreadedServer(create_app(store, ServerSettings(), runtime=runtime)) as server:
         out = tmp_path / "remote.jsonl"
-        done, version = run_recommend(None, 3, out, tmp_path / "unused", server.url, progress=False)
+        done, version = run_recommend(None, 3, out, Settings(), server.url, progress=False)
     store.close()
     assert done == USERS and version == runtime.engine.model_version
     for entry in _jsonl(out):

@@ -11,13 +11,13 @@ from pydantic import ValidationError
 
 from pulserec import event_types
 from pulserec.api.app import create_app
+from pulserec.app.runtime import assemble
 from pulserec.app.settings import Settings
 from pulserec.artifacts.arrays import interactions_from_state, interactions_state
 from pulserec.config import ServerSettings
 from pulserec.data.importers import import_file
 from pulserec.encoders import load_encoder
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import start_runtime
 from pulserec.engine.users import UserStates
 from pulserec.ingest import Ingestor
 from pulserec.interactions import Interactions
@@ -302,7 +302,7 @@ def test_a_deployments_type_end_to_end_with_its_own_words(tmp_path: Path) -> Non
     config = EngineConfig(
         models=("itemknn",), item_encoder="hashing", query_encoder="hashing", event_types=MUSIC
     )
-    runtime = start_runtime(store, config, tmp_path, encoder, encoder, progress=False)
+    runtime = assemble(store, config, tmp_path, encoder, encoder, progress=False)
     client = TestClient(create_app(store, ServerSettings(), runtime=runtime))
     plays = [
         {"type": "play", "user_id": "listener", "item_id": f"music-{n}", "timestamp": 1e9 + n}

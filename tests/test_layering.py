@@ -102,3 +102,18 @@ def test_only_the_composition_root_reads_the_environment() -> None:
         and str(path.relative_to(SRC)) not in ENV_READERS
     ]
     assert readers == []
+
+
+def test_no_library_code_rereads_the_settings() -> None:
+    """Settings are read once by the composition root or a CLI command: no ``from_env``
+    back door, and only drivers (``app``, ``cli*``, ``bench``) call ``Settings.load``."""
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        relative = path.relative_to(SRC)
+        text = path.read_text(encoding="utf-8")
+        if "def from_env" in text or "def start_runtime" in text:
+            found.append(f"{relative}: a from_env/start_runtime back door")
+        driver = relative.parts[0] in ("app", "bench") or relative.name.startswith("cli")
+        if "Settings.load(" in text and not driver:
+            found.append(f"{relative}: reads the settings itself")
+    assert found == []

@@ -120,12 +120,12 @@ def import_files(
     kind: Annotated[
         str | None, typer.Option(help="items, users or events (default: detect).")
     ] = None,
-    data_dir: DataDir = DEFAULT_DATA_DIR,
+    data_dir: SettingsDataDir = None,
     url: Annotated[
         str | None, typer.Option(help="Import through this running server's API instead.")
     ] = None,
     api_key: Annotated[
-        str | None, typer.Option(help="X-API-Key for --url.", envvar="PULSEREC_API_KEY")
+        str | None, typer.Option(help="X-API-Key for --url (or PULSEREC_API_KEY).")
     ] = None,
     config: ConfigFile = None,
 ) -> None:
@@ -139,10 +139,10 @@ def import_files(
 
     if kind is not None and kind not in ("items", "users", "events"):
         fail(f"--kind must be items, users or events, not {kind!r}")
-    if config is not None:
-        _settings(config)  # its [events] table: the types this import accepts
+    settings = _settings(config, data_dir=data_dir)  # its [events]: the types it accepts
+    data_dir = settings.data_dir
     try:
-        remote = remote_target(data_dir, url, api_key, console)
+        remote = remote_target(data_dir, url, api_key or settings.server.api_key, console)
     except ValueError as exc:
         fail(str(exc))
         return
@@ -176,18 +176,21 @@ def synth(
 
 @app.command()
 def embed(
-    data_dir: DataDir = DEFAULT_DATA_DIR,
+    data_dir: SettingsDataDir = None,
     encoder: Annotated[
-        str, typer.Option(help="Encoder name (see docs/encoders.md).")
-    ] = "minilm-onnx",
+        str | None,
+        typer.Option(help="Encoder name (see docs/encoders.md; default: the settings' item one)."),
+    ] = None,
     domain: Annotated[
-        str, typer.Option(help="movie, ecommerce, news, music or generic.")
-    ] = "generic",
+        str | None,
+        typer.Option(help="movie, ecommerce, news, music or generic (default: the settings')."),
+    ] = None,
     store_url: StoreUrl = None,
     ray: Annotated[
         str | None,
         typer.Option("--ray", help="Encode on a Ray cluster: auto, ray://host:port, host:port."),
     ] = None,
+    config: ConfigFile = None,
 ) -> None:
     """Encode every item's text into the data dir's embedding cache (unchanged text is skipped);
     with --ray, on a Ray cluster's actors (identical vectors)."""
@@ -198,8 +201,11 @@ def embed(
     from pulserec.encoders.cache import CACHE_FILENAME, EmbeddingCache
     from pulserec.storage import open_store
 
-    store = open_store(store_url or data_dir)
-    cache = EmbeddingCache(data_dir / CACHE_FILENAME)
+    settings = _settings(config, data_dir=data_dir, store=store_url)
+    encoder = encoder or settings.engine.item_encoder
+    domain = domain or settings.engine.domain
+    store = open_store(settings.store_target)
+    cache = EmbeddingCache(settings.data_dir / CACHE_FILENAME)
     try:
         started = time.perf_counter()
         on_ray = (ray, encoder) if ray else None
@@ -253,8 +259,9 @@ def evaluate(
     if dataset is not None and data_dir is not None:
         fail("give --dataset or --data-dir, not both")
     names = None if models is None else [m.strip() for m in models.split(",") if m.strip()]
+    config = _settings(None).engine  # a data dir's encoder, domain and event types
     code = run_evaluate(
-        dataset or "movielens-100k", protocol, names, k, seed, out, data_dir=data_dir
+        dataset or "movielens-100k", protocol, names, k, seed, out, data_dir=data_dir, config=config
     )
     if code:
         raise typer.Exit(code=code)
@@ -272,22 +279,27 @@ def recommend(
     ] = None,
     all_users: Annotated[bool, typer.Option("--all", help="Every stored user.")] = False,
     k: Annotated[int, typer.Option("--k", help="Items per user (1-1000).")] = 10,
-    data_dir: DataDir = DEFAULT_DATA_DIR,
+    data_dir: SettingsDataDir = None,
     url: Annotated[
         str | None, typer.Option("--url", help="A running server (its batch route) instead.")
     ] = None,
     api_key: Annotated[
-        str | None,
-        typer.Option("--api-key", help="X-API-Key for --url.", envvar="PULSEREC_API_KEY"),
+        str | None, typer.Option("--api-key", help="X-API-Key for --url (or PULSEREC_API_KEY).")
     ] = None,
+    store: StoreUrl = None,
+    artifacts: ArtifactsDir = None,
+    config: ConfigFile = None,
 ) -> None:
-    """Every user's list (--all) or a file's users (--users) to a file, with a progress bar."""
+    """Every user's list (--all) or a file's users (--users) to a file, with a progress bar:
+    from the settings' store and published models, or from a running server (--url)."""
     from pulserec.cli_recommend import run_recommend
 
     if (users is None) == (not all_users):
         fail("give --users FILE or --all (one of them)")
+    settings = _settings(config, data_dir=data_dir, store=store, artifacts=artifacts)
     try:
-        done, version = run_recommend(users, k, out, data_dir, url, api_key)
+        key = api_key or settings.server.api_key
+        done, version = run_recommend(users, k, out, settings, url, key)
     except ValueError as exc:
         fail(str(exc))
         return

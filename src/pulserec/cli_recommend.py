@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from pulserec.app.settings import Settings
 from pulserec.bulk.sources import HttpSource, ListSource, LocalSource
 from pulserec.bulk.user_ids import read_user_ids
 from pulserec.bulk.writers import check_format, open_writer
@@ -19,7 +20,7 @@ def run_recommend(
     users_file: Path | None,
     k: int,
     out: Path,
-    data_dir: Path,
+    settings: Settings,
     url: str | None = None,
     api_key: str | None = None,
     progress: bool = True,
@@ -33,7 +34,7 @@ def run_recommend(
         raise ValueError(f"--k must be between 1 and 1000, not {k}")
     check_format(out)
     explicit = read_user_ids(users_file) if users_file is not None else None
-    source: ListSource = HttpSource(url, api_key) if url else LocalSource(data_dir, progress)
+    source: ListSource = HttpSource(url, api_key) if url else LocalSource(settings, progress)
     try:
         total = len(explicit) if explicit is not None else source.count_users()
         batches = _chunks(explicit) if explicit is not None else _rechunk(source.user_ids())

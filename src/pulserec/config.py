@@ -54,10 +54,3 @@ class ServerSettings:
     read_key: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     eval_dir: Path = DEFAULT_EVAL_DIR  # where `pulserec evaluate` reports are read from
-
-    @classmethod
-    def from_env(cls) -> ServerSettings:
-        """The server part of :meth:`pulserec.app.settings.Settings.load` (no flags)."""
-        from pulserec.app.settings import Settings
-
-        return Settings.load().server

@@ -11,7 +11,8 @@ On the serving side negative feedback that outweighs an item's positive feedback
 counted at its type's weight; a dislike or a low rating outweighs anything) takes it out of the
 user's history (what models score and explanations cite; see :mod:`pulserec.engine.users`);
 popularity counts every engagement but negative ones.
-``PULSEREC_POSITIVE_RATING`` sets the threshold (read once, by ``EngineConfig.from_env``).
+``PULSEREC_POSITIVE_RATING`` sets the threshold (read once, by
+:class:`pulserec.app.settings.Settings`).
 Offline evaluation keeps its own rule (:meth:`Interactions.positive_mask`: every event but one
 of a negative type: a dislike, a skip or a deployment's own), which the published comparisons
 depend on.

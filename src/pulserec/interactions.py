@@ -11,7 +11,6 @@ import scipy.sparse as sp
 
 from pulserec import event_types
 from pulserec.ids import IdMap
-from pulserec.storage import Store
 from pulserec.types import Event
 
 TYPE_CODES: dict[str, int] = event_types.CODES  # built-ins first, a deployment's after
@@ -100,16 +99,6 @@ class Interactions:
                 (kept[r].timestamp for r in rows), dtype=np.float64, count=rows.size
             ),
         )
-
-    @classmethod
-    def from_store(
-        cls, store: Store, users: IdMap | None = None, items: IdMap | None = None
-    ) -> Interactions:
-        """Every stored event, in arrival order."""
-        parts = [cls.from_events(batch, users, items) for batch in store.iter_events()]
-        if not parts:
-            return cls.from_events([], users, items)
-        return cls.concat(parts)
 
     @classmethod
     def concat(cls, parts: list[Interactions]) -> Interactions:

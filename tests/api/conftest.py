@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
+from pulserec.app.runtime import assemble
 from pulserec.config import ServerSettings
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import start_runtime
 from pulserec.storage import MemoryStore, SqliteStore
 from tests.engine.conftest import build, filled_store
 
@@ -26,7 +26,7 @@ def make_client(tmp_path: Path) -> Iterator[MakeClient]:
     def build(**settings: object) -> TestClient:
         store = SqliteStore(tmp_path / "api.db")
         stores.append(store)
-        runtime = start_runtime(store, EngineConfig.from_env(models=()), progress=False)
+        runtime = assemble(store, EngineConfig(models=()), progress=False)
         server = ServerSettings(**settings)  # type: ignore[arg-type]
         return TestClient(create_app(store, server, runtime))
 

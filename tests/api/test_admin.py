@@ -183,9 +183,9 @@ def test_a_training_that_can_fit_nothing_says_why(tmp_path: Path) -> None:
 
 def test_the_served_configuration_is_reported_where_an_operator_looks(tmp_path: Path) -> None:
     """The training reply, admin stats and every result name what the held-out events chose."""
+    from pulserec.app.runtime import assemble
     from pulserec.encoders import load_encoder
     from pulserec.engine.config import EngineConfig
-    from pulserec.engine.startup import start_runtime
 
     store = filled_store()
     encoder = load_encoder("hashing")
@@ -195,7 +195,7 @@ def test_the_served_configuration_is_reported_where_an_operator_looks(tmp_path: 
         item_encoder="hashing",
         query_encoder="hashing",
     )
-    runtime = start_runtime(store, config, tmp_path, encoder, encoder, progress=False)
+    runtime = assemble(store, config, tmp_path, encoder, encoder, progress=False)
     client = TestClient(create_app(store, ServerSettings(), runtime=runtime))
     body = ok(client.post("/v1/admin/train"))
     served = body["served"]["hybrid"]

@@ -12,9 +12,9 @@ import pytest
 import uvicorn
 
 from pulserec.api.app import create_app
+from pulserec.app.runtime import assemble
 from pulserec.config import ServerSettings
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import start_runtime
 from pulserec.storage import MemoryStore
 from pulserec.testing import free_port
 
@@ -26,8 +26,8 @@ EVENT = b'{"user_id":"u","item_id":"i","type":"view"},'
 def base_url() -> Iterator[str]:
     """A real uvicorn server (httptools, as ``pulserec serve`` runs it) in a thread."""
     store = MemoryStore()
-    config = EngineConfig.from_env(models=(), item_encoder="hashing", query_encoder="hashing")
-    runtime = start_runtime(store, config, progress=False)
+    config = EngineConfig(models=(), item_encoder="hashing", query_encoder="hashing")
+    runtime = assemble(store, config, progress=False)
     app = create_app(store, ServerSettings(max_body_bytes=LIMIT), runtime)
     port = free_port()
     server = uvicorn.Server(

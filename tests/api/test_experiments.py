@@ -9,9 +9,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
+from pulserec.app.runtime import assemble
 from pulserec.config import ServerSettings
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import start_runtime
 from pulserec.storage import SqliteStore
 from tests.engine.conftest import catalog, events
 
@@ -24,10 +24,8 @@ def _client(path: Path) -> tuple[TestClient, SqliteStore]:
     if store.counts().items == 0:
         store.upsert_items(catalog())
         store.append_events(events())
-    config = EngineConfig.from_env(
-        models=("itemknn",), item_encoder="hashing", query_encoder="hashing"
-    )
-    runtime = start_runtime(store, config, data_dir=path.parent, progress=False)
+    config = EngineConfig(models=("itemknn",), item_encoder="hashing", query_encoder="hashing")
+    runtime = assemble(store, config, data_dir=path.parent, progress=False)
     return TestClient(create_app(store, ServerSettings(), runtime)), store
 
 

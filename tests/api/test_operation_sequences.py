@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from pulserec.api.app import create_app
+from pulserec.app.runtime import assemble
 from pulserec.config import ServerSettings
 from pulserec.encoders import load_encoder
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import start_runtime
 from pulserec.storage import SqliteStore
 
 ITEM_IDS = [f"i{n}" for n in range(12)]
@@ -41,7 +41,7 @@ class OperationSequences(RuleBasedStateMachine):
         self.store = SqliteStore(self.folder / "ops.db")
         encoder = load_encoder("hashing")
         config = EngineConfig(models=MODELS, item_encoder="hashing", query_encoder="hashing")
-        runtime = start_runtime(self.store, config, self.folder, encoder, encoder, progress=False)
+        runtime = assemble(self.store, config, self.folder, encoder, encoder, progress=False)
         self.client = TestClient(create_app(self.store, ServerSettings(), runtime))
         self.deleted: set[str] = set()
         self.hidden: set[str] = set()

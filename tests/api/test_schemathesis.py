@@ -24,9 +24,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from pulserec.api.app import create_app
+from pulserec.app.runtime import assemble
 from pulserec.config import ServerSettings
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import Runtime, start_runtime
+from pulserec.engine.startup import Runtime
 from pulserec.schemas import EventIn, ItemIn, UserIn
 from pulserec.storage import SqliteStore
 
@@ -79,8 +80,8 @@ def _seed(runtime: Runtime) -> None:
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaseSchema]:
     store = SqliteStore(Path(tmp_path_factory.mktemp("fuzz")) / "fuzz.db")
-    config = EngineConfig.from_env(models=(), item_encoder="hashing", query_encoder="hashing")
-    runtime = start_runtime(store, config, progress=False)
+    config = EngineConfig(models=(), item_encoder="hashing", query_encoder="hashing")
+    runtime = assemble(store, config, progress=False)
     _seed(runtime)
     app = create_app(store, ServerSettings(), runtime)
     yield schemathesis.openapi.from_asgi(

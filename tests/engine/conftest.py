@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from pulserec.app.runtime import assemble
 from pulserec.encoders import load_encoder
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import Runtime, start_runtime
+from pulserec.engine.startup import Runtime
 from pulserec.ingest import Ingestor
 from pulserec.storage import MemoryStore
 from pulserec.types import Event, EventType, Item, User
@@ -56,7 +57,7 @@ def events() -> list[Event]:
 def build(store: MemoryStore, data_dir: Path | None, models: tuple[str, ...]) -> Runtime:
     encoder = load_encoder("hashing")
     config = EngineConfig(models=models, item_encoder="hashing", query_encoder="hashing")
-    return start_runtime(store, config, data_dir, encoder, encoder, progress=False)
+    return assemble(store, config, data_dir, encoder, encoder, progress=False)
 
 
 def filled_store() -> MemoryStore:

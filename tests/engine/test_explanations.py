@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from pulserec.app.runtime import assemble
+from pulserec.app.settings import Settings
 from pulserec.datasets import load_dataset
 from pulserec.encoders import load_encoder
 from pulserec.engine import lookups
@@ -20,7 +22,7 @@ from pulserec.engine.config import EngineConfig
 from pulserec.engine.explain import Evidence, Explainer
 from pulserec.engine.popularity import ALL_TIME, DEFAULT_WINDOW_S, RECENT, UNSEEN, WINDOW
 from pulserec.engine.results import Ranked
-from pulserec.engine.startup import Runtime, start_runtime
+from pulserec.engine.startup import Runtime
 from pulserec.feedback import Feedback, Signal
 from pulserec.ingest import Ingestor
 from pulserec.interactions import TYPE_CODES
@@ -42,7 +44,7 @@ def movielens() -> Iterator[Runtime]:
     config = EngineConfig(
         models=("itemknn",), item_encoder="hashing", query_encoder="hashing", category_label="genre"
     )
-    runtime = start_runtime(store, config, None, encoder, encoder, progress=False)
+    runtime = assemble(store, config, None, encoder, encoder, progress=False)
     yield runtime
     runtime.trainer.stop()
     store.close()
@@ -213,9 +215,9 @@ def test_feedback_table_and_rating_rule() -> None:
         Feedback(positive_rating=2)
 
 
-def test_positive_rating_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PULSEREC_POSITIVE_RATING", "4.5")
-    assert EngineConfig.from_env().feedback == Feedback(4.5, 2.0)
+def test_positive_rating_is_read_from_the_environment() -> None:
+    settings = Settings.load(env={"PULSEREC_POSITIVE_RATING": "4.5"})
+    assert settings.engine.feedback == Feedback(4.5, 2.0)
 
 
 def explainer(titles: dict[int, str], categories: Mapping[int, tuple[str, ...]]) -> Explainer:

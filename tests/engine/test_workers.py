@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from pulserec.app.runtime import assemble
 from pulserec.artifacts import ArtifactStore
 from pulserec.encoders import load_encoder
 from pulserec.engine import lookups
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.standalone import train_from_store
-from pulserec.engine.startup import MODELS_DIR, Runtime, start_runtime
+from pulserec.engine.startup import MODELS_DIR, Runtime
 from pulserec.engine.watcher import BundleWatcher
 from pulserec.storage import SqliteStore
 from pulserec.types import Event, EventType, Item, User
@@ -28,7 +29,7 @@ def _worker(data_dir: Path) -> Runtime:
     """One worker's runtime over its own connection to the shared SQLite file."""
     store = SqliteStore(data_dir / "pulserec.sqlite3")
     encoder = load_encoder("hashing")
-    return start_runtime(store, CONFIG, data_dir, encoder, encoder, progress=False)
+    return assemble(store, CONFIG, data_dir, encoder, encoder, progress=False)
 
 
 @pytest.fixture

@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from pulserec.app.runtime import assemble
 from pulserec.encoders import load_encoder
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import Runtime, start_runtime
+from pulserec.engine.startup import Runtime
 from pulserec.ingest import Change
 from pulserec.storage import AppendResult, SqliteStore
 from pulserec.types import Event, EventType, Item
@@ -51,7 +52,7 @@ class PausingStore(SqliteStore):
 def _runtime(store: SqliteStore, tmp_path: Path, encoder: Any = None) -> Runtime:
     encoder = encoder or load_encoder("hashing")
     config = EngineConfig(models=("itemknn",), item_encoder="hashing", query_encoder="hashing")
-    return start_runtime(store, config, tmp_path, encoder, encoder, progress=False)
+    return assemble(store, config, tmp_path, encoder, encoder, progress=False)
 
 
 def _seeded(tmp_path: Path) -> PausingStore:

@@ -10,12 +10,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pulserec.engine.config import EngineConfig
 from pulserec.evaluation import cli as eval_cli
 from pulserec.evaluation.data import EvalData, from_records
 from pulserec.evaluation.store_data import load_store_data
 from pulserec.storage import DB_FILENAME, SqliteStore
 from pulserec.types import Event, EventType, Item
 from tests.evaluation.conftest import GENRES
+
+HASHING = EngineConfig(item_encoder="hashing")
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -99,7 +102,7 @@ def _stored_records() -> tuple[list[Item], list[Event]]:
 
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PULSEREC_ITEM_ENCODER", "hashing")
+    monkeypatch.setenv("PULSEREC_ITEM_ENCODER", "hashing")  # for the CLI, through Settings
     folder = tmp_path / "data"
     store = SqliteStore(folder / DB_FILENAME)
     items, events = _stored_records()
@@ -120,7 +123,15 @@ def test_evaluate_on_a_data_dir_matches_the_same_records_as_a_dataset(
 ) -> None:
     stored = tmp_path / "stored"
     code = eval_cli.run_evaluate(
-        "movielens-100k", protocol, ["tinypop"], 5, 0, stored, progress=False, data_dir=data_dir
+        "movielens-100k",
+        protocol,
+        ["tinypop"],
+        5,
+        0,
+        stored,
+        progress=False,
+        data_dir=data_dir,
+        config=HASHING,
     )
     assert code == 0, capsys.readouterr().err
     assert "tinypop" in capsys.readouterr().out
@@ -145,7 +156,7 @@ def test_evaluate_on_a_data_dir_matches_the_same_records_as_a_dataset(
 
 
 def test_evaluate_data_dir_uses_item_text_embeddings(data_dir: Path) -> None:
-    data = load_store_data(data_dir, progress=False)
+    data = load_store_data(data_dir, HASHING, progress=False)
     assert data.name == str(data_dir) and data.encoder == "hashing"
     assert data.text_vectors is not None and len(data.text_vectors.ids) == 60
     assert data.interactions.n_users == 40 and data.item_titles[0] == "Film 0"

@@ -18,8 +18,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pulserec.llm import ExplanationRewriter, GeneratorError, OpenAICompatGenerator
+from pulserec.llm.generate import Generator
 from pulserec.llm.llama_cpp import LlamaCppGenerator
-from pulserec.llm.openai_compat import generator_from_env
 from pulserec.llm.rewriter import first_sentence
 from pulserec.testing import free_port
 
@@ -177,7 +177,15 @@ def test_summary_fallback_then_cached(chat: FakeChatServer, rw: ExplanationRewri
     assert first_sentence("  Short one!  Then more.") == "Short one!"
 
 
-def test_generator_from_env(tmp_path: Path) -> None:
+def generator_from_env(env: dict[str, str]) -> Generator | None:
+    """The generator the settings read from ``env`` name (as ``pulserec serve`` builds it)."""
+    from pulserec.app.runtime import generator
+    from pulserec.app.settings import Settings
+
+    return generator(Settings.load(env=env))
+
+
+def test_generator_from_the_settings(tmp_path: Path) -> None:
     assert generator_from_env({}) is None
     env = {"PULSEREC_LLM_URL": "http://localhost:11434/v1", "PULSEREC_LLM_MODEL": "llama3.2"}
     generator = generator_from_env({**env, "PULSEREC_LLM_KEY": "k"})

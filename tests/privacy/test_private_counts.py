@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
+from pulserec.app.runtime import assemble
 from pulserec.config import ServerSettings
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import start_runtime
 from pulserec.ids import IdMap
 from pulserec.privacy.counts import PrivateCounts
 from pulserec.privacy.noise import calibrated_scale, keyed_laplace, privacy_loss
@@ -120,8 +120,8 @@ def test_the_stores_keep_one_secret_for_every_process(tmp_path: Path) -> None:
 
 
 def _private_client(store: SqliteStore) -> TestClient:
-    config = EngineConfig.from_env(models=(), dp_epsilon=1.0, dp_max_events=2)
-    runtime = start_runtime(store, config, progress=False)
+    config = EngineConfig(models=(), dp_epsilon=1.0, dp_max_events=2)
+    runtime = assemble(store, config, progress=False)
     return TestClient(create_app(store, ServerSettings(), runtime))
 
 
@@ -159,7 +159,7 @@ def test_popular_is_served_from_releases_and_admin_stats_show_the_budget(tmp_pat
 def test_privacy_is_off_by_default(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "api.db")
     try:
-        runtime = start_runtime(store, EngineConfig.from_env(models=()), progress=False)
+        runtime = assemble(store, EngineConfig(models=()), progress=False)
         client = TestClient(create_app(store, ServerSettings(), runtime))
         stats = client.get("/v1/admin/stats").json()["privacy"]
         assert stats == {"epsilon_per_day": None, "spent_today": 0.0, "mechanism": None}

@@ -35,14 +35,9 @@ def _closing(runtime: Runtime) -> Callable[[FastAPI], AbstractAsyncContextManage
     return lifespan
 
 
-def create_app(
-    store: Store, settings: ServerSettings | None = None, runtime: Runtime | None = None
-) -> FastAPI:
+def create_app(store: Store, settings: ServerSettings, runtime: Runtime) -> FastAPI:
     """Build the API over ``store`` and an engine ``runtime`` (built by :mod:`pulserec.app`;
-    the API wires nothing itself). Settings default to ``ServerSettings()``."""
-    settings = settings or ServerSettings()
-    if runtime is None:
-        raise TypeError("create_app needs a runtime: build one with pulserec.app.runtime")
+    the API wires nothing itself)."""
     services = Services(store, runtime.ingestor, ApiMetrics(), settings, runtime)
     app = FastAPI(
         title="pulserec",

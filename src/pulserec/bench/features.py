@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from pulserec.app.runtime import assemble
+from pulserec.app.settings import Settings
 from pulserec.bench.timing import percentiles_ms
 from pulserec.config import limit_threads
 from pulserec.engine import lookups
-from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import start_runtime
 from pulserec.llm.chat import ChatService
 from pulserec.storage import open_store
 
@@ -31,8 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     torch.set_num_threads(1)
-    config = EngineConfig.from_env(answer_cache=0, category_label="genre")
-    runtime = start_runtime(open_store(args.data_dir), config, args.data_dir, progress=False)
+    config = replace(Settings.load().engine, answer_cache=0, category_label="genre")
+    runtime = assemble(open_store(args.data_dir), config, args.data_dir, progress=False)
     engine, chat = runtime.engine, ChatService(runtime.engine)
     users = [engine.users.id_of(i) for i in range(min(len(engine.users), args.requests))]
     n = len(users)

@@ -33,6 +33,7 @@ import orjson
 from bm25s.stopwords import STOPWORDS_EN
 
 from pulserec import event_types
+from pulserec.app.runtime import assemble
 from pulserec.bench.search_queries import MOVIE_QUERIES, SHOP_QUERIES, Queries, split
 from pulserec.config import limit_threads
 from pulserec.data.importers import import_file
@@ -44,7 +45,6 @@ from pulserec.encoders.texts import item_text
 from pulserec.engine import lookups
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
-from pulserec.engine.startup import start_runtime
 from pulserec.evaluation.metrics import ranking_metrics
 from pulserec.ingest import Ingestor
 from pulserec.ranking.topk import top_k
@@ -171,7 +171,7 @@ def compare(
     catalog = read_catalog(store, domain)
     cases = build_cases(catalog, pairs, label_users(store, catalog), seed)
     config = EngineConfig(models=(), domain=domain, answer_cache=0)
-    runtime = start_runtime(store, config, None, item_encoder, query_encoder, False, False)
+    runtime = assemble(store, config, None, item_encoder, query_encoder, False, False)
     engine, rows = runtime.engine, {item_id: n for n, item_id in enumerate(catalog.ids)}
     lookups.search(engine, "warming up", None, K)
     systems: dict[str, Ranker] = {"bm25": Bm25Ranker(catalog.texts)}

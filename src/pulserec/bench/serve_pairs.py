@@ -47,13 +47,13 @@ def _measure(base: str, seconds: float) -> dict[str, PairsResult]:
 def catch_up_cost(data_dir: Path, calls: int = 200_000) -> float:
     """Microseconds per ``Engine.catch_up()`` of an engine that is current with the log (what
     every request pays before it is answered), in process over ``data_dir``."""
-    from pulserec.engine.config import EngineConfig
-    from pulserec.engine.startup import start_runtime
+    from pulserec.app.runtime import assemble
+    from pulserec.app.settings import Settings
     from pulserec.storage import open_store
 
     store = open_store(data_dir)
     try:
-        runtime = start_runtime(store, EngineConfig.from_env(), data_dir, progress=False)
+        runtime = assemble(store, Settings.load().engine, data_dir, progress=False)
         engine = runtime.engine
         engine.catch_up()
         started = time.perf_counter()

@@ -8,14 +8,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
 
+from pulserec.app.settings import Settings
 from pulserec.bulk.writers import UserList
-from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import start_runtime
 from pulserec.storage import DB_FILENAME, open_store
 
 PAGE = 1_000  # users per listing page and per batch call (the batch route's maximum)
@@ -34,14 +32,22 @@ class ListSource(Protocol):
 
 
 class LocalSource:
-    """The engine over ``data_dir``: trained models from its artifacts, state from its store."""
+    """The engine over the settings' store: trained models from their artifacts (the data
+    dir's unless ``--artifacts``/``PULSEREC_ARTIFACTS`` says otherwise), state from the store."""
 
-    def __init__(self, data_dir: Path, progress: bool = True) -> None:
-        if not (data_dir / DB_FILENAME).is_file():
+    def __init__(self, settings: Settings, progress: bool = True) -> None:
+        from pulserec.app.runtime import assemble, engine_config
+
+        data_dir = settings.data_dir
+        if settings.store is None and not (data_dir / DB_FILENAME).is_file():
             raise SourceError(f"no pulserec store in {data_dir} (import data or serve it first)")
-        self.store = open_store(data_dir)
-        self.runtime = start_runtime(
-            self.store, EngineConfig.from_env(), data_dir, progress=progress
+        self.store = open_store(settings.store_target)
+        self.runtime = assemble(
+            self.store,
+            engine_config(settings),
+            data_dir,
+            progress=progress,
+            artifacts_dir=settings.artifacts_dir,
         )
 
     def user_ids(self) -> Iterator[list[str]]:

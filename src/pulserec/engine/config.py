@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -61,13 +61,3 @@ class EngineConfig:
     def feedback(self) -> Feedback:
         """What each event means on the serving side (see :mod:`pulserec.feedback`)."""
         return Feedback(self.positive_rating, self.negative_rating)
-
-    @classmethod
-    def from_env(cls, **overrides: Any) -> EngineConfig:
-        """The engine part of :meth:`pulserec.app.settings.Settings.load` (``PULSEREC_MODELS``,
-        ``PULSEREC_TRAIN_EVERY``, the encoders, ``PULSEREC_ANSWER_CACHE``,
-        ``PULSEREC_POSITIVE_RATING``, the settings file), then ``overrides``. For drivers
-        outside :mod:`pulserec.app`; library code takes an ``EngineConfig``."""
-        from pulserec.app.settings import Settings
-
-        return replace(Settings.load().engine, **overrides)

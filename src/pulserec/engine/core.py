@@ -55,7 +55,7 @@ from pulserec.ids import IdMap
 from pulserec.ranking.topk import top_k
 from pulserec.retrievers.base import Query
 from pulserec.storage import Store, StoreUnavailable
-from pulserec.storage.changelog import ChangeLog, LogEntry
+from pulserec.storage.changelog import ChangeLog
 from pulserec.types import Item
 
 __all__ = ["TASTE_ITEMS", "TRENDING_EVIDENCE", "Engine", "UnknownItem"]
@@ -170,15 +170,6 @@ class Engine:
                 self._unreachable_logged = now
                 logger.warning("store unreachable, answering from memory: %s", exc)
 
-    def apply(self, entry: LogEntry) -> None:
-        """Apply one log entry after the last applied one (entries at or before it are skipped)."""
-        if self._updater is None:
-            raise RuntimeError("no updater attached: start the engine through pulserec.app")
-        with self.write_lock:
-            if entry.seq > self.state.applied_seq:
-                self._updater.apply(entry)
-                self.state.applied_seq = entry.seq
-
     @property
     def model_version(self) -> str:
         bundle = self.bundle
@@ -211,14 +202,6 @@ class Engine:
     def popularity(self, window_s: float = DEFAULT_WINDOW_S) -> Popularity:
         """The tiered popularity of every item (see :mod:`~.popularity`)."""
         return self.state.popularity(window_s)
-
-    def trending_now(self, n: int = TRENDING_EVIDENCE) -> frozenset[int]:
-        """Items an explanation may call trending (see :meth:`OnlineState.trending_now`)."""
-        return self.state.trending_now(n)
-
-    def taste(self, history: Int32s, preferences: Float32s | None) -> Float32s | None:
-        """A unit vector of the user's recent items plus stated tastes."""
-        return self.state.taste(history, preferences)
 
     def _title_of(self, index: int) -> str:
         item_id = self.state.items.id_of(index)

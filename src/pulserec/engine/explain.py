@@ -9,7 +9,7 @@ each sentence names that evidence as it was.
   "you played X", "you added Y to a playlist"). Items of an anonymous session have no stored
   events: "you engaged with X";
 - ``attribute``: categories the item has that recur among those citable items;
-- ``trending``: the item is in ``Engine.trending_now()`` (the current ``popular`` top 50, with
+- ``trending``: the item is in ``OnlineState.trending_now()`` (the current ``popular`` top 50, with
   events in its window);
 - ``query`` / ``preferences``: the search phrase or stated tastes the list was built from.
 

@@ -4,30 +4,25 @@ event history as of one cut of the change log.
 Order matters: the bundle's id maps come first (the models' rows are indexed by them; see
 :func:`pulserec.app.runtime.assemble`), then the catalog (item text vectors from the store or
 the embedding cache, so a restart encodes nothing), users' stated preferences, and the event
-history (recent items, seen sets, trending). :func:`start_runtime` is the wiring of
-:mod:`pulserec.app.runtime` for callers that build their own store and config.
+history (recent items, seen sets, trending).
 """
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 from tqdm import tqdm
 
-from pulserec.encoders import Encoder
 from pulserec.encoders.cache import EmbeddingCache
-from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
 from pulserec.engine.training import Trainer
 from pulserec.engine.updates import OnlineUpdater
 from pulserec.experiments.service import Experiments
 from pulserec.ingest import Ingestor
 from pulserec.interactions import Interactions
-from pulserec.storage import Store
 from pulserec.storage.changelog import DELETE_USER, EXPERIMENT, Cut, LogEntry
 
 if TYPE_CHECKING:
@@ -64,22 +59,6 @@ class Runtime:
         """Stop the background work that holds data (queued impressions are written)."""
         self.trainer.stop()
         self.experiments.close()
-
-
-def start_runtime(
-    store: Store,
-    config: EngineConfig,
-    data_dir: Path | None = None,
-    item_encoder: Encoder | None = None,
-    query_encoder: Encoder | None = None,
-    train_if_empty: bool = True,
-    progress: bool = True,
-) -> Runtime:
-    """Load (or train) models and state; subscribe the updater; schedule retraining
-    (:func:`pulserec.app.runtime.assemble`, with no explanation rewriter)."""
-    from pulserec.app.runtime import assemble
-
-    return assemble(store, config, data_dir, item_encoder, query_encoder, train_if_empty, progress)
 
 
 def load_state(

@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from pulserec.engine.config import EngineConfig
 from pulserec.evaluation.data import DATASETS, load_eval_data
 from pulserec.evaluation.models import BASELINES, load_registry, unavailable_models
 from pulserec.evaluation.protocols import PROTOCOLS, RATING_PROTOCOLS
@@ -81,26 +82,30 @@ def run_evaluate(
     out: Path | None,
     progress: bool = True,
     data_dir: Path | None = None,
+    config: EngineConfig | None = None,
 ) -> int:
     """Evaluate and write ``results.json``, ``report.md`` and plots into ``out``.
 
     With ``data_dir`` the data is what that data dir stores, not ``dataset``. ``out`` defaults
     to ``./pulserec-eval/<protocol>``. Returns the exit status: 0 on success, 2 on a bad request
-    and 1 when the data cannot be loaded, each with one line on stderr.
+    and 1 when the data cannot be loaded, each with one line on stderr. ``config``: the engine
+    settings (encoder, domain, event rules) that a data dir and the replay use (default: the
+    defaults).
     """
+    config = config or EngineConfig()
     try:
         check_request(dataset, protocol, models, k, data_dir)
     except UsageError as exc:
         print(f"pulserec: {exc}", file=sys.stderr)
         return 2
     if protocol == "replay":
-        return run_replay_protocol(models, k, out, progress, dataset)
+        return run_replay_protocol(models, k, out, progress, dataset, config)
     source = dataset if data_dir is None else str(data_dir)
     try:
         if data_dir is None:
             data = load_eval_data(dataset, progress=progress)
         else:
-            data = load_store_data(data_dir, progress=progress)
+            data = load_store_data(data_dir, config, progress=progress)
     except (OSError, RuntimeError) as exc:
         print(f"pulserec: cannot load {source}: {exc}".splitlines()[0], file=sys.stderr)
         return 1
@@ -122,9 +127,10 @@ def run_replay_protocol(
     out: Path | None,
     progress: bool,
     dataset: str = "movielens-100k",
+    config: EngineConfig | None = None,
 ) -> int:
     """The replay protocol: its own table and report (hit rate and events/s per mode)."""
-    results = run_replay(models, k, progress, dataset)
+    results = run_replay(models, k, progress, dataset, config)
     target = out if out is not None else Path("pulserec-eval") / "replay"
     command = command_line(dataset, "replay", models, k, 0, target)
     files = write_replay_report(results, k, target, command, dataset)

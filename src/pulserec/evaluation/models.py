@@ -32,9 +32,6 @@ Params = dict[str, Any]
 
 def load_registry() -> dict[str, ModelSpec]:
     """Every registered model (the registry registers the model family when imported)."""
-    loader = getattr(registry, "load_models", None)
-    if callable(loader):
-        loader()
     return dict(registry.MODELS)
 
 

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
+from pulserec.app.runtime import assemble
 from pulserec.data.movielens import MovieLens, load_movielens
 from pulserec.datasets import with_event_ids
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import Runtime, start_runtime
+from pulserec.engine.startup import Runtime
 from pulserec.ingest import Ingestor
 from pulserec.storage import MemoryStore
 from pulserec.types import Event
@@ -58,15 +59,17 @@ def split_stream(events: list[Event]) -> tuple[list[Event], list[Event]]:
     return ordered[:half], ordered[half:]
 
 
-def trained_runtime(model: str, first: list[Event], data: MovieLens) -> tuple[Runtime, float]:
+def trained_runtime(
+    model: str, first: list[Event], data: MovieLens, config: EngineConfig
+) -> tuple[Runtime, float]:
     """An engine over the first half, its model trained; returns it and the fit seconds."""
     store = MemoryStore()
     ingestor = Ingestor(store)
     ingestor.add_items(data.items)
     ingestor.add_users(data.users)
     ingestor.add_events(first)
-    config = EngineConfig.from_env(models=(model,), category_label="genre")
-    runtime = start_runtime(store, config, None, train_if_empty=False, progress=False)
+    config = replace(config, models=(model,), category_label="genre")
+    runtime = assemble(store, config, None, train_if_empty=False, progress=False)
     started = time.perf_counter()
     job = runtime.trainer.train_now()
     if job.state != "done":
@@ -94,14 +97,16 @@ def run_replay(
     k: int = 10,
     progress: bool = True,
     dataset: str = "movielens-100k",
+    config: EngineConfig | None = None,
 ) -> list[ReplayResult]:
-    """Every model frozen and online over the second half of ``dataset``."""
+    """Every model frozen and online over the second half of ``dataset`` (``config``: the
+    engine's settings, each model in turn; default: the defaults)."""
     data = load_movielens(dataset)
     events = with_event_ids(data.events, dataset)
     first, second = split_stream(events)
     results = []
     for model in models or list(DEFAULT_REPLAY_MODELS):
-        runtime, fit_seconds = trained_runtime(model, first, data)
+        runtime, fit_seconds = trained_runtime(model, first, data, config or EngineConfig())
         for mode in MODES:  # frozen first: it changes nothing, so online starts from the cut
             hits, seconds = replay(runtime, second, mode, k, progress, f"{model} {mode}")
             results.append(ReplayResult(model, mode, hits, len(second), seconds, fit_seconds))

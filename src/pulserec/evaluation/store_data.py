@@ -29,8 +29,9 @@ class NoStoredData(RuntimeError):
     """The data dir has no store, or a store without events."""
 
 
-def load_store_data(data_dir: Path, progress: bool = True) -> EvalData:
-    """Everything stored in ``data_dir``, with item text embeddings where they can be made."""
+def load_store_data(data_dir: Path, config: EngineConfig, progress: bool = True) -> EvalData:
+    """Everything stored in ``data_dir``, with item text embeddings (``config``'s encoder and
+    domain) where they can be made."""
     if not (data_dir / DB_FILENAME).is_file():
         raise NoStoredData(f"no pulserec store in {data_dir} (import data first)")
     store = open_store(data_dir)
@@ -41,7 +42,6 @@ def load_store_data(data_dir: Path, progress: bool = True) -> EvalData:
         store.close()
     if not any(event.item_id is not None for event in events):
         raise NoStoredData(f"no events with an item in {data_dir}: import some first")
-    config = EngineConfig.from_env()
     vectors: ItemVectors | None = None
     encoder: str | None = config.item_encoder
     try:

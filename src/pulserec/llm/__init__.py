@@ -1,7 +1,7 @@
 """Language-model extras: optional generated text kept off the request path."""
 
 from pulserec.llm.generate import Generator, GeneratorError
-from pulserec.llm.openai_compat import OpenAICompatGenerator, generator_from_env, make_generator
+from pulserec.llm.openai_compat import OpenAICompatGenerator, make_generator
 from pulserec.llm.rewriter import ExplanationRewriter
 
 __all__ = [
@@ -9,6 +9,5 @@ __all__ = [
     "Generator",
     "GeneratorError",
     "OpenAICompatGenerator",
-    "generator_from_env",
     "make_generator",
 ]

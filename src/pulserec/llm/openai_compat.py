@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.client
 import json
 import time
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -129,14 +128,3 @@ def make_generator(
 
         return LlamaCppGenerator(gguf)
     return None
-
-
-def generator_from_env(env: Mapping[str, str]) -> Generator | None:
-    """The generator ``env`` names: ``PULSEREC_LLM_URL`` (+ ``PULSEREC_LLM_MODEL``, optional
-    ``PULSEREC_LLM_KEY``), else ``PULSEREC_LLM_GGUF`` (see :func:`make_generator`)."""
-    return make_generator(
-        env.get("PULSEREC_LLM_URL"),
-        env.get("PULSEREC_LLM_MODEL"),
-        env.get("PULSEREC_LLM_KEY"),
-        env.get("PULSEREC_LLM_GGUF"),
-    )

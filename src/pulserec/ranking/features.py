@@ -55,11 +55,6 @@ class ItemStats:
         return bool(self.cold.any())
 
 
-def feature_names(sources: list[str]) -> list[str]:
-    names = [f"{s}_{kind}" for s in sources for kind in ("score", "rank")]
-    return [*names, "log_popularity", "days_since_last", "age_days", "recent_text_cosine"]
-
-
 def source_ranks(scores: Float32s, candidates: Int32s, per_source: int) -> Float32s:
     """Rank of each candidate within its row's top ``per_source`` (MISSING_RANK outside)."""
     top = np.argsort(-scores, axis=1, kind="stable")[:, :per_source]

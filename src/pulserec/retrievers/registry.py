@@ -48,11 +48,6 @@ def register(name: str, spec: ModelSpec) -> None:
     MODELS[name] = spec
 
 
-def load_models() -> dict[str, ModelSpec]:
-    """Every registered model (kept for callers that load the registry explicitly)."""
-    return MODELS
-
-
 def names() -> list[str]:
     """The registered model names, in registration order."""
     return list(MODELS)
