@@ -156,6 +156,41 @@ def test_popular_is_served_from_releases_and_admin_stats_show_the_budget(tmp_pat
         store.close()
 
 
+def test_a_restart_publishes_the_same_numbers(tmp_path: Path) -> None:
+    """A worker started over stored events feeds its private counts from them (the one path
+    from events to state), so it publishes what the worker that saw them live publishes."""
+    store = SqliteStore(tmp_path / "api.db")
+    try:
+        live = _private_client(store)
+        items = [{"id": f"m{i}", "title": f"Movie {i}"} for i in range(8)]
+        assert live.post("/v1/items", json={"items": items}).status_code < 300
+        day0 = 1_700_000_000.0
+        events = [
+            {"user_id": f"u{u}", "item_id": f"m{(u * i) % 8}", "type": "click",
+             "timestamp": day0 + 60 * u + i}
+            for u in range(9)
+            for i in range(3)
+        ]  # fmt: skip
+        late = {"user_id": "late", "item_id": "m1", "type": "click", "timestamp": day0 + DAY}
+        assert live.post("/v1/events", json={"events": [*events, late]}).status_code < 300
+        restarted = _private_client(store)
+        for client in (live, restarted):
+            assert client.get("/v1/admin/stats").json()["privacy"]["releases"] == 1
+        first, second = (
+            client.app.state.services.runtime.engine  # type: ignore[attr-defined]
+            for client in (live, restarted)
+        )
+        assert first.state.private.stats() == second.state.private.stats()
+        np.testing.assert_array_equal(
+            first.state.private.totals(len(first.items)),
+            second.state.private.totals(len(second.items)),
+        )
+        top = [live.get("/v1/popular?k=8").json(), restarted.get("/v1/popular?k=8").json()]
+        assert [i["id"] for i in top[0]["items"]] == [i["id"] for i in top[1]["items"]]
+    finally:
+        store.close()
+
+
 def test_privacy_is_off_by_default(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "api.db")
     try:

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from tqdm import tqdm
 
 from pulserec.encoders.cache import EmbeddingCache
+from pulserec.engine.apply import apply_events
 from pulserec.engine.core import Engine
 from pulserec.engine.training import Trainer
 from pulserec.engine.updates import OnlineUpdater
@@ -109,17 +110,12 @@ def load_preferences(engine: Engine, updater: OnlineUpdater) -> None:
 
 
 def load_events(engine: Engine, until: int | None = None) -> None:
-    """Recent and seen items per user, trending counters and the event log, from the store's
-    events up to sequence ``until``, with the same feedback rule as the online updater."""
+    """Every state that events move (:func:`~pulserec.engine.apply.apply_events`, the path
+    the log applier takes too), from the store's events up to sequence ``until``."""
     users, items = engine.state.users, engine.state.items
     parts = [
         Interactions.from_events(batch, users, items)
         for batch in engine.store.iter_events(until=until)
     ]
     data = Interactions.concat(parts) if parts else Interactions.from_events([], users, items)
-    state, feedback = engine.state, engine.config.feedback
-    signals = feedback.signals(data.type_code, data.value)
-    state.user_states.load(data, signals, feedback.weights(data.type_code, data.value))
-    counted = feedback.engagement(data.type_code)
-    state.trending.add(data.item_idx[counted], data.timestamp[counted])
-    state.event_log.append(data.item_idx[counted], data.timestamp[counted], data.user_idx[counted])
+    apply_events(engine.state, data, engine.config.feedback, replace=True)

@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pulserec import event_types
 from pulserec.encoders.cache import EmbeddingCache, encode_cached
 from pulserec.encoders.texts import item_text
+from pulserec.engine.apply import apply_events
 from pulserec.engine.core import Engine
 from pulserec.engine.online_state import OnlineState
 from pulserec.ingest import Change
+from pulserec.interactions import Interactions
 from pulserec.storage.changelog import (
     DELETE_ITEM,
     DELETE_USER,
@@ -197,33 +198,10 @@ class OnlineUpdater:
         rules of :mod:`pulserec.feedback` and :mod:`pulserec.engine.users` (negative feedback
         that outweighs an item's positive feedback takes it out of the history; trending
         counts engagements)."""
-        state, config = self.state, self.engine.config
-        rated = [e for e in events if e.item_id is not None]
-        if not rated:
-            return
-        users = state.users.add_many(e.user_id for e in rated)
-        items = state.items.add_many(e.item_id for e in rated if e.item_id is not None)
-        kinds = np.array([event_types.code_of(str(e.type)) for e in rated], dtype=np.int8)
-        values = np.array([np.nan if e.value is None else e.value for e in rated], np.float32)
-        signals = config.feedback.signals(kinds, values)
-        weights = config.feedback.weights(kinds, values)
-        stamps = np.array([e.timestamp for e in rated], dtype=np.float64)
-        for user, item, kind, value, signal, weight in zip(
-            users.tolist(),
-            items.tolist(),
-            kinds.tolist(),
-            values.tolist(),
-            signals.tolist(),
-            weights.tolist(),
-            strict=True,
-        ):
-            state.user_states.add(user, item, kind, value, signal, weight)
-        counted = config.feedback.engagement(kinds)
-        state.trending.add(items[counted], stamps[counted])
-        state.event_log.append(items[counted], stamps[counted], users[counted])
-        if state.private is not None:
-            state.private.add(items[counted], users[counted], stamps[counted])
-        self.events_applied += len(rated)
+        data = Interactions.from_events(events, self.state.users, self.state.items)
+        if len(data):
+            apply_events(self.state, data, self.engine.config.feedback)
+        self.events_applied += len(data)
 
     def delete_item(self, item_id: str) -> None:
         index = self.state.catalog.remove(item_id)
