@@ -58,6 +58,26 @@ def test_recent_holdout_is_each_users_latest_fifth() -> None:
         assert held.timestamp[held.user_idx == user].min() >= kept.max()
 
 
+def test_cut_holdout_is_the_latest_tenth_of_all_events_for_users_with_a_history() -> None:
+    """The temporal protocol's hybrid learns on what its test is: events after a time cut."""
+    events = [
+        Event(f"u{u}", f"i{(u + n) % 9}", EventType.CLICK, float(100 * n + u))
+        for u in range(10)
+        for n in range(10)
+    ]  # round by round: everyone's tenth event comes last
+    events += [
+        Event("new", "i1", EventType.CLICK, 5000.0),
+        Event("new", "i2", EventType.CLICK, 5001.0),
+    ]
+    data = Interactions.from_events(events)
+    rest, held = holdout_split(data, "cut", 0)
+    assert len(rest) + len(held) == len(data)
+    late = held.timestamp.min()
+    assert late >= rest.timestamp[np.isin(rest.user_idx, np.unique(held.user_idx))].max()
+    # the latest 10 events: "new" has no history before the cut, so its 2 stay in the rest
+    assert sorted(held.users.id_of(u) for u in held.user_idx) == [f"u{u}" for u in range(2, 10)]
+
+
 def test_ndcg_at_hand_case() -> None:
     scores = np.array([[0.9, 0.8, 0.1], [0.1, 0.2, 0.3]])
     labels = np.array([[0, 1, 0], [0, 0, 0]])

@@ -13,8 +13,9 @@ Float32s = Any
 Bools = npt.NDArray[np.bool_]
 
 
-HOLDOUTS = ("last", "recent", "random")
+HOLDOUTS = ("last", "recent", "random", "cut")
 RECENT_SHARE = 0.2
+CUT_SHARE = 0.1  # the latest share of all events that the global time cut holds out
 
 
 def recent_mask(data: Interactions, share: float = RECENT_SHARE, min_events: int = 5) -> Bools:
@@ -33,17 +34,30 @@ def recent_mask(data: Interactions, share: float = RECENT_SHARE, min_events: int
     return held
 
 
+def cut_mask(data: Interactions, share: float = CUT_SHARE, min_events: int = 3) -> Bools:
+    """The latest ``share`` of all events (a global time cut, ties in data order), for users
+    who keep at least ``min_events`` before it: what follows a history after a gap of weeks
+    or months (the ``temporal`` protocol's test), not only the next click."""
+    n = len(data)
+    order = np.lexsort((np.arange(n), data.timestamp))
+    late = np.zeros(n, dtype=bool)
+    late[order[n - int(np.floor(share * n)) :]] = True
+    before = np.bincount(data.user_idx[~late], minlength=data.n_users)
+    return late & (before[data.user_idx] >= min_events)
+
+
 def holdout_split(data: Interactions, how: str, seed: int) -> tuple[Interactions, Interactions]:
     """Split off what the ranker learns to order: each user's latest event (``last``: the
     next thing after the history, what serving faces), their most recent 20% (``recent``, at
-    least one, in time order) or a random 10% per user (``random``).
+    least one, in time order), a random 10% per user (``random``) or the latest 10% of all
+    events (``cut``, a global time cut, for users with a history before it).
 
     Users with fewer than 3 events keep them all in the first part.
     """
     if how not in HOLDOUTS:
         raise ValueError(f"holdout must be one of {', '.join(HOLDOUTS)}")
-    if how == "recent":
-        held = recent_mask(data, RECENT_SHARE, min_events=3)
+    if how in ("recent", "cut"):
+        held = recent_mask(data, RECENT_SHARE, 3) if how == "recent" else cut_mask(data)
         return data.select(~held), data.select(held)
     order = np.lexsort((np.arange(len(data)), data.timestamp, data.user_idx))
     users = data.user_idx[order]

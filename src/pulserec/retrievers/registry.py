@@ -137,10 +137,11 @@ register(
 
 
 # Models that read item text (built with ``vectors=``). The hybrid learns its ranker on each
-# user's most recent events (what a server faces next); where a protocol tests on a random
-# sample of each user's events instead, it learns on one (the deployment setting for
-# catalogs whose order does not matter).
-_HOLDOUT_AS_TESTED = {"random": {"holdout": "random"}}
+# user's most recent events (what a server faces next); where a protocol tests on something
+# else it learns on the same kind of holdout: a random sample of each user's events (the
+# deployment setting for catalogs whose order does not matter), or the events after a global
+# time cut (a horizon of weeks, the deployment setting for lists refreshed rarely).
+_HOLDOUT_AS_TESTED = {"random": {"holdout": "random"}, "temporal": {"holdout": "cut"}}
 
 
 def _content(vectors: ItemVectors, **params: Any) -> Retriever:
