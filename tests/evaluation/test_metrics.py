@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from pulserec.evaluation import baselines, metrics, protocols
-from pulserec.evaluation import metrics as m
+from pulserec import metrics as m
+from pulserec.evaluation import baselines, protocols
 
 # u0 hits at ranks 2 and 4 of 3 relevant; u1 at rank 1 of 1; u2 has no test items (skipped);
 # u3 misses its one item.
@@ -19,7 +19,7 @@ TEST = [np.array([1, 2, 9]), np.array([0]), np.array([], dtype=int), np.array([1
 L3, L5 = math.log2(3), math.log2(5)
 
 
-@pytest.mark.parametrize("module", [metrics, protocols, baselines])
+@pytest.mark.parametrize("module", [m, protocols, baselines])
 def test_doctests(module: object) -> None:
     failures, _ = doctest.testmod(module, raise_on_error=False)  # type: ignore[arg-type]
     assert failures == 0
@@ -105,3 +105,15 @@ def test_intra_list_diversity_ignores_items_without_vectors() -> None:
     assert value == pytest.approx(first)
     identical = m.intra_list_diversity(np.array([[0, 0]]), vectors)
     assert identical == pytest.approx(0.0)
+
+
+def test_the_hybrids_validation_ndcg_is_the_evaluations() -> None:
+    """One NDCG: ranking.holdout.ndcg_at over score rows equals metrics.ndcg over their top k."""
+    from pulserec.ranking.holdout import ndcg_at
+
+    rng = np.random.default_rng(3)
+    scores = rng.random((50, 30))
+    labels = (rng.random((50, 30)) < 0.1).astype(np.int32)
+    top = np.argsort(-scores, axis=1, kind="stable")[:, :10]
+    expected = m.ndcg(top, sp.csr_matrix(labels), 10)
+    assert ndcg_at(scores, labels, 10) == pytest.approx(expected, abs=1e-12)

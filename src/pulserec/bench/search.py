@@ -9,7 +9,7 @@ words minus English stop words; only items sharing a word with the query are ret
 query cache); ``semantic+personal`` (the same for a user, a seeded choice among those with 5+
 positive events on items of the query's label; nothing excluded; left out when a query has no
 such user). Per system: NDCG, Recall (hits / |relevant|, RecBole's convention: small for labels
-of hundreds of items), Precision and MRR @10 (``evaluation.metrics``), and the p50 of one query's
+of hundreds of items), Precision and MRR @10 (``pulserec.metrics``), and the p50 of one query's
 time in process. Only ``held_out`` queries are reported unless ``--split tuning`` is given.
 """
 
@@ -45,8 +45,8 @@ from pulserec.encoders.texts import item_text
 from pulserec.engine import lookups
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
-from pulserec.evaluation.metrics import ranking_metrics
 from pulserec.ingest import Ingestor
+from pulserec.metrics import ranking_metrics
 from pulserec.ranking.topk import top_k
 from pulserec.storage import MemoryStore, Store
 

@@ -27,7 +27,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from pulserec.evaluation import metrics as m
+from pulserec import metrics as m
 from pulserec.evaluation.data import EvalData
 from pulserec.evaluation.models import (
     MAX_GRID,

@@ -1,4 +1,5 @@
-"""Held-out labels for learning to rank, and the NDCG used to compare rankers on them."""
+"""Held-out labels for learning to rank, and the NDCG of rankers on them (the package's one
+NDCG, :mod:`pulserec.metrics`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pulserec.interactions import Interactions
+from pulserec.metrics import ndcg_of_hits
 
 Float32s = Any
 Bools = npt.NDArray[np.bool_]
@@ -77,16 +79,9 @@ def holdout_split(data: Interactions, how: str, seed: int) -> tuple[Interactions
 
 
 def ndcg_at(scores: Float32s, labels: Any, k: int) -> float:
-    """Mean NDCG@k of score rows against binary label rows (rows without labels skipped)."""
-    labels = np.asarray(labels)
-    keep = labels.sum(axis=1) > 0
-    scores, labels = np.asarray(scores)[keep], labels[keep]
-    if not len(labels):
-        return 0.0
+    """Mean NDCG@k of score rows against binary label rows (rows without labels skipped), by
+    :func:`pulserec.metrics.ndcg_of_hits`."""
+    labels = np.asarray(labels) > 0
     k = min(k, labels.shape[1])  # a catalog smaller than k
-    top = np.argsort(-np.nan_to_num(scores, nan=-np.inf), axis=1, kind="stable")[:, :k]
-    gains = np.take_along_axis(labels, top, axis=1) > 0
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    dcg = (gains * discounts).sum(axis=1)
-    ideal = np.cumsum(discounts)[np.minimum(labels.sum(axis=1), k) - 1]
-    return float(np.mean(dcg / ideal))
+    top = np.argsort(-np.nan_to_num(np.asarray(scores), nan=-np.inf), axis=1, kind="stable")
+    return ndcg_of_hits(np.take_along_axis(labels, top[:, :k], axis=1), labels.sum(axis=1))

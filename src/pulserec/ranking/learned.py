@@ -34,8 +34,8 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
+from pulserec import metrics
 from pulserec.artifacts.arrays import interactions_from_state, interactions_state, under
-from pulserec.evaluation import metrics
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors

@@ -12,7 +12,8 @@ follow RecBole so that figures compare with its evaluator:
 * ``f1@k`` is the harmonic mean of precision@k and recall@k per user (0 when both are 0).
 
 Every top-N figure is a mean over users; users whose test set is empty are skipped. All work is
-vectorised over users, with no per-user Python loop.
+vectorised over users, with no per-user Python loop. This is the one NDCG of the package: the
+hybrid's validation (:func:`ndcg_of_hits`) and the offline evaluation both use it.
 """
 
 from __future__ import annotations
@@ -102,6 +103,16 @@ def _ndcg_rows(hits: Bools, n_rel: IntArray, k: int) -> Floats:
     dcg = (hits * discounts).sum(axis=1)
     ideal = np.cumsum(discounts)[np.minimum(n_rel, k) - 1]
     return np.asarray(dcg / ideal, dtype=np.float64)
+
+
+def ndcg_of_hits(hits: Bools, n_rel: IntArray) -> float:
+    """Mean NDCG of ``(users, k)`` hit rows (best first) for users with ``n_rel`` relevant
+    items each (rows with none skipped); the same NDCG as :func:`ndcg`."""
+    keep = np.asarray(n_rel) > 0
+    if not keep.any():
+        return 0.0
+    k = hits.shape[1]
+    return float(np.mean(_ndcg_rows(np.asarray(hits, bool)[keep], np.asarray(n_rel)[keep], k)))
 
 
 def _map_rows(hits: Bools, n_rel: IntArray, k: int) -> Floats:
