@@ -34,6 +34,58 @@ def test_unknown_and_deleted_items_are_gone(store: Store) -> None:
     assert store.list_items(0, 10) == ([], 0)
 
 
+def test_get_items_reads_many_at_once_leaving_unknown_ids_out(store: Store) -> None:
+    store.upsert_items([Item(f"i{n}", f"Item {n}") for n in range(5)])
+    store.append_events([_event("u", "ghost", 1.0)])  # a placeholder is an item too
+    found = store.get_items(["i3", "nope", "i0", "ghost", "i3", "i4"])
+    assert list(found) == ["i3", "i0", "ghost", "i4"]  # the order asked, each once
+    assert found["i0"] == Item("i0", "Item 0") and found["ghost"].placeholder
+    assert store.get_items([]) == {} and store.get_items(["nope"]) == {}
+    store.delete_item("i0")
+    assert list(store.get_items(["i0", "i1"])) == ["i1"]
+
+
+def test_get_items_reads_lists_longer_than_a_query_takes(store: Store) -> None:
+    store.upsert_items([Item(f"i{n:04d}", f"Item {n}") for n in range(2500)])
+    asked = [f"i{n:04d}" for n in range(2599, -1, -1)]  # 100 unknown ones first
+    assert list(store.get_items(asked)) == asked[100:]
+
+
+def test_iter_items_yields_every_item_in_listing_order(store: Store) -> None:
+    store.upsert_items([Item(f"i{n}", f"Item {n}") for n in range(7)])
+    store.append_events([_event("u", "late", 1.0)])  # a placeholder, listed after them
+    store.upsert_items([Item("i2", "Item 2 again")])  # keeps its place
+    store.delete_item("i4")
+    pages = list(store.iter_items(batch=3))
+    assert [len(page) for page in pages] == [3, 3, 1]
+    listed = [item for page in pages for item in page]
+    assert listed == store.list_items(0, 100)[0]
+    assert [i.id for i in listed] == ["i0", "i1", "i2", "i3", "i5", "i6", "late"]
+    assert listed[2].title == "Item 2 again"
+    assert [len(page) for page in store.iter_items(batch=7)] == [7]  # no empty page at the end
+    assert [i.id for page in store.iter_items() for i in page] == [i.id for i in listed]
+
+
+def test_iter_users_yields_every_user_in_listing_order(store: Store) -> None:
+    store.upsert_users([User(f"u{n}", {"n": n}) for n in range(5)])
+    store.append_events([_event("new", "i", 1.0)])  # an unknown user is created
+    store.upsert_users([User("u0", {}, "likes jazz")])  # keeps its place
+    store.delete_user("u3")
+    pages = list(store.iter_users(batch=2))
+    assert [len(page) for page in pages] == [2, 2, 1]
+    listed = [user for page in pages for user in page]
+    assert [u.id for u in listed] == ["u0", "u1", "u2", "u4", "new"]
+    assert listed == store.list_users(0, 100)[0]
+    assert listed[0] == User("u0", {}, "likes jazz")
+
+
+def test_an_empty_store_iterates_nothing(store: Store) -> None:
+    assert list(store.iter_items()) == [] and list(store.iter_users(batch=1)) == []
+    assert store.get_items(["a"]) == {}
+    with pytest.raises(ValueError):
+        next(store.iter_items(batch=0))
+
+
 def test_users_upsert_and_delete_removes_their_events(store: Store) -> None:
     store.upsert_users([User("u1", {"age": 3}, "likes jazz"), User("u2")])
     store.append_events([_event("u1", "i1", 1.0), _event("u2", "i1", 2.0, "e2")])

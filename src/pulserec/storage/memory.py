@@ -6,7 +6,7 @@ import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +34,7 @@ from pulserec.storage.changelog import (
 from pulserec.types import Event, ExperimentRecord, Impression, Item, User
 
 Floats = npt.NDArray[np.float32]
+T = TypeVar("T")
 
 
 class MemoryStore:
@@ -77,9 +78,18 @@ class MemoryStore:
     def get_item(self, item_id: str) -> Item | None:
         return self._items.get(item_id)
 
+    def get_items(self, ids: Sequence[str]) -> dict[str, Item]:
+        with self._lock:
+            return {i: item for i in dict.fromkeys(ids) if (item := self._items.get(i)) is not None}
+
     def list_items(self, offset: int, limit: int) -> tuple[list[Item], int]:
         with self._lock:
             return list(islice(self._items.values(), offset, offset + limit)), len(self._items)
+
+    def iter_items(self, batch: int = 10_000) -> Iterator[list[Item]]:
+        with self._lock:
+            items = list(self._items.values())
+        yield from _batches(items, batch)
 
     def delete_item(self, item_id: str) -> bool:
         with self._lock:
@@ -105,6 +115,11 @@ class MemoryStore:
     def list_users(self, offset: int, limit: int) -> tuple[list[User], int]:
         with self._lock:
             return list(islice(self._users.values(), offset, offset + limit)), len(self._users)
+
+    def iter_users(self, batch: int = 10_000) -> Iterator[list[User]]:
+        with self._lock:
+            users = list(self._users.values())
+        yield from _batches(users, batch)
 
     def search_users(self, text: str, offset: int, limit: int) -> tuple[list[User], int]:
         needle = ascii_lower(text)
@@ -270,6 +285,14 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _batches(records: list[T], batch: int) -> Iterator[list[T]]:
+    """``records`` in consecutive non-empty slices of ``batch``."""
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    for start in range(0, len(records), batch):
+        yield records[start : start + batch]
 
 
 def _keep_vector(vectors: dict[str, Floats], key: str, vector: Floats | None) -> None:

@@ -208,6 +208,15 @@ class PostgresStore:
         row = self._one(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = %s", (item_id,))
         return convert.item_from_row(row) if row else None
 
+    def get_items(self, ids: Sequence[str]) -> dict[str, Item]:
+        """The stored items among ``ids``, in their order, in one query (an array parameter)."""
+        unique = list(dict.fromkeys(ids))
+        if not unique:
+            return {}
+        rows = self._rows(f"SELECT {ITEM_COLUMNS} FROM items WHERE id = ANY(%s)", (unique,))
+        found = {row[0]: convert.item_from_row(row) for row in rows}
+        return {i: found[i] for i in unique if i in found}
+
     def list_items(self, offset: int, limit: int) -> tuple[list[Item], int]:
         def page(conn: psycopg.Connection[Any]) -> tuple[list[Item], int]:
             rows = conn.execute(
@@ -218,6 +227,27 @@ class PostgresStore:
             return [convert.item_from_row(r) for r in rows], total
 
         return self._read(page)
+
+    def iter_items(self, batch: int = 10_000) -> Iterator[list[Item]]:
+        """Items in listing order, paged by ``seq`` (each page one indexed range read)."""
+        for rows in self._pages("items", ITEM_COLUMNS, batch):
+            yield [convert.item_from_row(r) for r in rows]
+
+    def _pages(self, table: str, columns: str, batch: int) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of ``table`` in ``seq`` order, ``batch`` at a time, without ``seq``; each
+        page a query of its own, so no connection is held between pages."""
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        last = 0
+        while True:
+            rows = self._rows(
+                f"SELECT seq, {columns} FROM {table} WHERE seq > %s ORDER BY seq LIMIT %s",
+                (last, batch),
+            )
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [r[1:] for r in rows]
 
     def delete_item(self, item_id: str) -> bool:
         with self._transaction() as write:
@@ -246,6 +276,11 @@ class PostgresStore:
 
     def list_users(self, offset: int, limit: int) -> tuple[list[User], int]:
         return self._users_where("TRUE", (), offset, limit)
+
+    def iter_users(self, batch: int = 10_000) -> Iterator[list[User]]:
+        """Users in listing order, paged by ``seq``."""
+        for rows in self._pages("users", USER_COLUMNS, batch):
+            yield [convert.user_from_row(r) for r in rows]
 
     def search_users(self, text: str, offset: int, limit: int) -> tuple[list[User], int]:
         where = f"strpos({sql.ASCII_FOLDED_ID}, %s) > 0"

@@ -158,6 +158,18 @@ class SqliteStore:
         )
         return convert.item_from_row(row) if row else None
 
+    def get_items(self, ids: Sequence[str]) -> dict[str, Item]:
+        """The stored items among ``ids``, in their order, ``_PARAMS_PER_QUERY`` per query."""
+        conn = self._reader()
+        found: dict[str, Item] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), _PARAMS_PER_QUERY):
+            chunk = unique[start : start + _PARAMS_PER_QUERY]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT {ITEM_COLUMNS} FROM items WHERE id IN ({marks})"
+            found.update((row[0], convert.item_from_row(row)) for row in conn.execute(query, chunk))
+        return {i: found[i] for i in unique if i in found}
+
     def list_items(self, offset: int, limit: int) -> tuple[list[Item], int]:
         conn = self._reader()
         rows = conn.execute(
@@ -165,6 +177,26 @@ class SqliteStore:
         ).fetchall()
         total = conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
         return [convert.item_from_row(r) for r in rows], int(total)
+
+    def iter_items(self, batch: int = 10_000) -> Iterator[list[Item]]:
+        """Items in listing order, paged by ``seq`` (each page one indexed range read)."""
+        for rows in self._pages("items", ITEM_COLUMNS, batch):
+            yield [convert.item_from_row(r) for r in rows]
+
+    def _pages(self, table: str, columns: str, batch: int) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows of ``table`` in ``seq`` order, ``batch`` at a time, without ``seq``."""
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        conn, last = self._reader(), 0
+        while True:
+            rows = conn.execute(
+                f"SELECT seq, {columns} FROM {table} WHERE seq > ? ORDER BY seq LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [r[1:] for r in rows]
 
     def delete_item(self, item_id: str) -> bool:
         with self._transaction() as conn:
@@ -200,6 +232,11 @@ class SqliteStore:
         ).fetchall()
         total = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]
         return [convert.user_from_row(r) for r in rows], int(total)
+
+    def iter_users(self, batch: int = 10_000) -> Iterator[list[User]]:
+        """Users in listing order, paged by ``seq``."""
+        for rows in self._pages("users", USER_COLUMNS, batch):
+            yield [convert.user_from_row(r) for r in rows]
 
     def search_users(self, text: str, offset: int, limit: int) -> tuple[list[User], int]:
         conn, needle = self._reader(), ascii_lower(text)
