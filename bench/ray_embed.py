@@ -81,13 +81,8 @@ def _same_vectors(root: Path, encoder_name: str) -> bool:
 
     store = open_store(root / "local")
     keys: list[str] = []
-    offset = 0
-    while True:
-        page, total = store.list_items(offset, 10_000)
+    for page in store.iter_items():
         keys += [text_key(t) for item in page if (t := item_text(item, "generic"))]
-        offset += len(page)
-        if not page or offset >= total:
-            break
     store.close()
     encoder_id = load_encoder(encoder_name).id
     found = []

@@ -34,17 +34,12 @@ def embed_catalog(
     ``ray`` (address, encoder name) the texts not cached are encoded on that Ray cluster."""
     ids: list[str] = []
     texts: list[str] = []
-    offset = 0
-    while True:
-        page, total = store.list_items(offset, PAGE)
+    for page in store.iter_items(PAGE):
         for item in page:
             text = item_text(item, domain)
             if text:
                 ids.append(item.id)
                 texts.append(text)
-        offset += len(page)
-        if not page or offset >= total:
-            break
     if not texts:
         return CatalogVectors([], np.zeros((0, encoder.dim), dtype=np.float32))
     if ray is not None:

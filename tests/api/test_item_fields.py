@@ -9,8 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
+from pulserec.api.item_fields import with_items
 from pulserec.config import ServerSettings
 from pulserec.storage import MemoryStore
+from pulserec.types import Item
 from tests.api.test_recommend import assert_error, ids, ok
 from tests.engine.conftest import THEMES, build
 
@@ -135,3 +137,21 @@ def test_batch_needs_the_api_key_when_set(trained_store: MemoryStore, tmp_path: 
     body = {"users": ["u10"]}
     assert_error(keyed.post("/v1/recommend/batch", json=body), 401, "unauthorized")
     assert ok(keyed.post("/v1/recommend/batch", json=body, headers={"X-API-Key": "k"}))
+
+
+def test_item_fields_come_from_one_store_read_in_the_results_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = MemoryStore()
+    store.upsert_items([Item("a", "Alpha", tags=("x",)), Item("b", "Beta", categories=("c",))])
+    reads: list[list[str]] = []
+    real = store.get_items
+    monkeypatch.setattr(store, "get_items", lambda ids: reads.append(list(ids)) or real(ids))
+    monkeypatch.setattr(store, "get_item", lambda item_id: pytest.fail("a read per result"))
+    results = [{"id": "b", "score": 2.0}, {"id": "gone", "score": 1.5}, {"id": "a", "score": 1.0}]
+    rich = with_items(results, store)
+    assert [r["id"] for r in rich] == ["b", "gone", "a"] and rich[0]["score"] == 2.0
+    assert rich[0]["item"] == {"title": "Beta", "categories": ["c"], "tags": [], "attributes": {}}
+    assert rich[1]["item"] == {"title": None, "categories": [], "tags": [], "attributes": {}}
+    assert rich[2]["item"]["tags"] == ["x"]
+    assert reads == [["b", "gone", "a"]]

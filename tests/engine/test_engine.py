@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import pytest
+
 from pulserec.engine import lookups
 from pulserec.engine.startup import Runtime
 from pulserec.types import Event, EventType, Item
 
-from .conftest import THEMES
+from .conftest import THEMES, catalog
 
 
 def ids(runtime: Runtime, user: str, **options: object) -> list[str]:
@@ -161,3 +165,28 @@ def test_explanations_go_through_the_rewriter_when_one_is_configured(runtime: Ru
     for ranked, (grounded, title) in zip(listed.items, seen, strict=True):
         assert ranked.explanation == f"{title}: {grounded}"
         assert grounded.startswith("Because") or grounded.startswith("Recommended")
+
+
+def test_explanations_read_their_titles_in_one_store_read_per_list(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, reads = runtime.engine.store, []
+    real = store.get_items
+
+    def counted(item_ids: Sequence[str]) -> dict[str, Item]:
+        reads.append(list(item_ids))
+        return real(item_ids)
+
+    monkeypatch.setattr(store, "get_items", counted)
+    monkeypatch.setattr(store, "get_item", lambda item_id: pytest.fail("a read per item"))
+    runtime.engine.rewrite = lambda grounded, title, reasons: f"{title}: {grounded}"
+    listed = runtime.engine.recommend("u20", k=5, explain=True)
+    history = [r for ranked in listed.items for r in ranked.reasons or [] if r["kind"] == "history"]
+    assert history  # the sentences name items the user engaged with, by their stored titles
+    named = next(r for r in listed.items if any(x["kind"] == "history" for x in r.reasons or []))
+    assert "you clicked Garden story" in (named.explanation or "")
+    titles = {item.id: item.title for item in catalog()}
+    assert [(r.explanation or "").split(":")[0] for r in listed.items] == [
+        titles[r.id] for r in listed.items
+    ]
+    assert len(reads) == 2  # the history items' titles, then the listed items' (the rewriter's)

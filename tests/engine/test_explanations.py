@@ -226,7 +226,7 @@ def explainer(titles: dict[int, str], categories: Mapping[int, tuple[str, ...]])
         lambda: vectors,
         lambda: np.ones(len(titles), bool),
         lambda i: categories.get(i, ()),
-        lambda i: titles[i],
+        lambda ids: [titles[i] for i in ids],
     )
 
 

@@ -44,5 +44,7 @@ def item_fields(item: Item | None) -> dict[str, Any]:
 
 
 def with_items(results: Sequence[dict[str, Any]], store: Store) -> list[dict[str, Any]]:
-    """``results`` (``{"id", ...}`` each) with ``"item"`` added from the store."""
-    return [{**result, "item": item_fields(store.get_item(result["id"]))} for result in results]
+    """``results`` (``{"id", ...}`` each) with ``"item"`` added from the store (one read for
+    the whole list)."""
+    items = store.get_items([result["id"] for result in results])
+    return [{**result, "item": item_fields(items.get(result["id"]))} for result in results]

@@ -126,9 +126,7 @@ def evaluate(ranker: Ranker, cases: Sequence[Case]) -> dict[str, float]:
 
 
 def read_catalog(store: Store, domain: str) -> Catalog:
-    items, total = store.list_items(0, 10_000)
-    while len(items) < total and (page := store.list_items(len(items), 10_000)[0]):
-        items += page
+    items = [item for page in store.iter_items() for item in page]
     texts = [item_text(item, domain) for item in items]
     return Catalog([item.id for item in items], texts, [item.categories for item in items])
 

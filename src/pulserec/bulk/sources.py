@@ -51,15 +51,8 @@ class LocalSource:
         )
 
     def user_ids(self) -> Iterator[list[str]]:
-        offset = 0
-        while True:
-            page, total = self.store.list_users(offset, PAGE)
-            if not page:
-                return
+        for page in self.store.iter_users(PAGE):
             yield [user.id for user in page]
-            offset += len(page)
-            if offset >= total:
-                return
 
     def count_users(self) -> int:
         return self.store.counts().users

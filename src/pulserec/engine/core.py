@@ -142,7 +142,7 @@ class Engine:
             catalog.vectors,
             catalog.has_vector,
             catalog.categories_of,
-            self._title_of,
+            self._titles_of,
             self.config.category_label,
         )
 
@@ -203,10 +203,10 @@ class Engine:
         """The tiered popularity of every item (see :mod:`~.popularity`)."""
         return self.state.popularity(window_s)
 
-    def _title_of(self, index: int) -> str:
-        item_id = self.state.items.id_of(index)
-        item = self.store.get_item(item_id)
-        return item.title if item is not None and item.title else item_id
+    def _titles_of(self, indices: Sequence[int]) -> list[str]:
+        """Each item's stored title, or its id where it has none (one read of the store)."""
+        ids = self.state.items.ids_of(indices)
+        return _titles(ids, self.store.get_items(ids))
 
     def catalog_view(self) -> Catalog:
         """The live catalog, to read (names, masks, version): callers never write to it."""
@@ -544,6 +544,7 @@ class Engine:
             evidence = replace(evidence, kinds=stored.kinds, values=stored.values, citable=citable)
         tiers = self.state.popularity().tier[items] if "trending" in sources else None
         explained = self.explainer.explain(items, evidence, sources, tiers)
+        titled = self.store.get_items(ids) if self.rewrite is not None else {}
         out = []
         for item_id, score, source, (sentence, reasons) in zip(
             ids, scores.tolist(), sources, explained, strict=True
@@ -552,12 +553,14 @@ class Engine:
                 if reason["kind"] == "history":
                     reason["item_ids"] = self.state.items.ids_of(reason["item_ids"])
             if self.rewrite is not None:
-                item = self.store.get_item(item_id)
-                sentence = self.rewrite(
-                    sentence, item.title if item and item.title else item_id, reasons
-                )
+                sentence = self.rewrite(sentence, _titles([item_id], titled)[0], reasons)
             out.append(Ranked(item_id, float(score), (source,), sentence, reasons))
         return RankedList(out, version)
+
+
+def _titles(ids: Sequence[str], stored: dict[str, Item]) -> list[str]:
+    """Each id's stored title, or the id where the item is gone or has no title."""
+    return [item.title if (item := stored.get(i)) is not None and item.title else i for i in ids]
 
 
 def served_configuration(bundle: ModelBundle | None) -> dict[str, Any]:

@@ -81,13 +81,13 @@ class Explainer:
         vectors: Callable[[], npt.NDArray[np.floating]],
         has_vector: Callable[[], npt.NDArray[np.bool_]],
         categories_of: Callable[[int], tuple[str, ...]],
-        title_of: Callable[[int], str],
+        titles_of: Callable[[Sequence[int]], list[str]],
         category_label: str = "category",
     ) -> None:
         self._vectors = vectors
         self._has_vector = has_vector
         self._categories_of = categories_of
-        self._title_of = title_of
+        self._titles_of = titles_of  # one read of the store for many items
         self.category_label = category_label
 
     def explain(
@@ -105,7 +105,7 @@ class Explainer:
         cited = evidence.history[positions]
         nearest = self._nearest_history(items, cited)
         common = self._common_categories(cited)
-        out = []
+        found = []
         for row, item in enumerate(items.tolist()):
             reasons: list[dict[str, Any]] = []
             if evidence.query:
@@ -122,9 +122,16 @@ class Explainer:
                 reasons.append({"kind": "trending"})
             source = sources[row] if sources is not None else None
             tier = int(tiers[row]) if tiers is not None else None
-            fallback = _fallback(source, tier, evidence.history.size > 0)
-            out.append((self.sentence(reasons, fallback), reasons))
-        return out
+            found.append((reasons, _fallback(source, tier, evidence.history.size > 0)))
+        titles = self._titles([reason for reasons, _ in found for reason in reasons])
+        return [(self.sentence(reasons, fallback, titles), reasons) for reasons, fallback in found]
+
+    def _titles(self, reasons: Sequence[dict[str, Any]]) -> dict[int, str]:
+        """The title of every item a ``history`` reason names, read at once."""
+        named = list(
+            dict.fromkeys(i for r in reasons if r["kind"] == "history" for i in r["item_ids"])
+        )
+        return dict(zip(named, self._titles_of(named), strict=True)) if named else {}
 
     def _history_reason(self, evidence: Evidence, positions: Int32s) -> dict[str, Any]:
         """A ``history`` reason naming ``evidence.history[positions]`` with their events."""
@@ -176,9 +183,16 @@ class Explainer:
         needed = max(2, len(recent) // 5)
         return {c for c, n in counts.items() if n >= needed}
 
-    def sentence(self, reasons: Sequence[dict[str, Any]], fallback: str = _NO_EVIDENCE) -> str:
+    def sentence(
+        self,
+        reasons: Sequence[dict[str, Any]],
+        fallback: str = _NO_EVIDENCE,
+        titles: dict[int, str] | None = None,
+    ) -> str:
         """One plain sentence from the reasons, in the order they were found (``fallback``
-        when there are none)."""
+        when there are none); ``titles``: those of the items the reasons name, when already
+        read."""
+        titles = titles if titles is not None else self._titles(reasons)
         parts: list[str] = []
         attributes = [r["value"] for r in reasons if r["kind"] == "attribute"]
         for reason in reasons:
@@ -186,7 +200,7 @@ class Explainer:
             if kind == "query":
                 parts.append(f'it matches your request "{reason["text"]}"')
             elif kind == "history":
-                parts.append("you " + self._what_you_did(reason))
+                parts.append("you " + _what_you_did(reason, titles))
             elif kind == "attribute" and reason["value"] == attributes[0]:
                 parts.append(f"you often choose {_joined(attributes)}")
             elif kind == "preferences":
@@ -197,17 +211,18 @@ class Explainer:
             return fallback
         return f"Because {_joined(parts, ', ', ', and ')}."
 
-    def _what_you_did(self, reason: dict[str, Any]) -> str:
-        """``rated Fargo 5 and Heat 4``, ``bought X and viewed Y``, ``engaged with X``."""
-        events = reason.get("events") or [None] * len(reason["item_ids"])
-        groups: dict[tuple[str, str], list[str]] = {}
-        for item, event in zip(reason["item_ids"], events, strict=True):
-            title = self._title_of(item)
-            verb = _verb(event["type"]) if event else _UNKNOWN
-            if event and "value" in event and event["type"] == EventType.RATING.value:
-                title = f"{title} {event['value']:g}"
-            groups.setdefault(verb, []).append(title)
-        return _joined([f"{verb} {_joined(names)}{tail}" for (verb, tail), names in groups.items()])
+
+def _what_you_did(reason: dict[str, Any], titles: dict[int, str]) -> str:
+    """``rated Fargo 5 and Heat 4``, ``bought X and viewed Y``, ``engaged with X``."""
+    events = reason.get("events") or [None] * len(reason["item_ids"])
+    groups: dict[tuple[str, str], list[str]] = {}
+    for item, event in zip(reason["item_ids"], events, strict=True):
+        title = titles[item]
+        verb = _verb(event["type"]) if event else _UNKNOWN
+        if event and "value" in event and event["type"] == EventType.RATING.value:
+            title = f"{title} {event['value']:g}"
+        groups.setdefault(verb, []).append(title)
+    return _joined([f"{verb} {_joined(names)}{tail}" for (verb, tail), names in groups.items()])
 
 
 def _verb(type_name: str) -> tuple[str, str]:

@@ -100,13 +100,10 @@ def _catalog_vectors(
     vectors the store holds; items with text but no stored vector are encoded and kept."""
     ids: list[str] = []
     rows: list[np.ndarray[Any, np.dtype[np.float32]]] = []
-    offset, total = 0, store.counts().items
     encoder = None
+    total = store.counts().items
     with tqdm(total=total, desc="reading items", unit=" items", disable=not progress) as bar:
-        while True:
-            page, total = store.list_items(offset, PAGE)
-            if not page:
-                break
+        for page in store.iter_items(PAGE):
             stored = store.item_vectors([i.id for i in page])
             missing: list[Item] = []
             for item in page:
@@ -123,10 +120,7 @@ def _catalog_vectors(
                 store.put_item_vectors([i.id for i in missing], encoded)
                 ids.extend(i.id for i in missing)
                 rows.extend(encoded)
-            offset += len(page)
             bar.update(len(page))
-            if offset >= total:
-                break
     if not rows:
         return None
     return ItemVectors(ids, np.vstack(rows).astype(np.float32))

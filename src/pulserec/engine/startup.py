@@ -79,34 +79,21 @@ def load_catalog(
     """Every stored item into the catalog with its stored text vector; items stored without
     one (an import with no encoder, a data dir from before vectors were stored) are encoded
     through the cache and their vectors kept in the store."""
-    offset, total = 0, engine.store.counts().items
+    total = engine.store.counts().items
     with tqdm(total=total, desc="loading items", unit=" items", disable=not progress) as bar:
-        while True:
-            page, total = engine.store.list_items(offset, PAGE)
-            if not page:
-                break
+        for page in engine.store.iter_items(PAGE):
             engine.state.catalog.upsert(page, updater.stored_item_vectors(page, cache))
-            offset += len(page)
             bar.update(len(page))
-            if offset >= total:
-                break
 
 
 def load_preferences(engine: Engine, updater: OnlineUpdater) -> None:
     """Users, with their stored preference vectors."""
-    offset = 0
-    while True:
-        page, total = engine.store.list_users(offset, PAGE)
-        if not page:
-            break
+    for page in engine.store.iter_users(PAGE):
         with_text = [user for user in page if user.preferences]
         if with_text:
             updater.users_as_stored(with_text)
         for user in page:
             engine.state.users.add(user.id)
-        offset += len(page)
-        if offset >= total:
-            break
 
 
 def load_events(engine: Engine, until: int | None = None) -> None:

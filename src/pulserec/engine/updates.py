@@ -121,7 +121,8 @@ class OnlineUpdater:
         """Items as the store holds them now, with their stored vectors (missing ones encoded
         here and kept in the store, e.g. after an import that had no encoder)."""
         store = self.engine.store
-        items = [item for i in ids if (item := store.get_item(i)) is not None]
+        found = store.get_items(ids)
+        items = [found[i] for i in ids if i in found]
         if items:
             self.items(items, self.stored_item_vectors(items))
 

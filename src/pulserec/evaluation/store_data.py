@@ -53,12 +53,7 @@ def load_store_data(data_dir: Path, config: EngineConfig, progress: bool = True)
 
 
 def _all_items(store: Store) -> list[Item]:
-    items: list[Item] = []
-    while True:
-        page, total = store.list_items(len(items), PAGE)
-        items.extend(page)
-        if not page or len(items) >= total:
-            return items
+    return [item for page in store.iter_items(PAGE) for item in page]
 
 
 def _encode(items: list[Item], data_dir: Path, config: EngineConfig, progress: bool) -> ItemVectors:
