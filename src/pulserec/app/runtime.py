@@ -13,8 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from pulserec.app.settings import Settings
 from pulserec.artifacts import ArtifactStore
 from pulserec.config import use_cache_dir
@@ -143,10 +141,7 @@ def assemble(
     engine.catch_up()
     trainer = Trainer(engine, models)
     if bundle is not None:
-        n_items = int(bundle.meta.get("n_items", len(bundle.items)))
-        served = ModelBundle(bundle.version, bundle.models, n_items, bundle.meta)
-        served.forget_rows(np.array(bundle.forgotten, dtype=np.int32))  # deleted since saved
-        engine.swap(served)
+        engine.swap(ModelBundle.from_artifact(bundle, own_users=False))  # it shares its maps
         trainer.last = {**bundle.meta, "model_version": bundle.version}
     elif train_if_empty and config.models and len(engine.event_log):
         logger.info("no trained models yet: training %s", ", ".join(config.models))

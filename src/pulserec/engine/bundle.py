@@ -9,13 +9,16 @@ that translate between the engine's indices and the models', once per swap.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from pulserec.ids import IdMap
 from pulserec.retrievers.base import Retriever
+
+if TYPE_CHECKING:
+    from pulserec.artifacts.store import Bundle
 
 Int32s = npt.NDArray[np.int32]
 
@@ -35,6 +38,17 @@ class ModelBundle:
     to_live: Int32s | None = None
     to_model: Int32s | None = None
     users: IdMap | None = None  # the models' user map, when it is not the engine's
+
+    @classmethod
+    def from_artifact(cls, saved: Bundle, *, own_users: bool) -> ModelBundle:
+        """A published version as served: its models, item count and metadata, with the
+        users deleted since it was saved taken out. ``own_users``: it keeps its own user map
+        (the engine's is another); otherwise the engine adopted the saved maps."""
+        n_items = int(saved.meta.get("n_items", len(saved.items)))
+        users = saved.users if own_users else None
+        bundle = cls(saved.version, saved.models, n_items, saved.meta, users=users)
+        bundle.forget_rows(np.array(saved.forgotten, dtype=np.int32))
+        return bundle
 
     def forget_user(self, user_id: str, engine_users: IdMap) -> None:
         """Take a deleted user out of every model that can forget (``forget(users)``): their

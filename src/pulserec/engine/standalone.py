@@ -26,6 +26,7 @@ from pulserec.engine.training import (
     TRAINING_LOCK,
     Parallel,
     fit_models,
+    save_entries,
     training_meta,
     try_lock,
 )
@@ -87,8 +88,7 @@ def _train(
         **training_meta(data.n_items, len(data), fitted, skipped, cut, started),
         "trained_by": "pulserec train --ray" if parallel is not None else "pulserec train",
     }
-    entries = {name: entry[:3] for name, entry in fitted.items()}
-    version = artifacts.save_bundle(entries, data.users, data.items, meta)
+    version = artifacts.save_bundle(save_entries(fitted), data.users, data.items, meta)
     artifacts.prune(config.keep_versions)
     return {**meta, "model_version": version}
 

@@ -183,7 +183,7 @@ class Trainer:
 
     def _fit(
         self, data: Interactions, vectors: ItemVectors | None, skipped: dict[str, str]
-    ) -> dict[str, Any]:
+    ) -> dict[str, Fitted]:
         extra = running_models(self.engine.store)
         return fit_models(self.engine.config, data, vectors, skipped, extra=extra)
 
@@ -192,17 +192,16 @@ class Trainer:
         started = time.perf_counter()
         data, n_items, cut = self._snapshot()
         skipped: dict[str, str] = {}
+        fitted: dict[str, Fitted] = {}
         if len(data):
             fitted = self._fit(data, self._vectors(), skipped)
         else:
-            fitted = {}
             skipped = {name: "no events stored yet" for name in engine.config.models}
         meta = training_meta(n_items, len(data), fitted, skipped, cut, started)
-        models: dict[str, Retriever] = {name: entry[0] for name, entry in fitted.items()}
+        models: dict[str, Retriever] = {name: one.model for name, one in fitted.items()}
         version = f"mem-{uuid.uuid4().hex[:8]}"
         if self.artifacts is not None and models:
-            entries = {name: entry[:3] for name, entry in fitted.items()}
-            version = self.artifacts.save_bundle(entries, data.users, data.items, meta)
+            version = self.artifacts.save_bundle(save_entries(fitted), data.users, data.items, meta)
             self.artifacts.prune(engine.config.keep_versions)
             from pulserec.privacy.audit import scrub_user
 
@@ -233,21 +232,21 @@ class Trainer:
 def training_meta(
     n_items: int,
     n_events: int,
-    fitted: dict[str, Any],
+    fitted: dict[str, Fitted],
     skipped: dict[str, str],
     cut: Cut,
     started: float,
 ) -> dict[str, Any]:
     """What a published version records about its training (the cut included)."""
     served = {
-        name: entry[0].served() for name, entry in fitted.items() if hasattr(entry[0], "served")
+        name: one.model.served() for name, one in fitted.items() if hasattr(one.model, "served")
     }
     return {
         "n_items": n_items,
         "n_events": n_events,
         "served": served,
         "trained_at": time.time(),
-        "fit_seconds": {name: round(entry[3], 3) for name, entry in fitted.items()},
+        "fit_seconds": {name: round(one.seconds, 3) for name, one in fitted.items()},
         "train_seconds": round(time.perf_counter() - started, 3),
         "skipped": skipped,
         "cut_log_seq": cut.log_seq,
@@ -258,6 +257,26 @@ def training_meta(
 Parallel = Callable[[dict[str, Callable[[], Any]]], dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class Fitted:
+    """One model fitted for a version: the model, its registry name and parameters, and the
+    seconds its fit took."""
+
+    model: Retriever
+    name: str
+    params: dict[str, Any]
+    seconds: float
+
+    def entry(self) -> tuple[Retriever, str, dict[str, Any]]:
+        """What :meth:`ArtifactStore.save_bundle` publishes of it."""
+        return self.model, self.name, self.params
+
+
+def save_entries(fitted: dict[str, Fitted]) -> dict[str, Any]:
+    """The models to publish, by key (see :meth:`Fitted.entry`)."""
+    return {key: one.entry() for key, one in fitted.items()}
+
+
 def fit_models(
     config: EngineConfig,
     data: Interactions,
@@ -265,19 +284,19 @@ def fit_models(
     skipped: dict[str, str],
     parallel: Parallel | None = None,
     extra: Iterable[str] = (),
-) -> dict[str, Any]:
+) -> dict[str, Fitted]:
     """Fit every configured model on ``data``, and the ``extra`` ones (what running
-    experiments name): ``{name: (model, name, params, seconds)}``; a model that cannot be
+    experiments name): ``{name: Fitted}``; a model that cannot be
     fitted is named in ``skipped`` with the reason. With ``parallel`` (e.g. Ray tasks)
     independent fits run through it: the models, and a hybrid's sources."""
     if parallel is not None:
         return _fit_in_parallel(config, data, vectors, skipped, parallel, extra)
-    fitted: dict[str, Any] = {}
+    fitted: dict[str, Fitted] = {}
     for name, params in _configured(config, vectors, skipped, extra).items():
         started = time.perf_counter()
         model = registry.make(name, vectors=vectors, **params).fit(data)
-        fitted[name] = (model, name, params, time.perf_counter() - started)
-        logger.info("trained %s in %.1f s", name, fitted[name][3])
+        fitted[name] = Fitted(model, name, params, time.perf_counter() - started)
+        logger.info("trained %s in %.1f s", name, fitted[name].seconds)
     return fitted
 
 
@@ -309,7 +328,7 @@ def _fit_in_parallel(
     skipped: dict[str, str],
     parallel: Parallel,
     extra: Iterable[str] = (),
-) -> dict[str, Any]:
+) -> dict[str, Fitted]:
     from pulserec.ranking.learned import HybridRanker
 
     made = {
@@ -317,7 +336,7 @@ def _fit_in_parallel(
         for name, params in _configured(config, vectors, skipped, extra).items()
     }
     started = time.perf_counter()
-    fitted: dict[str, Any] = {}
+    fitted: dict[str, Fitted] = {}
     for name, (model, params) in made.items():
         if isinstance(model, HybridRanker):  # its sources are the independent fits
             model.parallel = parallel
@@ -325,12 +344,12 @@ def _fit_in_parallel(
                 model.fit(data)
             finally:
                 model.parallel = None
-            fitted[name] = (model, name, params, time.perf_counter() - started)
+            fitted[name] = Fitted(model, name, params, time.perf_counter() - started)
     jobs: dict[str, Callable[[], Any]] = {
         n: functools.partial(m.fit, data) for n, (m, _) in made.items() if n not in fitted
     }
     for name, model in parallel(jobs).items():
-        fitted[name] = (model, name, made[name][1], time.perf_counter() - started)
+        fitted[name] = Fitted(model, name, made[name][1], time.perf_counter() - started)
     return {name: fitted[name] for name in made}
 
 

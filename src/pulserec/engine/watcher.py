@@ -12,8 +12,6 @@ import logging
 import threading
 from collections.abc import Callable
 
-import numpy as np
-
 from pulserec.artifacts import ArtifactStore
 from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.core import Engine
@@ -47,11 +45,7 @@ class BundleWatcher:
         if latest is None or latest == self.engine.model_version:
             return False
         loaded = self.artifacts.load_bundle(latest)
-        n_items = int(loaded.meta.get("n_items", len(loaded.items)))
-        bundle = ModelBundle(
-            loaded.version, loaded.models, n_items, loaded.meta, users=loaded.users
-        )
-        bundle.forget_rows(np.array(loaded.forgotten, dtype=np.int32))
+        bundle = ModelBundle.from_artifact(loaded, own_users=True)
         with self.engine.write_lock:  # the live map must not grow while it is translated
             aligned = bundle.aligned(loaded.items, self.engine.items)
         cut = int(loaded.meta.get("cut_event_seq", 0))
