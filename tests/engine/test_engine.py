@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 import pytest
 
-from pulserec.engine import lookups
 from pulserec.engine.startup import Runtime
 from pulserec.types import Event, EventType, Item
 
@@ -68,8 +67,8 @@ def test_a_new_item_is_recommendable_searchable_and_similar_at_once(runtime: Run
         [Item("cooking-new", "Cooking story new", f"{words} {words}", ("Cooking",))]
     )
     assert "cooking-new" in ids(runtime, "u10", k=10)
-    assert "cooking-new" in [r.id for r in lookups.search(runtime.engine, words, k=5).items]
-    assert "cooking-new" in [r.id for r in lookups.similar(runtime.engine, "cooking-1", 5).items]
+    assert "cooking-new" in [r.id for r in runtime.engine.search(words, k=5).items]
+    assert "cooking-new" in [r.id for r in runtime.engine.similar("cooking-1", 5).items]
 
 
 def test_a_like_on_an_item_newer_than_the_models_moves_the_next_list(runtime: Runtime) -> None:
@@ -99,9 +98,9 @@ def test_deleted_and_hidden_items_vanish_everywhere_at_once(runtime: Runtime) ->
     )
     everywhere = (
         ids(runtime, "u10", k=40)
-        + [r.id for r in lookups.search(engine, THEMES["cooking"], k=40).items]
-        + [r.id for r in lookups.similar(engine, "cooking-1", 40).items]
-        + [r.id for r in lookups.popular(engine, 40).items]
+        + [r.id for r in engine.search(THEMES["cooking"], k=40).items]
+        + [r.id for r in engine.similar("cooking-1", 40).items]
+        + [r.id for r in engine.popular(40).items]
         + [r.id for r in engine.session(["cooking-1"], 40).items]
     )
     assert target not in everywhere
@@ -127,10 +126,10 @@ def test_explanations_only_cite_true_evidence(runtime: Runtime) -> None:
 
 
 def test_popular_windows_and_bad_window(runtime: Runtime) -> None:
-    top = [r.id for r in lookups.popular(runtime.engine, 3, "30d").items]
+    top = [r.id for r in runtime.engine.popular(3, "30d").items]
     assert top[0] == "space-0"
     try:
-        lookups.popular(runtime.engine, 3, "soon")
+        runtime.engine.popular(3, "soon")
     except ValueError as error:
         assert "window" in str(error)
     else:

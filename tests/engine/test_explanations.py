@@ -17,7 +17,6 @@ from pulserec.app.runtime import assemble
 from pulserec.app.settings import Settings
 from pulserec.datasets import load_dataset
 from pulserec.encoders import load_encoder
-from pulserec.engine import lookups
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.explain import Evidence, Explainer
 from pulserec.engine.popularity import ALL_TIME, DEFAULT_WINDOW_S, RECENT, UNSEEN, WINDOW
@@ -57,7 +56,7 @@ class Claims:
         engine = runtime.engine
         self.engine = engine
         self.positive_rating = engine.config.positive_rating
-        self.popular = {r.id for r in lookups.popular(engine, 50).items}
+        self.popular = {r.id for r in engine.popular(50).items}
         self.windowed = engine.event_log.window_counts(DEFAULT_WINDOW_S, engine.catalog.size)
         self.tier = engine.popularity().tier
         self.checked = {"history": 0, "attribute": 0, "trending": 0, "fill": 0}
@@ -174,7 +173,7 @@ def test_every_claim_holds_across_the_movielens_demo(movielens: Runtime) -> None
         for ranked in engine.recommend(user, k=10, explain=True).items:
             claims.check(user, ranked)
     for user in users[:20]:
-        for ranked in lookups.search(engine, "space adventure", user, k=5, explain=True).items:
+        for ranked in engine.search("space adventure", user, k=5, explain=True).items:
             claims.check(user, ranked)
     for ranked in engine.recommend("a-visitor", k=60, explain=True).items:
         claims.check(None, ranked)

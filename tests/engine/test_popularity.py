@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pulserec.engine import lookups
 from pulserec.engine.popularity import ALL_TIME, UNSEEN, WINDOW
 from pulserec.engine.startup import Runtime
 from pulserec.engine.trending import TrendingCounter
@@ -19,7 +18,7 @@ from .conftest import THEMES, build, catalog, filled_store
 
 
 def popular_ids(runtime: Runtime, k: int, window: str | None = None) -> list[str]:
-    return [r.id for r in lookups.popular(runtime.engine, k, window).items]
+    return [r.id for r in runtime.engine.popular(k, window).items]
 
 
 def test_one_fresh_event_on_old_data_keeps_the_list_full(runtime: Runtime) -> None:

@@ -14,7 +14,6 @@ import pytest
 from pulserec.app.runtime import assemble, follow_bus
 from pulserec.encoders import load_encoder
 from pulserec.encoders.base import Encoder
-from pulserec.engine import lookups
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.startup import Runtime
 from pulserec.engines import Postgres, Redis
@@ -113,11 +112,11 @@ def test_an_item_posted_to_one_is_searchable_on_the_other_without_encoding_again
     assert isinstance(encoder, CountingEncoder)
     before = encoder.texts
     first.ingestor.add_items([Item("rocket-new", "Rocket galaxy orbit new", "rocket galaxy")])
-    found = lookups.search(second.engine, "rocket galaxy", k=5).items
+    found = second.engine.search("rocket galaxy", k=5).items
     assert "rocket-new" in [r.id for r in found]
     assert encoder.texts == before, "the other replica re-encoded an item the writer encoded"
     first.ingestor.delete_item("rocket-new")
-    assert "rocket-new" not in [r.id for r in lookups.search(second.engine, "rocket", k=40).items]
+    assert "rocket-new" not in [r.id for r in second.engine.search("rocket", k=40).items]
 
 
 def test_a_replica_that_starts_late_converges_on_the_store(

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from pulserec.engine import lookups
 from pulserec.engine.results import RankedList
 from pulserec.engine.startup import Runtime
 from pulserec.engine.training import Trainer
@@ -50,9 +49,9 @@ def readers(runtime: Runtime) -> dict[str, Callable[[int], RankedList]]:
             users[n % len(users)], k=5, explain=True, diversity=0.5
         ),
         "session": lambda n: engine.session([f"garden-{n % 10}", f"music-{n % 10}"], 10),
-        "search": lambda n: lookups.search(engine, themes[n % 4], users[n % len(users)], k=5),
-        "similar": lambda n: lookups.similar(engine, f"cooking-{n % 10}", 5),
-        "popular": lambda n: lookups.popular(engine, 5),
+        "search": lambda n: engine.search(themes[n % 4], users[n % len(users)], k=5),
+        "similar": lambda n: engine.similar(f"cooking-{n % 10}", 5),
+        "popular": lambda n: engine.popular(5),
     }
 
 
@@ -226,7 +225,7 @@ def test_restart_loads_the_saved_models_without_training(
     version = first.engine.model_version
     assert version != "none"
     listed = [r.id for r in first.engine.recommend("u10", k=10).items]
-    similar = [r.id for r in lookups.similar(first.engine, "garden-1", 5).items]
+    similar = [r.id for r in first.engine.similar("garden-1", 5).items]
 
     def no_training(self: Trainer) -> None:
         raise AssertionError("a restart over saved models must not train")
@@ -238,5 +237,5 @@ def test_restart_loads_the_saved_models_without_training(
     again = second.engine.recommend("u10", k=10)
     assert again.model_version == version
     assert [r.id for r in again.items] == listed
-    assert [r.id for r in lookups.similar(second.engine, "garden-1", 5).items] == similar
+    assert [r.id for r in second.engine.similar("garden-1", 5).items] == similar
     assert again.items[0].sources == ("itemknn",)

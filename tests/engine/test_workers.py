@@ -12,7 +12,6 @@ import pytest
 from pulserec.app.runtime import assemble
 from pulserec.artifacts import ArtifactStore
 from pulserec.encoders import load_encoder
-from pulserec.engine import lookups
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.standalone import train_from_store
 from pulserec.engine.startup import MODELS_DIR, Runtime
@@ -59,13 +58,13 @@ def test_a_write_through_one_worker_is_read_through_the_other(
         )
         assert shown[0] not in _ids(second, "u10"), "stale answer on the other worker"
     first.ingestor.add_items([Item("rocket-new", "Rocket galaxy orbit new", "rocket galaxy")])
-    found = lookups.search(second.engine, "rocket galaxy", k=5).items
+    found = second.engine.search("rocket galaxy", k=5).items
     assert "rocket-new" in [r.id for r in found]
     first.ingestor.add_users([User("fan2", preferences="guitar melody song")])
     stated = _ids(second, "fan2", k=5)  # stated tastes, read through the other worker
     assert sum(i.startswith("music-") for i in stated) >= 3
     first.ingestor.delete_item("rocket-new")
-    assert "rocket-new" not in [r.id for r in lookups.search(second.engine, "rocket", k=40).items]
+    assert "rocket-new" not in [r.id for r in second.engine.search("rocket", k=40).items]
 
 
 def test_a_worker_current_with_the_log_applies_nothing(workers: tuple[Runtime, Runtime]) -> None:

@@ -16,7 +16,6 @@ from pulserec.app.runtime import assemble
 from pulserec.app.settings import Settings
 from pulserec.bench.timing import percentiles_ms
 from pulserec.config import limit_threads
-from pulserec.engine import lookups
 from pulserec.llm.chat import ChatService
 from pulserec.storage import open_store
 
@@ -43,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             lambda i: engine.recommend(users[i], 10, explain=True), n
         ),
         "search (personalised)": percentiles_ms(
-            lambda i: lookups.search(engine, REQUESTS[i % 3] + f" {i}", users[i], 10), n
+            lambda i: engine.search(REQUESTS[i % 3] + f" {i}", users[i], 10), n
         ),
         "chat": percentiles_ms(lambda i: chat.reply(REQUESTS[i % 3], users[i], 10), n),
     }

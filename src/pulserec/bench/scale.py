@@ -30,7 +30,6 @@ from pulserec.bench.timing import percentiles_ms
 from pulserec.config import limit_threads
 from pulserec.data.synthetic import write_synthetic
 from pulserec.encoders import load_encoder
-from pulserec.engine import lookups
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
 from pulserec.engine.updates import OnlineUpdater
@@ -115,11 +114,11 @@ def run_scale(
         lambda i: engine.recommend(users[i], 10), requests
     )
     figures["search_p50_ms"], figures["search_p99_ms"] = percentiles_ms(
-        lambda i: lookups.search(engine, QUERIES[i % len(QUERIES)] + f" {i}", users[i], 10),
+        lambda i: engine.search(QUERIES[i % len(QUERIES)] + f" {i}", users[i], 10),
         requests,
     )
     figures["similar_p50_ms"], figures["similar_p99_ms"] = percentiles_ms(
-        lambda i: lookups.similar(engine, items[i], 10), requests
+        lambda i: engine.similar(items[i], 10), requests
     )
     figures["index"] = type(engine.catalog.index).__name__
     figures["peak_rss_mb"] = peak_rss_mb()

@@ -5,7 +5,7 @@ Queries (:mod:`pulserec.bench.search_queries`) paraphrase a genre (ml-100k) or a
 items are those carrying that label (gain 1). Systems, on the same queries and item texts
 (``encoders.texts.item_text``): ``bm25`` (bm25s, Lucene BM25 k1=1.5 b=0.75, over lower-cased
 words minus English stop words; only items sharing a word with the query are returned);
-``semantic`` (``lookups.search`` with no user; items ``minilm-onnx``, queries ``minilm-int8``, no
+``semantic`` (``Engine.search`` with no user; items ``minilm-onnx``, queries ``minilm-int8``, no
 query cache); ``semantic+personal`` (the same for a user, a seeded choice among those with 5+
 positive events on items of the query's label; nothing excluded; left out when a query has no
 such user). Per system: NDCG, Recall (hits / |relevant|, RecBole's convention: small for labels
@@ -42,7 +42,6 @@ from pulserec.data.synthetic import write_synthetic
 from pulserec.datasets import with_event_ids
 from pulserec.encoders import Encoder, load_encoder
 from pulserec.encoders.texts import item_text
-from pulserec.engine import lookups
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
 from pulserec.ingest import Ingestor
@@ -103,10 +102,10 @@ class Bm25Ranker:
 
 
 def semantic(engine: Engine, rows: dict[str, int], personal: bool) -> Ranker:
-    """``lookups.search`` as a ranker of catalog rows (with the case's user if ``personal``)."""
+    """``Engine.search`` as a ranker of catalog rows (with the case's user if ``personal``)."""
 
     def rank(case: Case) -> list[int]:
-        found = lookups.search(engine, case.text, case.user if personal else None, K)
+        found = engine.search(case.text, case.user if personal else None, K)
         return [rows[ranked.id] for ranked in found.items]
 
     return rank
@@ -171,7 +170,7 @@ def compare(
     config = EngineConfig(models=(), domain=domain, answer_cache=0)
     runtime = assemble(store, config, None, item_encoder, query_encoder, False, False)
     engine, rows = runtime.engine, {item_id: n for n, item_id in enumerate(catalog.ids)}
-    lookups.search(engine, "warming up", None, K)
+    engine.search("warming up", None, K)
     systems: dict[str, Ranker] = {"bm25": Bm25Ranker(catalog.texts)}
     systems["semantic"] = semantic(engine, rows, personal=False)
     if cases and all(case.user is not None for case in cases):

@@ -2,12 +2,12 @@
 
 Reads: ``recommend``, ``session``, ``search``, ``similar``, ``popular``, and the few the chat
 needs (``near``, ``nearest_ids``, ``encode_query``, ``item_vector``, ``catalog_view``). Writes:
-``apply`` / ``catch_up`` (the change log, through the attached updater) and ``swap`` (a model
-bundle). A request builds its context once (the user's recent items, their seen set, their
-stated tastes), asks the configured models for candidates through the same ``Query``, fuses
-them, inserts items newer than the models by text similarity, fills from trending, diversifies
-on request, and maps indices back to ids. Models score a *history*, not a stored user row, so
-an event changes the very next answer without touching any model.
+``catch_up`` (the change log, through the attached updater) and ``swap`` (a model bundle). Each
+read catches up with the log, builds the request's context once (the user's recent items, their
+seen set, their stated tastes) and hands a :class:`~pulserec.engine.pipeline.Served` view to the
+request path (:mod:`~pulserec.engine.pipeline`, :mod:`~pulserec.engine.lookups`). Models score a
+*history*, not a stored user row, so an event changes the very next answer without touching any
+model.
 """
 
 from __future__ import annotations
@@ -15,29 +15,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from pulserec.encoders.base import Encoder
-from pulserec.engine import lookups
+from pulserec.engine import lookups, pipeline
 from pulserec.engine.answer_cache import AnswerCache
-from pulserec.engine.blend import (
-    depth_for,
-    diversify,
-    insert_fresh,
-    keep_allowed,
-    monotone,
-    rrf,
-)
 from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.catalog import Catalog
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.event_log import EventLog
-from pulserec.engine.explain import Evidence, Explainer
+from pulserec.engine.explain import Explainer
 from pulserec.engine.online_state import (
     EMPTY,
     TASTE_ITEMS,
@@ -47,13 +38,10 @@ from pulserec.engine.online_state import (
 )
 from pulserec.engine.popularity import DEFAULT_WINDOW_S, Popularity
 from pulserec.engine.request import Request
-from pulserec.engine.results import Ranked, RankedList
-from pulserec.engine.stand_ins import model_history
+from pulserec.engine.results import RankedList
 from pulserec.engine.trending import TrendingCounter
 from pulserec.engine.users import UserStates
 from pulserec.ids import IdMap
-from pulserec.ranking.topk import top_k
-from pulserec.retrievers.base import Query
 from pulserec.storage import Store, StoreUnavailable
 from pulserec.storage.changelog import ChangeLog
 from pulserec.types import Item
@@ -91,10 +79,10 @@ class Engine:
         self._updater: Any = None  # the OnlineUpdater that follows the log (attach_updater)
         self._unreachable_logged = float("-inf")
         self.answers = AnswerCache(config.answer_cache)
-        self._fresh_cache: tuple[tuple[str, int, int], bool] | None = None
+        self._has_fresh = pipeline.FreshCheck()
         # optional friendly rewrite of a grounded sentence (grounded, title, reasons) -> text;
         # must never block (see pulserec.llm.rewriter)
-        self.rewrite: Callable[[str, str, list[dict[str, Any]]], str] | None = None
+        self.rewrite: pipeline.Rewrite | None = None
 
     # -- the online state, for the updater, the trainer and the watcher --------------------
     @property
@@ -206,7 +194,7 @@ class Engine:
     def _titles_of(self, indices: Sequence[int]) -> list[str]:
         """Each item's stored title, or its id where it has none (one read of the store)."""
         ids = self.state.items.ids_of(indices)
-        return _titles(ids, self.store.get_items(ids))
+        return pipeline.titles(ids, self.store.get_items(ids))
 
     def catalog_view(self) -> Catalog:
         """The live catalog, to read (names, masks, version): callers never write to it."""
@@ -224,6 +212,18 @@ class Engine:
     def encode_query(self, texts: Sequence[str]) -> Float32s:
         """Texts through the query encoder, one unit row each."""
         return np.asarray(self.query_encoder.encode(list(texts)), dtype=np.float32)
+
+    def _served(self) -> pipeline.Served:
+        """This request's view: the state, the bundle served now, the settings."""
+        return pipeline.Served(
+            self.state,
+            self.bundle,
+            self.config,
+            self.explainer,
+            self.store.get_items,
+            self.rewrite,
+            self._has_fresh,
+        )
 
     # -- requests --------------------------------------------------------------------------
     def recommend(
@@ -258,7 +258,7 @@ class Engine:
                 user=context.user,
                 models=models,
             )
-            return self.rank(request)
+            return pipeline.rank(self._served(), request)
         user = self.state.users.get(user_id) if user_id is not None else None
         key = (user, user_id, k, offset, exclude_seen, category, explain, diversity, models)
         stamp = self._stamp(user)
@@ -307,7 +307,7 @@ class Engine:
             user=user,
             models=models,
         )
-        return self.rank(request)
+        return pipeline.rank(self._served(), request)
 
     def session(
         self,
@@ -322,7 +322,7 @@ class Engine:
         history = self.state.items.lookup(list(item_ids))
         history = history[history >= 0]
         request = Request(history, history, None, k, diversity=diversity, models=models)
-        return self.rank(request)
+        return pipeline.rank(self._served(), request)
 
     def search(
         self,
@@ -334,15 +334,19 @@ class Engine:
         mask: Bools | None = None,
     ) -> RankedList:
         """Semantic search over item text, blended with a known user's taste."""
-        return lookups.search(self, text, user_id, k, category, explain, mask)
+        self.catch_up()
+        vector = self.query_encoder.encode([text])[0]
+        return lookups.search(self._served(), text, vector, user_id, k, category, explain, mask)
 
     def similar(self, item_id: str, k: int = 10) -> RankedList:
         """Items nearest by text (or by the models, for an item without text)."""
-        return lookups.similar(self, item_id, k)
+        self.catch_up()
+        return lookups.similar(self._served(), item_id, k)
 
     def popular(self, k: int = 10, window: str | None = None) -> RankedList:
         """The popularity ranking over ``window`` (``30m``, ``24h``, ``7d``; default 24h)."""
-        return lookups.popular(self, k, window)
+        self.catch_up()
+        return lookups.popular(self._served(), k, window)
 
     def near(
         self,
@@ -353,214 +357,15 @@ class Engine:
         exclude_ids: Sequence[str] = (),
     ) -> RankedList:
         """Items nearest to ``vector`` within ``mask``, explained for ``user_id``."""
-        return lookups.near(self, vector, k, user_id, mask, exclude_ids)
+        self.catch_up()
+        return lookups.near(self._served(), vector, k, user_id, mask, exclude_ids)
 
     def nearest_ids(self, vector: Float32s, n: int) -> list[str]:
         """Ids of the ``n`` servable items nearest to ``vector`` (no explanation, no fill)."""
         if len(self.state.catalog.index) == 0:
             return []
-        items, _ = lookups.nearest(self, vector, n, self.state.catalog.servable().copy())
+        items, _ = lookups.nearest(self._served(), vector, n, self.state.catalog.servable().copy())
         return [i for i in self.state.items.ids_of(items) if i is not None]
-
-    def rank(self, request: Request) -> RankedList:
-        """The request path over the current bundle."""
-        bundle = self.bundle
-        allowed = self.allowed(request)
-        need = request.offset + request.k
-        pool = depth_for(need, self.config.pool)
-        items, scores, sources = self._primary(bundle, request, allowed, pool)
-        items, scores, sources = self._with_fresh(
-            bundle, items, scores, sources, request, allowed, pool, need
-        )
-        items, scores, sources = self._filled(items, scores, sources, allowed, need)
-        if request.diversity > 0:
-            order = diversify(scores, self.state.catalog.vectors()[items], need, request.diversity)
-            items, scores, sources = items[order], scores[order], [sources[i] for i in order]
-        scores = monotone(scores)
-        window = slice(request.offset, need)
-        return self.answer(items[window], scores[window], sources[window], request, bundle)
-
-    def allowed(self, request: Request) -> npt.NDArray[np.bool_]:
-        allowed = self.state.catalog.servable().copy()
-        if request.category:
-            allowed &= self.state.catalog.category_mask(request.category)
-        if request.mask is not None:
-            n = min(allowed.shape[0], request.mask.shape[0])
-            allowed[:n] &= request.mask[:n]
-            allowed[n:] = False
-        exclude = request.exclude[request.exclude < allowed.shape[0]]
-        allowed[exclude] = False
-        return allowed
-
-    def _primary(
-        self,
-        bundle: ModelBundle | None,
-        request: Request,
-        allowed: npt.NDArray[np.bool_],
-        pool: int,
-    ) -> tuple[Int32s, Float32s, list[str]]:
-        """Candidates from the bundle's models (fused by rank when there are several)."""
-        if bundle is None or not bundle.models:
-            return _EMPTY, np.zeros(0, np.float32), []
-        if request.history.size == 0 and request.preferences is None:
-            return _EMPTY, np.zeros(0, np.float32), []  # nothing to personalise: trending fills
-        query = Query(
-            user=-1,
-            history=model_history(bundle, self.state.catalog, request.history),
-            exclude=np.flatnonzero(~bundle.known_mask(allowed)).astype(np.int32),
-            text=request.preferences,
-            owner=request.user if request.user is not None else -1,
-        )
-        lists, names = [], []
-        for name in self._serving(bundle, request.models):
-            found = bundle.models[name].retrieve(query, pool)
-            live = bundle.live_index(found.items)
-            lists.append(keep_allowed(live[live >= 0], found.scores[live >= 0], allowed))
-            names.append(found.source or name)  # what really answered (a fallback's name)
-        items, scores = rrf(lists)
-        label = names[0] if len(names) == 1 else "+".join(names)
-        return items, scores.astype(np.float32), [label] * len(items)
-
-    def _serving(self, bundle: ModelBundle, asked: tuple[str, ...] | None) -> list[str]:
-        """The bundle's models that answer: those asked (an experiment's variant), else the
-        configured ones, else (a bundle trained under another configuration) all of them."""
-        for names in (asked or (), self.config.models):
-            chosen = [n for n in names if n in bundle.models]
-            if chosen:
-                return chosen
-        return list(bundle.models)
-
-    def _with_fresh(
-        self,
-        bundle: ModelBundle | None,
-        items: Int32s,
-        scores: Float32s,
-        sources: list[str],
-        request: Request,
-        allowed: npt.NDArray[np.bool_],
-        pool: int,
-        need: int,
-    ) -> tuple[Int32s, Float32s, list[str]]:
-        """Text-similar items: all of them when no model answered, else only items newer than
-        the models, inserted where their similarity to the taste ranks among the model's."""
-        if len(self.state.catalog.index) == 0:
-            return items, scores, sources
-        if items.size and bundle is not None and not self._has_fresh(bundle):
-            return items, scores, sources  # every servable item is the models' already
-        taste = self.state.taste(request.history, request.preferences)
-        if taste is None:
-            return items, scores, sources
-        keys, sims = self.state.catalog.index.search(
-            taste, pool, exclude=request.exclude.astype(np.int64)
-        )
-        found, found_scores = keep_allowed(
-            keys[0][keys[0] >= 0].astype(np.int32), sims[0][keys[0] >= 0], allowed
-        )
-        if items.size == 0:
-            return found, found_scores.astype(np.float32), ["content"] * len(found)
-        new = bundle.model_index(found) < 0 if bundle is not None else np.ones(found.size, bool)
-        if not new.any():
-            return items, scores, sources
-        vectors = self.state.catalog.vectors()
-        affinity = np.asarray(vectors[items], dtype=np.float32) @ taste
-        share = self.config.fresh_share
-        merged, inserted = insert_fresh(
-            items, affinity, found[new], found_scores[new], share, max(1, int(share * pool))
-        )
-        merged_scores = np.full(merged.shape[0], np.nan, dtype=np.float32)
-        merged_scores[~inserted] = scores
-        merged_sources = []
-        rest = iter(sources)
-        for flag in inserted.tolist():
-            merged_sources.append("content" if flag else next(rest))
-        return merged, merged_scores, merged_sources
-
-    def _has_fresh(self, bundle: ModelBundle) -> bool:
-        """Whether some servable item with text is newer than ``bundle`` (computed once per
-        catalog version and bundle)."""
-        catalog = self.state.catalog
-        key = (bundle.version, id(bundle), catalog.version)
-        cached = self._fresh_cache
-        if cached is None or cached[0] != key:
-            n = catalog.servable().shape[0]
-            candidates = catalog.servable() & catalog.has_vector()[:n]
-            unknown = bundle.model_index(np.arange(n, dtype=np.int32)) < 0
-            cached = self._fresh_cache = (key, bool((candidates & unknown).any()))
-        return cached[1]
-
-    def _filled(
-        self,
-        items: Int32s,
-        scores: Float32s,
-        sources: list[str],
-        allowed: npt.NDArray[np.bool_],
-        need: int,
-    ) -> tuple[Int32s, Float32s, list[str]]:
-        """Top up a short list from the popularity ranking (never a placeholder without
-        evidence, never an item already listed)."""
-        if items.shape[0] >= need:
-            return items, scores, sources
-        key = self.state.popularity().key.copy()
-        key[~allowed] = -np.inf
-        key[items[items < key.shape[0]]] = -np.inf
-        extra, _extra_scores = top_k(key, need - items.shape[0])
-        base = float(np.nanmin(scores)) if scores.size and np.isfinite(np.nanmin(scores)) else 0.0
-        filler = base - 1.0 - np.arange(extra.shape[0], dtype=np.float32) * 1e-3
-        return (
-            np.concatenate([items, extra]).astype(np.int32),
-            np.concatenate([scores, filler]).astype(np.float32),
-            sources + ["trending"] * len(extra),
-        )
-
-    def answer(
-        self,
-        items: Int32s,
-        scores: Float32s,
-        sources: list[str],
-        request: Request,
-        bundle: ModelBundle | None = None,
-    ) -> RankedList:
-        """Map indices back to ids, with explanations when the request asks."""
-        bundle = bundle if bundle is not None else self.bundle
-        ids = self.state.items.ids_of(items)
-        version = bundle.version if bundle is not None else "none"
-        if not request.explain:
-            return RankedList(
-                [
-                    Ranked(i, float(s), (src,))
-                    for i, s, src in zip(ids, scores.tolist(), sources, strict=True)
-                ],
-                version,
-            )
-        evidence = Evidence(
-            request.history,
-            self.state.trending_now(),
-            request.query,
-            request.preferences is not None,
-        )
-        stored = self.state.user_states.evidence(request.user, request.history)  # None: anonymous
-        if stored is not None:
-            citable = self.config.feedback.citable(stored.kinds, stored.values)
-            evidence = replace(evidence, kinds=stored.kinds, values=stored.values, citable=citable)
-        tiers = self.state.popularity().tier[items] if "trending" in sources else None
-        explained = self.explainer.explain(items, evidence, sources, tiers)
-        titled = self.store.get_items(ids) if self.rewrite is not None else {}
-        out = []
-        for item_id, score, source, (sentence, reasons) in zip(
-            ids, scores.tolist(), sources, explained, strict=True
-        ):
-            for reason in reasons:
-                if reason["kind"] == "history":
-                    reason["item_ids"] = self.state.items.ids_of(reason["item_ids"])
-            if self.rewrite is not None:
-                sentence = self.rewrite(sentence, _titles([item_id], titled)[0], reasons)
-            out.append(Ranked(item_id, float(score), (source,), sentence, reasons))
-        return RankedList(out, version)
-
-
-def _titles(ids: Sequence[str], stored: dict[str, Item]) -> list[str]:
-    """Each id's stored title, or the id where the item is gone or has no title."""
-    return [item.title if (item := stored.get(i)) is not None and item.title else i for i in ids]
 
 
 def served_configuration(bundle: ModelBundle | None) -> dict[str, Any]:

@@ -1,29 +1,27 @@
-"""Search, similar items, trending and nearest-to-a-vector: the bodies behind the
-:class:`~pulserec.engine.core.Engine` facade's reads that are not a user's list."""
+"""Search, similar items, trending and nearest-to-a-vector: the reads behind the
+:class:`~pulserec.engine.core.Engine` facade that are not a user's list, as plain functions over
+one request's :class:`~pulserec.engine.pipeline.Served` view (the facade catches up with the
+log and encodes the query first)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from pulserec.engine.blend import keep_allowed
-from pulserec.engine.online_state import UnknownItem
+from pulserec.engine.online_state import EMPTY, UnknownItem
+from pulserec.engine.pipeline import Served, allowed_items, answer
 from pulserec.engine.request import Request
 from pulserec.engine.results import RankedList
 from pulserec.ranking.topk import top_k
 from pulserec.retrievers.base import Query
 
-if TYPE_CHECKING:
-    from pulserec.engine.core import Engine
-
 Int32s = npt.NDArray[np.int32]
 _WINDOW = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
 _UNIT_SECONDS = {"m": 60.0, "h": 3600.0, "d": 86_400.0}
-_EMPTY = np.zeros(0, dtype=np.int32)
 EXACT_LIMIT = 20_000
 DEFAULT_WINDOW = "24h"
 
@@ -37,8 +35,9 @@ def parse_window(window: str) -> float:
 
 
 def search(
-    engine: Engine,
+    served: Served,
     text: str,
+    query_vector: npt.NDArray[np.float32],
     user_id: str | None = None,
     k: int = 10,
     category: str | None = None,
@@ -47,50 +46,47 @@ def search(
 ) -> RankedList:
     """Semantic search over item text; with a known user, blended with their taste.
     ``mask`` restricts the answer further (True: may be served)."""
-    engine.catch_up()
-    query_vector = engine.query_encoder.encode([text])[0]
-    context = engine.state.context(user_id)
+    state, config = served.state, served.config
+    context = state.context(user_id)
     user, history, preferences = context.user, context.history, context.preferences
-    request = Request(
-        history, _EMPTY, preferences, k, category=category, explain=explain, mask=mask
-    )
-    allowed = engine.allowed(request)
-    items, scores = nearest(engine, query_vector, max(engine.config.pool, 5 * k), allowed)
+    request = Request(history, EMPTY, preferences, k, category=category, explain=explain, mask=mask)
+    allowed = allowed_items(served, request)
+    items, scores = nearest(served, query_vector, max(config.pool, 5 * k), allowed)
     source = "search"
-    taste = engine.state.taste(history, preferences) if user is not None else None
+    taste = state.taste(history, preferences) if user is not None else None
     if taste is not None and items.size:
-        personal = np.asarray(engine.state.catalog.vectors()[items], dtype=np.float32) @ taste
-        scores = scores + engine.config.personal_weight * personal
+        personal = np.asarray(state.catalog.vectors()[items], dtype=np.float32) @ taste
+        scores = scores + config.personal_weight * personal
         order = np.argsort(-scores, kind="stable")
         items, scores, source = items[order], scores[order], "search+taste"
-    request = Request(history, _EMPTY, preferences, k, explain=explain, query=text, user=user)
-    return engine.answer(items[:k], scores[:k], [source] * min(k, items.size), request)
+    request = Request(history, EMPTY, preferences, k, explain=explain, query=text, user=user)
+    return answer(served, items[:k], scores[:k], [source] * min(k, items.size), request)
 
 
-def similar(engine: Engine, item_id: str, k: int = 10) -> RankedList:
-    """Items nearest by text, or (for items without text) by the models' co-occurrence."""
-    engine.catch_up()
-    index = engine.state.items.get(item_id)
-    if index is None or not engine.state.catalog.servable_or_hidden(index):
+def similar(served: Served, item_id: str, k: int = 10) -> RankedList:
+    """Items nearest by text, or (for items without text) by the first served model."""
+    state = served.state
+    index = state.items.get(item_id)
+    if index is None or not state.catalog.servable_or_hidden(index):
         raise UnknownItem(item_id)
     request = Request(np.array([index], np.int32), np.array([index], np.int32), None, k)
-    allowed = engine.allowed(request)
-    vector = engine.state.catalog.vector(index)
+    allowed = allowed_items(served, request)
+    vector = state.catalog.vector(index)
     if vector is not None:
-        items, scores = nearest(engine, vector, max(engine.config.pool, 4 * (k + 1)), allowed)
+        items, scores = nearest(served, vector, max(served.config.pool, 4 * (k + 1)), allowed)
         source = "content"
     else:
-        items, scores, source = _similar_by_models(engine, index, k, allowed)
-    return engine.answer(items[:k], scores[:k], [source] * min(k, items.size), request)
+        items, scores, source = _similar_by_models(served, index, k, allowed)
+    return answer(served, items[:k], scores[:k], [source] * min(k, items.size), request)
 
 
 def nearest(
-    engine: Engine, vector: npt.NDArray[np.float32], pool: int, allowed: npt.NDArray[np.bool_]
+    served: Served, vector: npt.NDArray[np.float32], pool: int, allowed: npt.NDArray[np.bool_]
 ) -> tuple[Int32s, npt.NDArray[np.float32]]:
     """Allowed items nearest to ``vector``, best first. When few items are allowed (a category,
     a small catalog) they are scored exactly, so a filter never empties the answer; otherwise
     the index is over-fetched and filtered."""
-    catalog = engine.state.catalog
+    catalog = served.state.catalog
     candidates = np.flatnonzero(allowed & catalog.has_vector())
     if candidates.size <= EXACT_LIMIT:
         rows = np.asarray(catalog.vectors()[candidates], dtype=np.float32)
@@ -102,7 +98,7 @@ def nearest(
 
 
 def near(
-    engine: Engine,
+    served: Served,
     vector: npt.NDArray[np.float32],
     k: int,
     user_id: str | None = None,
@@ -111,8 +107,8 @@ def near(
 ) -> RankedList:
     """Items nearest to ``vector`` within ``mask`` (never ``exclude_ids``, nor, for a known
     user, what they saw), explained as ``similar`` against the user's history."""
-    engine.catch_up()
-    context = engine.state.context(user_id)
+    state = served.state
+    context = state.context(user_id)
     request = Request(
         context.history,
         context.seen,
@@ -122,21 +118,21 @@ def near(
         mask=mask,
         user=context.user,
     )
-    allowed = engine.allowed(request)
-    named = [i for i in (engine.state.items.get(x) for x in exclude_ids) if i is not None]
+    allowed = allowed_items(served, request)
+    named = [i for i in (state.items.get(x) for x in exclude_ids) if i is not None]
     allowed[np.array([i for i in named if i < allowed.shape[0]], np.int64)] = False
-    items, scores = nearest(engine, vector, max(engine.config.pool, 2 * k), allowed)
+    items, scores = nearest(served, vector, max(served.config.pool, 2 * k), allowed)
     n = min(k, items.size)
-    return engine.answer(items[:n], scores[:n], ["similar"] * n, request)
+    return answer(served, items[:n], scores[:n], ["similar"] * n, request)
 
 
 def _similar_by_models(
-    engine: Engine, index: int, k: int, allowed: npt.NDArray[np.bool_]
+    served: Served, index: int, k: int, allowed: npt.NDArray[np.bool_]
 ) -> tuple[Int32s, npt.NDArray[np.float32], str]:
-    bundle = engine.bundle
-    mine = bundle.model_index(np.array([index], np.int32)) if bundle is not None else _EMPTY
+    bundle = served.bundle
+    mine = bundle.model_index(np.array([index], np.int32)) if bundle is not None else EMPTY
     if bundle is None or not bundle.models or mine.size == 0 or mine[0] < 0:
-        return _EMPTY, np.zeros(0, np.float32), "none"
+        return EMPTY, np.zeros(0, np.float32), "none"
     name, model = next(iter(bundle.models.items()))
     found = model.retrieve(Query(history=mine, exclude=mine), k + 10)
     live = bundle.live_index(found.items)
@@ -144,12 +140,11 @@ def _similar_by_models(
     return items, scores, name
 
 
-def popular(engine: Engine, k: int = 10, window: str | None = None) -> RankedList:
+def popular(served: Served, k: int = 10, window: str | None = None) -> RankedList:
     """Trending items over ``window`` (default ``24h`` before the newest event), topped up from
     longer horizons, all-time counts and then unseen items (:mod:`~.popularity`), so the list
     holds ``min(k, servable items)`` whatever the window caught."""
-    engine.catch_up()
-    ranked = engine.state.popularity(parse_window(window or DEFAULT_WINDOW))
+    ranked = served.state.popularity(parse_window(window or DEFAULT_WINDOW))
     items, values = top_k(ranked.key, k)
-    request = Request(_EMPTY, _EMPTY, None, k)
-    return engine.answer(items, values, ["trending"] * len(items), request)
+    request = Request(EMPTY, EMPTY, None, k)
+    return answer(served, items, values, ["trending"] * len(items), request)
