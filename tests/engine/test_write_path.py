@@ -242,3 +242,44 @@ def test_an_event_committed_just_before_the_cut_reaches_the_models(tmp_path: Pat
     newcomer = runtime.engine.users.get("newcomer")
     assert newcomer is not None and model.user_items_[newcomer].nnz == 1
     store.close()
+
+
+class CountingStore(SqliteStore):
+    """A real SQLite store that counts what is read back of the log."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.events_read = self.entries_read = 0
+
+    def events_in(self, first: int, last: int) -> list[Event]:
+        self.events_read += 1
+        return super().events_in(first, last)
+
+    def entries(self, after: int, limit: int = 1000) -> list[Any]:
+        found = super().entries(after, limit)
+        self.entries_read += len(found)
+        return found
+
+
+def test_a_process_applies_its_own_writes_without_reading_them_back(tmp_path: Path) -> None:
+    """Local log entries carry their events: a write is applied from what was committed."""
+    store = CountingStore(tmp_path / "c.db")
+    store.upsert_items(catalog())
+    runtime = _runtime(store, tmp_path)
+    before = (store.events_read, store.entries_read)
+    user = "reader"
+    runtime.ingestor.add_events([Event(user, "cooking-1", EventType.CLICK, 1000.0)])
+    runtime.ingestor.add_events([Event(user, "cooking-2", EventType.LIKE, 1001.0)])
+    assert (store.events_read, store.entries_read) == before
+    engine = runtime.engine
+    history = engine.items.ids_of(engine.user_states.history(engine.users.get(user)))
+    assert history == ["cooking-1", "cooking-2"]
+    # a write by another process (another store object on the same file) is read from the store
+    other = SqliteStore(tmp_path / "c.db")
+    other.append_events([Event(user, "cooking-3", EventType.CLICK, 1002.0)])
+    other.close()
+    engine.recommend(user, 3)
+    assert store.events_read == before[0] + 1
+    assert "cooking-3" in engine.items.ids_of(engine.user_states.history(engine.users.get(user)))
+    runtime.close()
+    store.close()

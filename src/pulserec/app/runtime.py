@@ -32,6 +32,7 @@ from pulserec.llm.openai_compat import make_generator
 from pulserec.llm.rewriter import ExplanationRewriter
 from pulserec.storage import Store, open_store
 from pulserec.storage.changelog import ChangeLog
+from pulserec.storage.local_feed import LocalFeed
 
 logger = logging.getLogger(__name__)
 # what a named data set changes in the engine's defaults (over the settings)
@@ -83,6 +84,13 @@ def follow_bus(store: Store, url: str) -> ChangeLog:
     return feed
 
 
+def follow_locally(store: Store) -> ChangeLog:
+    """Follow ``store``'s log with this process's own entries (and their events) in hand."""
+    feed = LocalFeed(store)
+    store.after_commit(feed.offer)
+    return feed
+
+
 def open_runtime(settings: Settings, train_if_empty: bool) -> tuple[Runtime, Store]:
     """One serving process over the settings' data dir, watching its artifacts for versions
     published elsewhere."""
@@ -124,9 +132,8 @@ def assemble(
     models = artifacts(published) if published is not None else None
     item_encoder = item_encoder or shared_encoder(config.item_encoder)
     query_encoder = query_encoder or CachedEncoder(shared_encoder(config.query_encoder))
-    engine = Engine(store, config, item_encoder, query_encoder)
-    if feed is not None:
-        engine.feed = feed
+    feed = feed if feed is not None else follow_locally(store)
+    engine = Engine(store, config, item_encoder, query_encoder, feed)
     bundle = models.load_bundle() if models is not None and models.latest() else None
     if bundle is not None:
         engine.adopt_maps(bundle.users, bundle.items)

@@ -64,9 +64,11 @@ class Engine:
         config: EngineConfig,
         item_encoder: Encoder,
         query_encoder: Encoder | None = None,
+        feed: ChangeLog | None = None,
     ) -> None:
         self.store = store
-        self.feed: ChangeLog = store  # the change log it follows (a bus's, on replicas)
+        # the change log it follows: the store's (a bus's, on replicas)
+        self.feed: ChangeLog = feed if feed is not None else store
         self.config = config
         self.item_encoder = item_encoder
         self.query_encoder = query_encoder or item_encoder
