@@ -13,7 +13,6 @@ from pulserec import event_types
 from pulserec.api.app import create_app
 from pulserec.app.runtime import assemble
 from pulserec.app.settings import Settings
-from pulserec.artifacts.arrays import interactions_from_state, interactions_state
 from pulserec.config import ServerSettings
 from pulserec.data.importers import import_file
 from pulserec.encoders import load_encoder
@@ -21,6 +20,7 @@ from pulserec.engine.config import EngineConfig
 from pulserec.engine.users import UserStates
 from pulserec.ingest import Ingestor
 from pulserec.interactions import Interactions
+from pulserec.retrievers.arrays import interactions_from_state, interactions_state
 from pulserec.schemas import EventIn
 from pulserec.storage import MemoryStore, open_store
 from pulserec.testing import run_cli

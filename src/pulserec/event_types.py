@@ -24,7 +24,7 @@ negative types (a skip) weigh against what the user did before instead.
 Types are coded as small integers (int8) in the columns models train on: built-ins keep their
 codes (0-8, the order of :class:`~pulserec.types.EventType`), a deployment's types follow in
 the order the table names them, once per process (:func:`configure`). Saved model state keeps
-the names beside the codes (:mod:`pulserec.artifacts.arrays`), so a table edited between
+the names beside the codes (:mod:`pulserec.retrievers.arrays`), so a table edited between
 training and serving does not change what a saved code means. A stored event of a type no
 longer configured reads as a weak signal of weight 0 (it is not accepted anew).
 """

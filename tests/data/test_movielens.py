@@ -17,8 +17,8 @@ from pulserec.data.movielens import (
     _read_table,
     fetch_recbole_wheel,
     load_movielens_100k,
-    movie_text,
 )
+from pulserec.encoders.texts import movie_text
 from pulserec.types import EventType, Item
 
 

@@ -14,10 +14,10 @@ from pulserec.data.movielens import (
     fetch_recbole_wheel,
     load_movielens,
     load_movielens_1m,
-    movie_text,
 )
 from pulserec.datasets import DATASETS as SERVE_DATASETS
 from pulserec.datasets import load_dataset
+from pulserec.encoders.texts import movie_text
 from pulserec.evaluation.data import DATASETS
 from pulserec.ingest import Ingestor
 from pulserec.storage import MemoryStore

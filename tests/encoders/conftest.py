@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from pulserec.data.movielens import load_movielens_100k, movie_text
+from pulserec.data.movielens import load_movielens_100k
 from pulserec.encoders.onnx import OnnxEncoder
 from pulserec.encoders.sentence import SentenceEncoder
 from pulserec.encoders.static import StaticEncoder, distill_static
+from pulserec.encoders.texts import movie_text
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,10 @@ from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.ranking.holdout import holdout_split, ndcg_at
 from pulserec.ranking.learned import HybridRanker
-from pulserec.ranking.topk import top_k
 from pulserec.retrievers import registry
 from pulserec.retrievers.base import Query
 from pulserec.retrievers.content import ContentRetriever
+from pulserec.topk import top_k
 from pulserec.types import Event, EventType
 from tests.ranking.fakes import CountPopularity, two_group_events
 

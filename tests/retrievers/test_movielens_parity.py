@@ -13,8 +13,8 @@ import scipy.sparse as sp
 
 from pulserec.data.movielens import load_movielens_100k
 from pulserec.interactions import Interactions
-from pulserec.ranking.topk import top_k_rows
 from pulserec.retrievers import registry
+from pulserec.topk import top_k_rows
 
 pytestmark = pytest.mark.slow
 PEERS = {"itemknn": 0.283, "ease": 0.330}

@@ -25,7 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from pulserec.artifacts.arrays import (
+from pulserec.artifacts.idmaps import load_idmap, load_vectors, save_idmap, save_vectors
+from pulserec.ids import IdMap
+from pulserec.item_vectors import ItemVectors
+from pulserec.retrievers.arrays import (
     State,
     is_tensor_key,
     load_arrays,
@@ -35,9 +38,6 @@ from pulserec.artifacts.arrays import (
     under,
     with_prefix,
 )
-from pulserec.artifacts.idmaps import load_idmap, load_vectors, save_idmap, save_vectors
-from pulserec.ids import IdMap
-from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers.persistable import (
     MODEL_MODULES,
     PERSISTABLE,

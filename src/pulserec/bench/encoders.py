@@ -21,10 +21,10 @@ import numpy.typing as npt
 import orjson
 
 from pulserec.bench.memory import current_rss_mb
-from pulserec.data.movielens import load_movielens_100k, movie_text
+from pulserec.data.movielens import load_movielens_100k
 from pulserec.data.synthetic import write_synthetic
 from pulserec.encoders.base import Encoder, Vectors
-from pulserec.encoders.texts import ecommerce_text
+from pulserec.encoders.texts import ecommerce_text, movie_text
 from pulserec.schemas import ItemIn
 
 Ints = npt.NDArray[np.int64]

@@ -46,8 +46,8 @@ from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
 from pulserec.ingest import Ingestor
 from pulserec.metrics import ranking_metrics
-from pulserec.ranking.topk import top_k
 from pulserec.storage import MemoryStore, Store
+from pulserec.topk import top_k
 
 K = 10
 METRICS = ("ndcg", "recall", "precision", "mrr")

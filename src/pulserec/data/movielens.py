@@ -272,19 +272,3 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def movie_text(item: Item) -> str:
-    """The text a language model reads for a movie: ``"Title (year). Genres: a, b."``.
-
-    The ``" (year)"`` part is left out when the year is unknown and the ``" Genres: ..."`` part
-    when the movie has no genres. A movie without a title reads as ``"Unknown title"``.
-    """
-    text = item.title or "Unknown title"
-    year = item.attributes.get("year")
-    if year is not None:
-        text += f" ({year})"
-    text += "."
-    if item.categories:
-        text += f" Genres: {', '.join(item.categories)}."
-    return text

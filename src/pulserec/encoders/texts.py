@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pulserec.data.movielens import movie_text
 from pulserec.types import Item
 
 
@@ -29,6 +28,22 @@ def _sentence(text: str | None) -> str | None:
         return None
     text = text.strip()
     return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def movie_text(item: Item) -> str:
+    """The text a language model reads for a movie: ``"Title (year). Genres: a, b."``.
+
+    The ``" (year)"`` part is left out when the year is unknown and the ``" Genres: ..."`` part
+    when the movie has no genres. A movie without a title reads as ``"Unknown title"``.
+    """
+    text = item.title or "Unknown title"
+    year = item.attributes.get("year")
+    if year is not None:
+        text += f" ({year})"
+    text += "."
+    if item.categories:
+        text += f" Genres: {', '.join(item.categories)}."
+    return text
 
 
 def ecommerce_text(item: Item) -> str:

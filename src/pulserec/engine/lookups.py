@@ -16,8 +16,8 @@ from pulserec.engine.online_state import EMPTY, UnknownItem
 from pulserec.engine.pipeline import Served, allowed_items, answer
 from pulserec.engine.request import Request
 from pulserec.engine.results import RankedList
-from pulserec.ranking.topk import top_k
 from pulserec.retrievers.base import Query
+from pulserec.topk import top_k
 
 Int32s = npt.NDArray[np.int32]
 _WINDOW = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")

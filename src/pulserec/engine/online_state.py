@@ -30,7 +30,7 @@ from pulserec.engine.users import UserStates
 from pulserec.ids import IdMap
 from pulserec.index import make_index
 from pulserec.privacy.counts import PrivateCounts
-from pulserec.ranking.topk import top_k
+from pulserec.topk import top_k
 
 Int32s = npt.NDArray[np.int32]
 Float32s = npt.NDArray[np.float32]

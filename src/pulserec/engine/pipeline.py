@@ -21,8 +21,8 @@ from pulserec.engine.online_state import EMPTY, OnlineState
 from pulserec.engine.request import Request
 from pulserec.engine.results import Ranked, RankedList
 from pulserec.engine.stand_ins import model_history
-from pulserec.ranking.topk import top_k
 from pulserec.retrievers.base import Query
+from pulserec.topk import top_k
 from pulserec.types import Item
 
 Int32s = npt.NDArray[np.int32]

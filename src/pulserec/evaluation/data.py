@@ -82,9 +82,9 @@ def from_records(
 def encode_items(items: Sequence[Item], encoder_name: str, progress: bool = True) -> ItemVectors:
     """Text embeddings of ``items`` (movie text), read from / written to the eval cache."""
     from pulserec.config import cache_dir
-    from pulserec.data.movielens import movie_text
     from pulserec.encoders import load_encoder
     from pulserec.encoders.cache import CACHE_FILENAME, EmbeddingCache, encode_cached
+    from pulserec.encoders.texts import movie_text
 
     folder = cache_dir() / "eval"
     folder.mkdir(parents=True, exist_ok=True)

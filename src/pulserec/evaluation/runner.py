@@ -39,9 +39,9 @@ from pulserec.evaluation.models import (
 )
 from pulserec.evaluation.protocols import RATING_PROTOCOLS, Split, Stage, make_split
 from pulserec.interactions import Interactions
-from pulserec.ranking.topk import top_k_rows
 from pulserec.retrievers.base import Retriever
 from pulserec.retrievers.registry import ModelSpec
+from pulserec.topk import top_k_rows
 
 CURVE_KS = (5, 10, 20, 50)
 BATCH_USERS = 256

@@ -35,7 +35,6 @@ import numpy as np
 import numpy.typing as npt
 
 from pulserec import metrics
-from pulserec.artifacts.arrays import interactions_from_state, interactions_state, under
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
@@ -52,8 +51,8 @@ from pulserec.ranking.rankers import (
     train_ranker,
 )
 from pulserec.ranking.rows import candidate_row, keep_top, latest_items, latest_of_history
-from pulserec.ranking.topk import top_k_rows
 from pulserec.retrievers._cf import derived
+from pulserec.retrievers.arrays import interactions_from_state, interactions_state, under
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import (
     Inputs,
@@ -64,6 +63,7 @@ from pulserec.retrievers.persistable import (
     required,
     text_array,
 )
+from pulserec.topk import top_k_rows
 
 logger = logging.getLogger(__name__)
 TEXT_SOURCE = "content"

@@ -22,7 +22,7 @@ Int32s = npt.NDArray[np.int32]
 def keep_top(scores: Float32s, k: int) -> Float32s:
     """``scores`` with ``-inf`` outside each row's ``k`` best finite entries.
 
-    Of entries tied at the cut, the lowest indices stay, as :func:`pulserec.ranking.topk.top_k`
+    Of entries tied at the cut, the lowest indices stay, as :func:`pulserec.topk.top_k`
     keeps them, so a row equals the one built from that source's ``retrieve``.
     """
     scores = np.where(np.isnan(scores), -np.inf, scores).astype(np.float32)

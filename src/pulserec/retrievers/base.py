@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pulserec.interactions import Interactions
-from pulserec.ranking.topk import top_k
+from pulserec.topk import top_k
 
 Int32s = npt.NDArray[np.int32]
 Float32s = npt.NDArray[np.float32]

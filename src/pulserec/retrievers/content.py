@@ -15,12 +15,12 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from pulserec import event_types
-from pulserec.artifacts.arrays import interactions_from_state, interactions_state
 from pulserec.ids import IdMap
 from pulserec.interactions import TYPE_CODES, Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers._cf import Leaf, derived
 from pulserec.retrievers.ann import ItemIndex, wants_index
+from pulserec.retrievers.arrays import interactions_from_state, interactions_state
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import Inputs, Model, State, persistable, required
 from pulserec.types import EventType

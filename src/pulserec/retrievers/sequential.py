@@ -20,11 +20,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from pulserec.artifacts.arrays import placeholder_map, under, with_prefix
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers._cf import Leaf, derived
+from pulserec.retrievers.arrays import placeholder_map, under, with_prefix
 from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.retrievers.persistable import Inputs, Model, State, persistable
 from pulserec.retrievers.sasrec_model import SASRec, build
