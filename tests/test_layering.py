@@ -70,7 +70,7 @@ def test_the_check_catches_a_reach_into_the_engine() -> None:
         "from pulserec.engine.core import Engine, _EMPTY\n"
         "import pulserec.engine.lookups\n"
         "def f(self, engine):\n"
-        "    return engine.catalog, self.engine.user_states, engine.recommend\n"
+        "    return engine.state.catalog, self.engine.state.user_states, engine.recommend\n"
     )
     found = _violations(source, "probe.py")
     assert len(found) == 5, found

@@ -6,7 +6,7 @@ from pulserec.engine.startup import Runtime
 
 
 def test_asking_for_unknown_categories_caches_nothing(runtime: Runtime) -> None:
-    catalog = runtime.engine.catalog
+    catalog = runtime.engine.state.catalog
     for n in range(50):
         assert not catalog.category_mask(f"no-such-{n}").any()
         assert not catalog.tag_mask(f"no-such-{n}").any()

@@ -57,7 +57,9 @@ class Claims:
         self.engine = engine
         self.positive_rating = engine.config.positive_rating
         self.popular = {r.id for r in engine.popular(50).items}
-        self.windowed = engine.event_log.window_counts(DEFAULT_WINDOW_S, engine.catalog.size)
+        self.windowed = engine.state.event_log.window_counts(
+            DEFAULT_WINDOW_S, engine.state.catalog.size
+        )
         self.tier = engine.popularity().tier
         self.checked = {"history": 0, "attribute": 0, "trending": 0, "fill": 0}
 
@@ -82,7 +84,7 @@ class Claims:
         sentence = ranked.explanation or ""
         assert sentence, ranked
         assert "similar people" not in sentence
-        index = self.engine.items.get(ranked.id)
+        index = self.engine.state.items.get(ranked.id)
         assert index is not None
         for reason in ranked.reasons or []:
             getattr(self, f"_{reason['kind']}")(reason, ranked, sentence, latest, index)
@@ -189,9 +191,9 @@ def test_every_claim_holds_across_the_movielens_demo(movielens: Runtime) -> None
 
 def test_a_low_rating_is_never_cited_and_leaves_the_history(movielens: Runtime) -> None:
     engine = movielens.engine
-    user = engine.users.get("1")
+    user = engine.state.users.get("1")
     assert user is not None
-    history = set(engine.items.ids_of(engine.user_states.history(user)))
+    history = set(engine.state.items.ids_of(engine.state.user_states.history(user)))
     ratings = {e.item_id: e.value for e in engine.store.user_events("1", 1000)}
     assert ratings["254"] == 1.0  # Batman & Robin
     assert "254" not in history
@@ -295,20 +297,20 @@ def test_attributes_count_only_citable_items() -> None:
 
 def test_a_dislike_takes_a_clicked_item_out_of_the_history(runtime: Runtime) -> None:
     engine = runtime.engine
-    user = engine.users.get("u10")
+    user = engine.state.users.get("u10")
     assert user is not None
-    before = engine.items.ids_of(engine.user_states.history(user))
+    before = engine.state.items.ids_of(engine.state.user_states.history(user))
     assert "cooking-1" in before
     runtime.ingestor.add_events([Event("u10", "cooking-1", EventType.DISLIKE, 1_800_000_000.0)])
-    after = engine.items.ids_of(engine.user_states.history(user))
+    after = engine.state.items.ids_of(engine.state.user_states.history(user))
     assert "cooking-1" not in after and len(after) == len(before) - 1
     runtime.ingestor.add_events([Event("u10", "cooking-2", EventType.RATING, 1_800_000_001.0, 5.0)])
-    history = engine.user_states.history(user)
-    found = engine.user_states.evidence(user, history)
+    history = engine.state.user_states.history(user)
+    found = engine.state.user_states.evidence(user, history)
     assert found is not None
     assert int(found.kinds[-1]) == TYPE_CODES["rating"] and float(found.values[-1]) == 5.0
     for ranked in engine.recommend("u10", k=10, explain=True).items:
         for reason in ranked.reasons or []:
             if reason["kind"] == "history":
                 assert "cooking-1" not in reason["item_ids"]
-    assert engine.user_states.evidence(user, history.copy()) is None
+    assert engine.state.user_states.evidence(user, history.copy()) is None

@@ -50,9 +50,9 @@ def test_an_item_only_the_deleted_user_engaged_with_stops_trending_at_once(
 ) -> None:
     engine, ingestor = runtime.engine, runtime.ingestor
     ingestor.add_items([Item("lonely", "A lonely story", "only one person read it")])
-    space = engine.items.get("space-0")
+    space = engine.state.items.get("space-0")
     assert space is not None
-    others = float(engine.trending.counts(space + 1)[space])
+    others = float(engine.state.trending.counts(space + 1)[space])
     clicks = [Event("loner", "lonely", EventType.CLICK, NOW + n) for n in range(30)]
     clicks.append(Event("loner", "space-0", EventType.CLICK, NOW + 31))
     ingestor.add_events(clicks)
@@ -61,11 +61,11 @@ def test_an_item_only_the_deleted_user_engaged_with_stops_trending_at_once(
     assert ingestor.delete_user("loner")
     popular = [r.id for r in engine.popular(50).items]
     assert popular[0] != "lonely"
-    index = engine.items.get("lonely")
+    index = engine.state.items.get("lonely")
     assert index is not None
-    assert engine.trending.counts(index + 1)[index] == 0
-    assert not np.isfinite(engine.trending.log_scores(index + 1)[index])
-    assert engine.trending.counts(space + 1)[space] == others  # theirs out, the others' kept
+    assert engine.state.trending.counts(index + 1)[index] == 0
+    assert not np.isfinite(engine.state.trending.log_scores(index + 1)[index])
+    assert engine.state.trending.counts(space + 1)[space] == others  # theirs out, the others' kept
     after = engine.recommend("u00", 5)
     assert after is not before  # computed again, not served from the cache
 
@@ -84,7 +84,7 @@ def test_two_items_related_only_through_a_deleted_user_stop_being_related(
     )
     runtime.trainer.train_now()
     model = engine.bundle.models["itemknn"]  # type: ignore[union-attr]
-    x1, x2 = engine.items.get("x1"), engine.items.get("x2")
+    x1, x2 = engine.state.items.get("x1"), engine.state.items.get("x2")
     assert model.weights_[x1, x2] > 0
     linked = [r for r in engine.recommend("reader", 5).items if r.id == "x2"]
     assert linked and linked[0].sources == ("itemknn",)

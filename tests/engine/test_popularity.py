@@ -29,8 +29,8 @@ def test_one_fresh_event_on_old_data_keeps_the_list_full(runtime: Runtime) -> No
     assert after[0] == "garden-3"
     # topped up by all-time popularity (space-0 is viewed by everyone), not catalog order
     assert after[1] == "space-0"
-    counts = runtime.engine.trending.counts(runtime.engine.catalog.size)
-    assert all(counts[runtime.engine.items.get(i)] > 0 for i in after)
+    counts = runtime.engine.state.trending.counts(runtime.engine.state.catalog.size)
+    assert all(counts[runtime.engine.state.items.get(i)] > 0 for i in after)
 
 
 def test_popular_returns_every_servable_item_when_k_exceeds_the_events(runtime: Runtime) -> None:
@@ -53,7 +53,7 @@ def test_the_decayed_counter_keeps_old_order_across_decades() -> None:
 def test_tiers_order_window_then_all_time_then_unseen(runtime: Runtime) -> None:
     runtime.ingestor.add_events([Event("late", "garden-3", EventType.CLICK, time.time())])
     ranked = runtime.engine.popularity()
-    index = runtime.engine.items.get
+    index = runtime.engine.state.items.get
     assert ranked.tier[index("garden-3")] == WINDOW
     assert ranked.tier[index("space-0")] == ALL_TIME
     runtime.ingestor.add_items([Item("brand-new", "Brand new thing")])

@@ -127,7 +127,7 @@ def test_a_replica_that_starts_late_converges_on_the_store(
     late = replica(url, bus, tmp_path / "late", artifacts)  # loads the store at its cut
     first.ingestor.add_events([Event("u3", "music-1", EventType.CLICK, 1_800_000_000.0)])
     late.engine.catch_up()
-    assert late.engine.applied_seq == first.engine.store.high_water()
+    assert late.engine.state.applied_seq == first.engine.store.high_water()
     assert late.engine.stats()["log_seq"] == first.engine.stats()["log_seq"]
     for runtime in (first, late):
         runtime.engine.store.close()

@@ -70,7 +70,7 @@ def test_a_write_through_one_worker_is_read_through_the_other(
 def test_a_worker_current_with_the_log_applies_nothing(workers: tuple[Runtime, Runtime]) -> None:
     _, second = workers
     engine = second.engine
-    assert engine.store.high_water() == engine.applied_seq
+    assert engine.store.high_water() == engine.state.applied_seq
     assert engine._updater.catch_up() == 0
 
 

@@ -121,7 +121,7 @@ def test_many_writers_during_a_training_lose_and_double_nothing(tmp_path: Path) 
     swap = runtime.engine.swap
 
     def counting_swap(bundle: Any) -> None:  # under the engine's lock: nothing half-applied
-        at_swap.append(runtime.engine.applied_event_seq)  # commits may go on meanwhile
+        at_swap.append(runtime.engine.state.applied_event_seq)  # commits may go on meanwhile
         swap(bundle)
 
     runtime.engine.swap = counting_swap  # type: ignore[method-assign]
@@ -143,14 +143,14 @@ def test_many_writers_during_a_training_lose_and_double_nothing(tmp_path: Path) 
     last = runtime.trainer.last
     assert last["n_events"] + last["replayed_events"] == at_swap[-1]
     runtime.engine.catch_up()  # and whatever was committed after the swap is applied too
-    assert runtime.engine.applied_event_seq == store.counts().events
+    assert runtime.engine.state.applied_event_seq == store.counts().events
     store.close()
 
 
 def test_items_posted_during_a_fit_stay_fresh(tmp_path: Path) -> None:
     store = _seeded(tmp_path)
     runtime = _runtime(store, tmp_path)
-    before = len(runtime.engine.items)
+    before = len(runtime.engine.state.items)
     reading = store.iter_events
 
     def read_while_an_item_arrives(
@@ -209,7 +209,7 @@ def test_encoding_a_large_item_batch_never_stalls_events(tmp_path: Path) -> None
     poster.join(10)
     clicker.join(10)
     assert not stalled, "an event waited for an item's encoding"
-    assert runtime.engine.items.get("slow") is not None
+    assert runtime.engine.state.items.get("slow") is not None
     store.close()
 
 
@@ -239,7 +239,7 @@ def test_an_event_committed_just_before_the_cut_reaches_the_models(tmp_path: Pat
     last = runtime.trainer.last
     assert last["n_events"] + last["replayed_events"] == store.counts().events
     model = runtime.engine.bundle.models["itemknn"]  # type: ignore[union-attr]
-    newcomer = runtime.engine.users.get("newcomer")
+    newcomer = runtime.engine.state.users.get("newcomer")
     assert newcomer is not None and model.user_items_[newcomer].nnz == 1
     store.close()
 
@@ -272,7 +272,9 @@ def test_a_process_applies_its_own_writes_without_reading_them_back(tmp_path: Pa
     runtime.ingestor.add_events([Event(user, "cooking-2", EventType.LIKE, 1001.0)])
     assert (store.events_read, store.entries_read) == before
     engine = runtime.engine
-    history = engine.items.ids_of(engine.user_states.history(engine.users.get(user)))
+    history = engine.state.items.ids_of(
+        engine.state.user_states.history(engine.state.users.get(user))
+    )
     assert history == ["cooking-1", "cooking-2"]
     # a write by another process (another store object on the same file) is read from the store
     other = SqliteStore(tmp_path / "c.db")
@@ -280,6 +282,8 @@ def test_a_process_applies_its_own_writes_without_reading_them_back(tmp_path: Pa
     other.close()
     engine.recommend(user, 3)
     assert store.events_read == before[0] + 1
-    assert "cooking-3" in engine.items.ids_of(engine.user_states.history(engine.users.get(user)))
+    assert "cooking-3" in engine.state.items.ids_of(
+        engine.state.user_states.history(engine.state.users.get(user))
+    )
     runtime.close()
     store.close()

@@ -85,7 +85,7 @@ def test_a_user_deleted_while_a_training_runs_is_not_brought_back(
     store = _filled(tmp_path / DB_FILENAME)
     try:
         runtime = build(store, tmp_path, ("itemknn",))  # type: ignore[arg-type]
-        index = runtime.engine.users.get(USER)
+        index = runtime.engine.state.users.get(USER)
         assert index is not None and _row_scores(runtime.engine.bundle, index) > 0
         fit = Trainer._fit
 

@@ -149,8 +149,8 @@ def test_popular_is_served_from_releases_and_admin_stats_show_the_budget(tmp_pat
         answer = client.get("/v1/popular?k=12").json()
         assert len(answer["items"]) == 12  # never short: every servable item has a release
         engine = client.app.state.services.runtime.engine  # type: ignore[attr-defined]
-        released = engine.state.private.totals(len(engine.items))
-        order = [engine.items.id_of(i) for i in np.argsort(-released, kind="stable")]
+        released = engine.state.private.totals(len(engine.state.items))
+        order = [engine.state.items.id_of(i) for i in np.argsort(-released, kind="stable")]
         assert [i["id"] for i in answer["items"]][:3] == [i for i in order if i.startswith("m")][:3]
     finally:
         store.close()
@@ -182,8 +182,8 @@ def test_a_restart_publishes_the_same_numbers(tmp_path: Path) -> None:
         )
         assert first.state.private.stats() == second.state.private.stats()
         np.testing.assert_array_equal(
-            first.state.private.totals(len(first.items)),
-            second.state.private.totals(len(second.items)),
+            first.state.private.totals(len(first.state.items)),
+            second.state.private.totals(len(second.state.items)),
         )
         top = [live.get("/v1/popular?k=8").json(), restarted.get("/v1/popular?k=8").json()]
         assert [i["id"] for i in top[0]["items"]] == [i["id"] for i in top[1]["items"]]

@@ -150,7 +150,7 @@ def assemble(
     if bundle is not None:
         engine.swap(ModelBundle.from_artifact(bundle, own_users=False))  # it shares its maps
         trainer.last = {**bundle.meta, "model_version": bundle.version}
-    elif train_if_empty and config.models and len(engine.event_log):
+    elif train_if_empty and config.models and len(engine.state.event_log):
         logger.info("no trained models yet: training %s", ", ".join(config.models))
         trainer.train_now()
     if rewriter is not None:

@@ -93,8 +93,10 @@ def run_computed(data_dir: Path, pairs: int = PAIRS) -> dict[str, Any]:
     hybrid = bundle.models.get("hybrid") if bundle is not None else None
     if not isinstance(hybrid, HybridRanker):
         raise ValueError("the data dir serves no hybrid")
-    users = [engine.users.id_of(i) for i in range(len(engine.users))]
-    items = [i for i in engine.items.ids_of(np.arange(len(engine.items))) if i is not None]
+    users = [engine.state.users.id_of(i) for i in range(len(engine.state.users))]
+    items = [
+        i for i in engine.state.items.ids_of(np.arange(len(engine.state.items))) if i is not None
+    ]
     fused = hybrid.retrieve
     print(f"{'variant':<26}{'path':<11}{'p50 ms':>8}{'p99 ms':>8}{'mean ms':>9}", flush=True)
     out: dict[str, Any] = {"fallback": hybrid.fallback_, "served": list(hybrid._served())}

@@ -34,7 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = replace(Settings.load().engine, answer_cache=0, category_label="genre")
     runtime = assemble(open_store(args.data_dir), config, args.data_dir, progress=False)
     engine, chat = runtime.engine, ChatService(runtime.engine)
-    users = [engine.users.id_of(i) for i in range(min(len(engine.users), args.requests))]
+    users = [
+        engine.state.users.id_of(i) for i in range(min(len(engine.state.users), args.requests))
+    ]
     n = len(users)
     rows = {
         "recommend": percentiles_ms(lambda i: engine.recommend(users[i], 10), n),

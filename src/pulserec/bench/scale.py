@@ -101,8 +101,12 @@ def run_scale(
         write_synthetic(directory, "ecommerce", n_items, n_users, n_events, seed=seed)
         engine, timings = build_engine(directory, n_items, encoder)
     rng = np.random.default_rng(seed)
-    users = [engine.users.id_of(int(u)) for u in rng.integers(0, len(engine.users), requests)]
-    items = [engine.items.id_of(int(i)) for i in rng.integers(0, len(engine.items), requests)]
+    users = [
+        engine.state.users.id_of(int(u)) for u in rng.integers(0, len(engine.state.users), requests)
+    ]
+    items = [
+        engine.state.items.id_of(int(i)) for i in rng.integers(0, len(engine.state.items), requests)
+    ]
     figures: dict[str, Any] = {
         "items": n_items,
         "users": n_users,
@@ -120,7 +124,7 @@ def run_scale(
     figures["similar_p50_ms"], figures["similar_p99_ms"] = percentiles_ms(
         lambda i: engine.similar(items[i], 10), requests
     )
-    figures["index"] = type(engine.catalog.index).__name__
+    figures["index"] = type(engine.state.catalog.index).__name__
     figures["peak_rss_mb"] = peak_rss_mb()
     figures["serving_rss_mb"] = current_rss_mb()
     figures["serving_rss_bytes_per_item"] = figures["serving_rss_mb"] * 2**20 / n_items

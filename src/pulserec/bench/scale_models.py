@@ -95,14 +95,14 @@ def feed_events(engine: Engine, path: Path, skip: set[int]) -> Interactions:
             bar.update(len(lines))
             updater.events(chunk)
             rated = [e for e in chunk if e.item_id is not None]
-            parts["u"].append(engine.users.lookup([e.user_id for e in rated]))
-            parts["i"].append(engine.items.lookup([e.item_id for e in rated if e.item_id]))
+            parts["u"].append(engine.state.users.lookup([e.user_id for e in rated]))
+            parts["i"].append(engine.state.items.lookup([e.item_id for e in rated if e.item_id]))
             parts["t"].append(np.array([TYPE_CODES[str(e.type)] for e in rated], np.int8))
             parts["v"].append(np.array([np.nan if e.value is None else e.value for e in rated]))
             parts["s"].append(np.array([e.timestamp for e in rated], dtype=np.float64))
     return Interactions(
-        users=engine.users,
-        items=engine.items,
+        users=engine.state.users,
+        items=engine.state.items,
         user_idx=np.concatenate(parts["u"]).astype(np.int32),
         item_idx=np.concatenate(parts["i"]).astype(np.int32),
         type_code=np.concatenate(parts["t"]),
@@ -115,9 +115,9 @@ def fit(
     engine: Engine, data: Interactions, names: list[str]
 ) -> tuple[dict[str, Model], dict[str, float]]:
     """Each model fitted on ``data`` (text models over the engine's item vectors)."""
-    n = len(engine.items)
-    ids = [engine.items.id_of(i) for i in range(n)]
-    catalog = engine.catalog
+    n = len(engine.state.items)
+    ids = [engine.state.items.id_of(i) for i in range(n)]
+    catalog = engine.state.catalog
     has_text = catalog.has_vector()[:n]
     vectors = ItemVectors(
         [i for i, ok in zip(ids, has_text, strict=True) if ok],
@@ -153,11 +153,11 @@ def pairs_latency(engine: Engine, users: list[str], n: int, seed: int) -> dict[s
     """In process: a click of a random user on a random item, then that user's list."""
     rng = np.random.default_rng(seed)
     updater = OnlineUpdater(engine)
-    items = rng.integers(0, len(engine.items), n)
+    items = rng.integers(0, len(engine.state.items), n)
     spent = np.empty(n)
     for i in range(n):
         user = users[int(rng.integers(0, len(users)))]
-        item = engine.items.id_of(int(items[i]))
+        item = engine.state.items.id_of(int(items[i]))
         started = time.perf_counter()
         updater.events([Event(user, item, EventType.CLICK, time.time())])
         engine.recommend(user, 10)
@@ -199,7 +199,7 @@ def run_scale_models(
     del data
     gc.collect()
     figures["recall@20_text_only"] = round(recall(engine, truth), 4)
-    engine.swap(ModelBundle("scale", dict(models), len(engine.items)))
+    engine.swap(ModelBundle("scale", dict(models), len(engine.state.items)))
     figures["recall@20_models"] = round(recall(engine, truth), 4)
     text_only = figures["recall@20_text_only"]
     figures["recall_ratio"] = (

@@ -27,10 +27,8 @@ from pulserec.engine.answer_cache import AnswerCache
 from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.catalog import Catalog
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.event_log import EventLog
 from pulserec.engine.explain import Explainer
 from pulserec.engine.online_state import (
-    EMPTY,
     TASTE_ITEMS,
     TRENDING_EVIDENCE,
     OnlineState,
@@ -39,8 +37,6 @@ from pulserec.engine.online_state import (
 from pulserec.engine.popularity import DEFAULT_WINDOW_S, Popularity
 from pulserec.engine.request import Request
 from pulserec.engine.results import RankedList
-from pulserec.engine.trending import TrendingCounter
-from pulserec.engine.users import UserStates
 from pulserec.ids import IdMap
 from pulserec.storage import Store, StoreUnavailable
 from pulserec.storage.changelog import ChangeLog
@@ -51,7 +47,6 @@ logger = logging.getLogger(__name__)
 Int32s = npt.NDArray[np.int32]
 Float32s = npt.NDArray[np.float32]
 Bools = npt.NDArray[np.bool_]
-_EMPTY = EMPTY
 DEFAULT_WINDOW = lookups.DEFAULT_WINDOW
 
 
@@ -86,41 +81,7 @@ class Engine:
         # must never block (see pulserec.llm.rewriter)
         self.rewrite: pipeline.Rewrite | None = None
 
-    # -- the online state, for the updater, the trainer and the watcher --------------------
-    @property
-    def users(self) -> IdMap:
-        return self.state.users
-
-    @property
-    def items(self) -> IdMap:
-        return self.state.items
-
-    @property
-    def catalog(self) -> Catalog:
-        return self.state.catalog
-
-    @property
-    def user_states(self) -> UserStates:
-        return self.state.user_states
-
-    @property
-    def trending(self) -> TrendingCounter:
-        return self.state.trending
-
-    @property
-    def event_log(self) -> EventLog:
-        return self.state.event_log
-
-    @property
-    def applied_seq(self) -> int:
-        """The last change-log entry applied to this state."""
-        return self.state.applied_seq
-
-    @property
-    def applied_event_seq(self) -> int:
-        """The last event sequence number applied."""
-        return self.state.applied_event_seq
-
+    # -- the online state (``state``), for the updater, the trainer and the watcher ----------
     def adopt_maps(self, users: IdMap, items: IdMap) -> None:
         """Use a trained bundle's id maps (before any state is loaded), so model rows line up."""
         self.state.adopt_maps(users, items)
@@ -245,31 +206,16 @@ class Engine:
         cached. ``models``: the bundle's models to ask instead of the configured ones (an
         experiment's variant; the configured ones while the bundle lacks them)."""
         self.catch_up()
-        if mask is not None:
-            context = self.state.context(user_id, exclude_seen)
-            request = Request(
-                context.history,
-                context.seen,
-                context.preferences,
-                k,
-                offset,
-                category,
-                explain,
-                diversity,
-                mask=mask,
-                user=context.user,
-                models=models,
-            )
-            return pipeline.rank(self._served(), request)
+        options = (k, offset, exclude_seen, category, explain, diversity, models)
+        if mask is not None:  # a one-off filter: computed, not cached
+            return self._recommend(user_id, *options, mask=mask)
         user = self.state.users.get(user_id) if user_id is not None else None
-        key = (user, user_id, k, offset, exclude_seen, category, explain, diversity, models)
+        key = (user, user_id, *options)
         stamp = self._stamp(user)
         cached = self.answers.get(key, stamp)
         if cached is not None:
             return cached
-        answer = self._recommend(
-            user, k, offset, exclude_seen, category, explain, diversity, models
-        )
+        answer = self._recommend(user_id, *options)
         self.answers.put(key, stamp, answer)
         return answer
 
@@ -284,29 +230,28 @@ class Engine:
 
     def _recommend(
         self,
-        user: int | None,
+        user_id: str | None,
         k: int,
         offset: int,
         exclude_seen: bool,
         category: str | None,
         explain: bool,
         diversity: float,
-        models: tuple[str, ...] | None = None,
+        models: tuple[str, ...] | None,
+        mask: Bools | None = None,
     ) -> RankedList:
-        states = self.state.user_states
-        history = states.history(user) if user is not None else _EMPTY
-        seen = states.seen(user) if user is not None and exclude_seen else _EMPTY
-        preferences = states.preferences(user) if user is not None else None
+        context = self.state.context(user_id, exclude_seen)
         request = Request(
-            history,
-            seen,
-            preferences,
+            context.history,
+            context.seen,
+            context.preferences,
             k,
             offset,
             category,
             explain,
             diversity,
-            user=user,
+            mask=mask,
+            user=context.user,
             models=models,
         )
         return pipeline.rank(self._served(), request)

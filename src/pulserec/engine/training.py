@@ -162,18 +162,22 @@ class Trainer:
             cut = engine.store.cut()
             if engine.updater is not None:
                 engine.updater.catch_up(ask=True)
-            n_items = len(engine.items)
+            n_items = len(engine.state.items)
         parts = [
-            Interactions.from_known_events(batch, engine.users, engine.items)
+            Interactions.from_known_events(batch, engine.state.users, engine.state.items)
             for batch in engine.store.iter_events(until=cut.event_seq)
         ]
         if not parts:
-            return Interactions.from_events([], engine.users, engine.items), n_items, cut
+            return (
+                Interactions.from_events([], engine.state.users, engine.state.items),
+                n_items,
+                cut,
+            )
         return Interactions.concat(parts), n_items, cut
 
     def _vectors(self) -> ItemVectors | None:
         """The catalog's text vectors by id (live items with text only)."""
-        catalog = self.engine.catalog
+        catalog = self.engine.state.catalog
         rows = [int(r) for r in catalog.has_vector().nonzero()[0]]
         live = [(r, i) for r in rows if (i := catalog.items.id_of_or_none(r)) is not None]
         if not live:
@@ -378,18 +382,18 @@ def swap_in(
     up with the log, fold the events applied since the cut into its models (each exactly
     once, mapped through the models' own ``maps`` when they have their own), then swap.
     Returns how many events were folded in."""
-    users, items = maps if maps is not None else (engine.users, engine.items)
+    users, items = maps if maps is not None else (engine.state.users, engine.state.items)
     with engine.write_lock:
         engine.catch_up()
         later: list[Event] = []
-        if bundle.models and engine.applied_event_seq > cut_event_seq:
-            later = engine.store.events_in(cut_event_seq + 1, engine.applied_event_seq)
+        if bundle.models and engine.state.applied_event_seq > cut_event_seq:
+            later = engine.store.events_in(cut_event_seq + 1, engine.state.applied_event_seq)
             fresh = Interactions.from_known_events(later, users, items)
             for model in bundle.models.values():
                 model.update(fresh)
         cut_log_seq = bundle.meta.get("cut_log_seq")
         if bundle.models and cut_log_seq is not None:  # users deleted since the cut
-            for user_id in deleted_since(engine.store, int(cut_log_seq), engine.applied_seq):
+            for user_id in deleted_since(engine.store, int(cut_log_seq), engine.state.applied_seq):
                 index = (bundle.users or users).get(user_id)
                 if index is None:  # a hole in the live map now: the index it had
                     index = engine.state.deleted_users.get(user_id)

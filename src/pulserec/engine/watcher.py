@@ -47,7 +47,7 @@ class BundleWatcher:
         loaded = self.artifacts.load_bundle(latest)
         bundle = ModelBundle.from_artifact(loaded, own_users=True)
         with self.engine.write_lock:  # the live map must not grow while it is translated
-            aligned = bundle.aligned(loaded.items, self.engine.items)
+            aligned = bundle.aligned(loaded.items, self.engine.state.items)
         cut = int(loaded.meta.get("cut_event_seq", 0))
         replayed = swap_in(self.engine, aligned, cut, (loaded.users, loaded.items))
         logger.info("now serving %s (published elsewhere; %d events folded in)", latest, replayed)
