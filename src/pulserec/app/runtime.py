@@ -22,16 +22,17 @@ from pulserec.encoders.lru import CachedEncoder
 from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
-from pulserec.engine.startup import MODELS_DIR, Runtime, load_state
+from pulserec.engine.startup import MODELS_DIR, Runtime, load_state, scrub_deleted
 from pulserec.engine.training import Trainer
 from pulserec.engine.updates import OnlineUpdater
 from pulserec.engine.watcher import BundleWatcher
+from pulserec.experiments.service import Experiments
 from pulserec.ingest import Ingestor
 from pulserec.llm.generate import Generator
 from pulserec.llm.openai_compat import make_generator
 from pulserec.llm.rewriter import ExplanationRewriter
 from pulserec.storage import Store, open_store
-from pulserec.storage.changelog import ChangeLog
+from pulserec.storage.changelog import DELETE_USER, EXPERIMENT, ChangeLog
 from pulserec.storage.local_feed import LocalFeed
 
 logger = logging.getLogger(__name__)
@@ -107,10 +108,9 @@ def open_runtime(settings: Settings, train_if_empty: bool) -> tuple[Runtime, Sto
     )
     trainer = runtime.trainer
     if trainer.artifacts is not None:
-        runtime.watcher = BundleWatcher(
-            runtime.engine, trainer.artifacts, busy=lambda: trainer.running
-        )
-        runtime.watcher.start()
+        watcher = BundleWatcher(runtime.engine, trainer.artifacts, busy=lambda: trainer.running)
+        watcher.start()
+        runtime = replace(runtime, watcher=watcher)
     return runtime, store
 
 
@@ -158,4 +158,7 @@ def assemble(
         logger.info("explanations rewritten by %s when ready", rewriter.name)
     if config.train_every_s:
         trainer.schedule(config.train_every_s)
-    return Runtime(engine, ingestor, trainer)
+    experiments = Experiments(store)
+    updater.listen(EXPERIMENT, experiments.on_entry)  # definitions follow the change log
+    updater.listen(DELETE_USER, scrub_deleted(trainer))
+    return Runtime(engine, ingestor, trainer, experiments)

@@ -10,6 +10,8 @@ history (recent items, seen sets, trending).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +26,7 @@ from pulserec.engine.updates import OnlineUpdater
 from pulserec.experiments.service import Experiments
 from pulserec.ingest import Ingestor
 from pulserec.interactions import Interactions
-from pulserec.storage.changelog import DELETE_USER, EXPERIMENT, Cut, LogEntry
+from pulserec.storage.changelog import Cut, LogEntry
 
 if TYPE_CHECKING:
     from pulserec.engine.watcher import BundleWatcher
@@ -35,31 +37,37 @@ PAGE = 10_000
 MODELS_DIR = "models"
 
 
+@dataclass(frozen=True)
 class Runtime:
-    """An engine wired to its store: the ingestor feeds the updater, the trainer swaps models,
-    the watcher (when there is one) swaps versions published by other processes."""
+    """A handle on one serving process's parts, built by :func:`pulserec.app.runtime.assemble`:
+    the engine facade, the write path (its updater follows the log), the trainer, the
+    experiments, and the watcher of versions published elsewhere (when there is one)."""
 
-    def __init__(self, engine: Engine, ingestor: Ingestor, trainer: Trainer) -> None:
-        self.engine = engine
-        self.ingestor = ingestor
-        self.trainer = trainer
-        self.watcher: BundleWatcher | None = None
-        self.experiments = Experiments(engine.store)
-        if isinstance(engine.updater, OnlineUpdater):  # definitions follow the change log
-            engine.updater.listen(EXPERIMENT, self.experiments.on_entry)
-            engine.updater.listen(DELETE_USER, self._scrub)
-
-    def _scrub(self, entry: LogEntry) -> None:
-        """A deleted user leaves the user maps of every published version on disk."""
-        if self.trainer.artifacts is not None:
-            from pulserec.privacy.audit import scrub_user
-
-            scrub_user(self.trainer.artifacts, str(entry.payload["id"]))
+    engine: Engine
+    ingestor: Ingestor
+    trainer: Trainer
+    experiments: Experiments
+    watcher: BundleWatcher | None = None
 
     def close(self) -> None:
         """Stop the background work that holds data (queued impressions are written)."""
+        if self.watcher is not None:
+            self.watcher.stop()
         self.trainer.stop()
         self.experiments.close()
+
+
+def scrub_deleted(trainer: Trainer) -> Callable[[LogEntry], None]:
+    """A ``delete_user`` listener: the user leaves the user maps of every published version
+    on disk."""
+
+    def scrub(entry: LogEntry) -> None:
+        if trainer.artifacts is not None:
+            from pulserec.privacy.audit import scrub_user
+
+            scrub_user(trainer.artifacts, str(entry.payload["id"]))
+
+    return scrub
 
 
 def load_state(
