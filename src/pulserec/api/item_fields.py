@@ -12,7 +12,7 @@ from typing import Any, Literal
 from starlette.datastructures import QueryParams
 
 from pulserec.api.errors import ApiError
-from pulserec.storage import Store
+from pulserec.storage.base import CatalogStore
 from pulserec.types import Item
 
 Include = Literal["item"]
@@ -43,7 +43,7 @@ def item_fields(item: Item | None) -> dict[str, Any]:
     }
 
 
-def with_items(results: Sequence[dict[str, Any]], store: Store) -> list[dict[str, Any]]:
+def with_items(results: Sequence[dict[str, Any]], store: CatalogStore) -> list[dict[str, Any]]:
     """``results`` (``{"id", ...}`` each) with ``"item"`` added from the store (one read for
     the whole list)."""
     items = store.get_items([result["id"] for result in results])

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 
-from pulserec.storage import Store, StoreUnavailable
+from pulserec.storage import StoreUnavailable
+from pulserec.storage.base import ExperimentStore
 from pulserec.types import Impression
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ MAX_QUEUED = 200_000
 class ImpressionLog:
     """A write-behind queue of impressions in front of the store."""
 
-    def __init__(self, store: Store, every_s: float = FLUSH_EVERY_S) -> None:
+    def __init__(self, store: ExperimentStore, every_s: float = FLUSH_EVERY_S) -> None:
         self.store = store
         self.every_s = every_s
         self.dropped = 0

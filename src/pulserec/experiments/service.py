@@ -22,7 +22,7 @@ from pulserec.experiments.definition import (
     traffic_point,
 )
 from pulserec.experiments.impressions import ImpressionLog
-from pulserec.storage import Store
+from pulserec.storage.base import ExperimentStore
 from pulserec.storage.changelog import LogEntry
 from pulserec.types import ExperimentRecord
 
@@ -32,7 +32,7 @@ Placed = tuple[Experiment, Variant]
 class Experiments:
     """Create, stop, list and assign; ``log`` keeps the impressions served here."""
 
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: ExperimentStore, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
         self.log = ImpressionLog(store)
@@ -110,7 +110,7 @@ class Experiments:
         self.log.close()
 
 
-def running_models(store: Store) -> set[str]:
+def running_models(store: ExperimentStore) -> set[str]:
     """Models the store's running experiments name (for a trainer in any process)."""
     return {
         m for r in store.experiments() if r.stopped_at is None

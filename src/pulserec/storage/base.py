@@ -53,8 +53,8 @@ class StoreCounts:
     events: int
 
 
-class Store(Protocol):
-    """Where accepted data lives. Writes are durable when they return."""
+class CatalogStore(Protocol):
+    """Items, with their text vectors."""
 
     def upsert_items(self, items: Sequence[Item], vectors: Floats | None = None) -> int: ...
     def get_item(self, item_id: str) -> Item | None: ...
@@ -69,6 +69,12 @@ class Store(Protocol):
         ...
 
     def delete_item(self, item_id: str) -> bool: ...
+    def item_vectors(self, ids: Sequence[str]) -> dict[str, Floats]: ...
+    def put_item_vectors(self, ids: Sequence[str], vectors: Floats) -> None: ...
+
+
+class UserStore(Protocol):
+    """Users, with their stated preferences' vectors."""
 
     def upsert_users(
         self, users: Sequence[User], vectors: Sequence[Floats | None] | None = None
@@ -81,6 +87,11 @@ class Store(Protocol):
 
     def search_users(self, text: str, offset: int, limit: int) -> tuple[list[User], int]: ...
     def delete_user(self, user_id: str) -> bool: ...
+    def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]: ...
+
+
+class EventStore(Protocol):
+    """Events, deduplicated by ``event_id``, in arrival order."""
 
     def append_events(self, events: Sequence[Event]) -> AppendResult: ...
     def append_event_batches(self, batches: Sequence[Sequence[Event]]) -> list[AppendResult]:
@@ -94,23 +105,27 @@ class Store(Protocol):
         self, batch_size: int = 10_000, until: int | None = None
     ) -> Iterator[list[Event]]: ...
     def event_seq(self) -> int: ...
+    def events_in(self, first: int, last: int) -> list[Event]: ...
 
-    # the change log (see pulserec.storage.changelog) and what its consumers read
+
+class LogStore(Protocol):
+    """The change log (see :mod:`pulserec.storage.changelog`): what its consumers read, and
+    the hook its publishers take."""
+
     def high_water(self) -> int: ...
     def known_high_water(self) -> int: ...
     def entries(self, after: int, limit: int = 1000) -> list[LogEntry]: ...
     def cut(self) -> Cut: ...
-    def events_in(self, first: int, last: int) -> list[Event]: ...
-    def item_vectors(self, ids: Sequence[str]) -> dict[str, Floats]: ...
-    def put_item_vectors(self, ids: Sequence[str], vectors: Floats) -> None: ...
-    def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]: ...
-
-    def secret(self, name: str) -> bytes:
-        """A random 32-byte value kept under ``name``, the same for every process of this
-        store (created by the first that asks): the key of shared noise draws."""
+    def after_commit(self, hook: CommitHook) -> None:
+        """Call ``hook`` with the log entries of every write, after it commits (events
+        included), in the writing thread."""
         ...
 
-    # experiments (pulserec.experiments): definitions and the impressions they served
+
+class ExperimentStore(Protocol):
+    """Experiments (:mod:`pulserec.experiments`): definitions and the impressions they
+    served."""
+
     def experiments(self) -> list[ExperimentRecord]:
         """Every stored experiment, running or stopped, in creation order."""
         ...
@@ -134,10 +149,18 @@ class Store(Protocol):
         arrival order (what attribution and the pre-period covariate read)."""
         ...
 
-    def after_commit(self, hook: CommitHook) -> None:
-        """Call ``hook`` with the log entries of every write, after it commits (events
-        included), in the writing thread."""
+
+class SecretStore(Protocol):
+    def secret(self, name: str) -> bytes:
+        """A random 32-byte value kept under ``name``, the same for every process of this
+        store (created by the first that asks): the key of shared noise draws."""
         ...
+
+
+class Store(CatalogStore, UserStore, EventStore, LogStore, ExperimentStore, SecretStore, Protocol):
+    """Where accepted data lives: every role above, over one backend (memory, SQLite,
+    PostgreSQL). Writes are durable when they return. Code that needs one role takes that
+    role, not the whole store."""
 
     def counts(self) -> StoreCounts: ...
     def close(self) -> None: ...

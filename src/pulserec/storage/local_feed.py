@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 
-from pulserec.storage.base import Store
+from pulserec.storage.base import LogStore
 from pulserec.storage.changelog import LogEntry
 
 KEEP = 4096  # own entries held until applied; older ones are read from the store instead
@@ -16,7 +16,7 @@ class LocalFeed:
     """A :class:`~pulserec.storage.changelog.ChangeLog` over ``store`` that serves this
     process's own commits from memory (register :meth:`offer` with ``store.after_commit``)."""
 
-    def __init__(self, store: Store, keep: int = KEEP) -> None:
+    def __init__(self, store: LogStore, keep: int = KEEP) -> None:
         self.store = store
         self.keep = keep
         self._lock = threading.Lock()
