@@ -23,6 +23,7 @@ from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
 from pulserec.engine.startup import MODELS_DIR, Runtime, load_state, scrub_deleted
+from pulserec.engine.text_vectors import TextVectors
 from pulserec.engine.training import Trainer
 from pulserec.engine.updates import OnlineUpdater
 from pulserec.engine.watcher import BundleWatcher
@@ -85,6 +86,25 @@ def follow_bus(store: Store, url: str) -> ChangeLog:
     return feed
 
 
+def follow_log(engine: Engine) -> OnlineUpdater:
+    """The updater that brings ``engine``'s state up to its feed, attached to it."""
+    text = TextVectors(
+        engine.store, engine.config.domain, engine.item_encoder, engine.query_encoder
+    )
+    updater = OnlineUpdater(
+        engine.state,
+        engine.store,
+        engine.feed,
+        engine.write_lock,
+        engine.config.feedback,
+        text,
+        engine.forget_in_models,
+        engine.answers,
+    )
+    engine.attach_updater(updater)
+    return updater
+
+
 def follow_locally(store: Store) -> ChangeLog:
     """Follow ``store``'s log with this process's own entries (and their events) in hand."""
     feed = LocalFeed(store)
@@ -139,7 +159,7 @@ def assemble(
         engine.adopt_maps(bundle.users, bundle.items)
     cache = EmbeddingCache(data_dir / CACHE_FILENAME) if data_dir is not None else None
     ingestor = Ingestor(store)  # its own lock: a commit does not hold up answers
-    updater = OnlineUpdater(engine)
+    updater = follow_log(engine)
     ingestor.prepare_with(updater.prepare)
     cut = store.cut()  # load what the store held at this entry, then follow the log from it
     with engine.write_lock:

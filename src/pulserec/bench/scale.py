@@ -25,6 +25,7 @@ import numpy as np
 import orjson
 from tqdm import tqdm
 
+from pulserec.app.runtime import follow_log
 from pulserec.bench.memory import current_rss_mb, peak_rss_mb
 from pulserec.bench.timing import percentiles_ms
 from pulserec.config import limit_threads
@@ -32,7 +33,6 @@ from pulserec.data.synthetic import write_synthetic
 from pulserec.encoders import load_encoder
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.core import Engine
-from pulserec.engine.updates import OnlineUpdater
 from pulserec.schemas import EventIn, ItemIn
 from pulserec.storage import MemoryStore
 
@@ -60,7 +60,7 @@ def build_engine(directory: Path, n_items: int, encoder: str) -> tuple[Engine, d
         models=(), item_encoder=encoder, query_encoder=encoder, vector_dtype="float16"
     )
     engine = Engine(MemoryStore(), config, enc, enc)
-    updater = OnlineUpdater(engine)
+    updater = follow_log(engine)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     lines = _jsonl(directory / "items.jsonl")

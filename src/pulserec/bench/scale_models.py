@@ -28,13 +28,13 @@ import numpy as np
 import orjson
 from tqdm import tqdm
 
+from pulserec.app.runtime import follow_log
 from pulserec.bench.memory import current_rss_mb, peak_rss_mb
 from pulserec.bench.scale import build_engine
 from pulserec.config import limit_threads
 from pulserec.data.synthetic import write_synthetic
 from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.core import Engine
-from pulserec.engine.updates import OnlineUpdater
 from pulserec.interactions import TYPE_CODES, Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.retrievers import registry
@@ -80,7 +80,7 @@ def held_out_lines(path: Path, test_users: int, seed: int) -> tuple[set[int], di
 
 def feed_events(engine: Engine, path: Path, skip: set[int]) -> Interactions:
     """Every event but ``skip`` through the online updater; the same events as training data."""
-    updater = OnlineUpdater(engine)
+    updater = follow_log(engine)
     now = time.time()
     parts: dict[str, list[np.ndarray]] = {k: [] for k in ("u", "i", "t", "v", "s")}
     batch, start = 100_000, 0
@@ -152,7 +152,7 @@ def recall(engine: Engine, truth: dict[str, set[str]]) -> float:
 def pairs_latency(engine: Engine, users: list[str], n: int, seed: int) -> dict[str, float]:
     """In process: a click of a random user on a random item, then that user's list."""
     rng = np.random.default_rng(seed)
-    updater = OnlineUpdater(engine)
+    updater = follow_log(engine)
     items = rng.integers(0, len(engine.state.items), n)
     spent = np.empty(n)
     for i in range(n):

@@ -121,6 +121,12 @@ class Engine:
                 self._unreachable_logged = now
                 logger.warning("store unreachable, answering from memory: %s", exc)
 
+    def forget_in_models(self, user_id: str) -> None:
+        """A deleted user's rows leave the served models (and what was derived from them)."""
+        bundle = self.bundle
+        if bundle is not None:
+            bundle.forget_user(user_id, self.state.users)
+
     @property
     def model_version(self) -> str:
         bundle = self.bundle

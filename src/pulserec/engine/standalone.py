@@ -9,6 +9,7 @@ the cut in its meta. Running workers swap it in within a second or two
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -20,8 +21,8 @@ from tqdm import tqdm
 
 from pulserec.artifacts import ArtifactStore
 from pulserec.encoders import load_encoder
-from pulserec.encoders.texts import item_text
 from pulserec.engine.config import EngineConfig
+from pulserec.engine.text_vectors import stored_or_encoded
 from pulserec.engine.training import (
     TRAINING_LOCK,
     Parallel,
@@ -36,7 +37,6 @@ from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.storage import Store
 from pulserec.storage.changelog import EVENTS, BusUnavailable, LogEntry
-from pulserec.types import Item
 
 logger = logging.getLogger(__name__)
 PAGE = 10_000
@@ -97,29 +97,20 @@ def _catalog_vectors(
     store: Store, config: EngineConfig, items: IdMap, progress: bool
 ) -> ItemVectors | None:
     """Every stored item into ``items`` (so text models know cold items too) and the text
-    vectors the store holds; items with text but no stored vector are encoded and kept."""
+    vectors the store holds; items with text but no stored vector are encoded and kept
+    (:func:`~pulserec.engine.text_vectors.stored_or_encoded`, the updater's rule)."""
     ids: list[str] = []
     rows: list[np.ndarray[Any, np.dtype[np.float32]]] = []
-    encoder = None
+    encoder = functools.cache(lambda: load_encoder(config.item_encoder))
     total = store.counts().items
     with tqdm(total=total, desc="reading items", unit=" items", disable=not progress) as bar:
         for page in store.iter_items(PAGE):
-            stored = store.item_vectors([i.id for i in page])
-            missing: list[Item] = []
-            for item in page:
-                items.add(item.id)
-                if item.id in stored:
-                    ids.append(item.id)
-                    rows.append(stored[item.id])
-                elif item_text(item, config.domain):
-                    missing.append(item)
-            if missing:
-                encoder = encoder or load_encoder(config.item_encoder)
-                texts = [item_text(i, config.domain) for i in missing]
-                encoded = encoder.encode(texts)
-                store.put_item_vectors([i.id for i in missing], encoded)
-                ids.extend(i.id for i in missing)
-                rows.extend(encoded)
+            items.add_many(item.id for item in page)
+            vectors = stored_or_encoded(store, page, config.domain, encoder)
+            with_text = vectors.shape[1] > 0
+            kept = np.flatnonzero(~np.isnan(vectors).any(axis=1) & with_text)
+            ids.extend(page[n].id for n in kept.tolist())
+            rows.extend(vectors[kept])
             bar.update(len(page))
     if not rows:
         return None

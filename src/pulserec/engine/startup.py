@@ -90,7 +90,7 @@ def load_catalog(
     total = engine.store.counts().items
     with tqdm(total=total, desc="loading items", unit=" items", disable=not progress) as bar:
         for page in engine.store.iter_items(PAGE):
-            engine.state.catalog.upsert(page, updater.stored_item_vectors(page, cache))
+            engine.state.catalog.upsert(page, updater.text.stored_item_vectors(page, cache))
             bar.update(len(page))
 
 

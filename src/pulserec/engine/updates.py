@@ -12,19 +12,21 @@ re-encodes what another already did.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from pulserec.encoders.cache import EmbeddingCache, encode_cached
-from pulserec.encoders.texts import item_text
+from pulserec.engine.answer_cache import AnswerCache
 from pulserec.engine.apply import apply_events
-from pulserec.engine.core import Engine
 from pulserec.engine.online_state import OnlineState
+from pulserec.engine.text_vectors import TextStore, TextVectors
+from pulserec.feedback import Feedback
 from pulserec.ingest import Change
 from pulserec.interactions import Interactions
+from pulserec.storage.base import EventStore
 from pulserec.storage.changelog import (
     DELETE_ITEM,
     DELETE_USER,
@@ -33,6 +35,7 @@ from pulserec.storage.changelog import (
     IMPRESSIONS,
     ITEMS,
     USERS,
+    ChangeLog,
     LogEntry,
 )
 from pulserec.types import Event, Item, User
@@ -41,13 +44,34 @@ logger = logging.getLogger(__name__)
 Float32s = npt.NDArray[np.float32]
 
 
-class OnlineUpdater:
-    """Applies the change log to the engine's :class:`OnlineState`, exactly once per entry,
-    in order; the engine supplies the store, the encoders and the write lock."""
+class UpdaterStore(TextStore, EventStore, Protocol):
+    """What the updater reads: the catalog, the users and the events an entry names."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.state: OnlineState = engine.state
+
+class OnlineUpdater:
+    """Applies the change log to an :class:`OnlineState`, exactly once per entry, in order,
+    under the state's write lock. ``on_forget`` takes a deleted user out of the served models'
+    rows; ``answers`` are cleared after a deletion; ``text`` encodes on the write path."""
+
+    def __init__(
+        self,
+        state: OnlineState,
+        store: UpdaterStore,
+        feed: ChangeLog,
+        write_lock: threading.RLock,
+        feedback: Feedback,
+        text: TextVectors,
+        on_forget: Callable[[str], None],
+        answers: AnswerCache,
+    ) -> None:
+        self.state = state
+        self.store = store
+        self.feed = feed
+        self.write_lock = write_lock
+        self.feedback = feedback
+        self.text = text
+        self.on_forget = on_forget
+        self.answers = answers
         self.events_applied = 0
         # kinds the online state does not hold, applied by whoever listens (experiments), and
         # kinds others also follow (a deleted user leaves the artifacts on disk)
@@ -55,7 +79,6 @@ class OnlineUpdater:
             EXPERIMENT: [],
             IMPRESSIONS: [],
         }
-        engine.attach_updater(self)
 
     def listen(self, kind: str, listener: Callable[[LogEntry], None]) -> None:
         """Call ``listener`` with every entry of ``kind`` as it is applied (after the state)."""
@@ -63,12 +86,7 @@ class OnlineUpdater:
 
     def prepare(self, change: Change) -> dict[str, Any]:
         """Encode the text of changed items and users (outside every lock)."""
-        prepared: dict[str, Any] = {}
-        if change.items:
-            prepared["item_vectors"] = self.item_vectors(list(change.items))
-        if change.users:
-            prepared["preference_vectors"] = self.preference_vectors(list(change.users))
-        return prepared
+        return self.text.prepare(change)
 
     def __call__(self, change: Change) -> None:
         """After a write through this process: apply it (and anything before it) at once,
@@ -78,10 +96,10 @@ class OnlineUpdater:
     def catch_up(self, ask: bool = True) -> int:
         """Apply every entry after the last applied one, up to the log's high-water mark
         (``ask``) or to what this process knows; returns how many were applied."""
-        state, feed = self.state, self.engine.feed
+        state, feed = self.state, self.feed
         high = feed.high_water if ask else feed.known_high_water
         applied = 0
-        with self.engine.write_lock:
+        with self.write_lock:
             while high() > state.applied_seq:
                 entries = feed.entries(state.applied_seq, limit=1000)
                 if not entries:
@@ -101,7 +119,7 @@ class OnlineUpdater:
             self.stored_users(list(payload["ids"]))
         elif entry.kind == EVENTS:
             first, last = int(payload["first"]), int(payload["last"])
-            events = list(entry.events) or self.engine.store.events_in(first, last)
+            events = list(entry.events) or self.store.events_in(first, last)
             known = self.state.items
             fresh = [e.item_id for e in events if e.item_id is not None and e.item_id not in known]
             if fresh:
@@ -120,76 +138,26 @@ class OnlineUpdater:
     def stored_items(self, ids: list[str]) -> None:
         """Items as the store holds them now, with their stored vectors (missing ones encoded
         here and kept in the store, e.g. after an import that had no encoder)."""
-        store = self.engine.store
-        found = store.get_items(ids)
+        found = self.store.get_items(ids)
         items = [found[i] for i in ids if i in found]
         if items:
-            self.items(items, self.stored_item_vectors(items))
-
-    def stored_item_vectors(
-        self, items: list[Item], cache: EmbeddingCache | None = None
-    ) -> Float32s:
-        """Each item's stored vector; items with text stored without one are encoded (through
-        ``cache`` when given) and their vectors kept in the store."""
-        stored = self.engine.store.item_vectors([i.id for i in items])
-        vectors = np.full((len(items), self.state.catalog.dim), np.nan, dtype=np.float32)
-        missing = []
-        for n, item in enumerate(items):
-            vector = stored.get(item.id)
-            if vector is not None and vector.shape[0] == vectors.shape[1]:
-                vectors[n] = vector
-            elif item_text(item, self.engine.config.domain):
-                missing.append(n)
-        if missing:
-            texts = [item_text(items[n], self.engine.config.domain) for n in missing]
-            encoded = encode_cached(self.engine.item_encoder, texts, cache, progress=False)
-            vectors[missing] = encoded
-            self.engine.store.put_item_vectors([items[n].id for n in missing], encoded)
-        return vectors
+            self.items(items, self.text.stored_item_vectors(items))
 
     def stored_users(self, ids: list[str]) -> None:
-        store = self.engine.store
-        self.users_as_stored([user for u in ids if (user := store.get_user(u)) is not None])
+        self.users_as_stored([user for u in ids if (user := self.store.get_user(u)) is not None])
 
     def users_as_stored(self, users: list[User]) -> None:
         """Users with their stored preference vectors (encoded here when missing)."""
-        stored = self.engine.store.user_vectors([u.id for u in users])
-        vectors: list[Float32s | None] = []
-        for user in users:
-            vector = stored.get(user.id)
-            if vector is None and user.preferences and user.preferences.strip():
-                vector = self.preference_vectors([user])[0]
-            vectors.append(vector)
-        self.users(users, vectors)
-
-    def item_vectors(self, items: list[Item]) -> Float32s:
-        """One row per item: its text vector, or NaN for an item without text."""
-        texts = [item_text(item, self.engine.config.domain) for item in items]
-        with_text = [n for n, text in enumerate(texts) if text]
-        vectors = np.full((len(items), self.state.catalog.dim), np.nan, dtype=np.float32)
-        if with_text:
-            encoded = self.engine.item_encoder.encode([texts[n] for n in with_text])
-            vectors[with_text] = encoded
-        return vectors
-
-    def preference_vectors(self, users: list[User]) -> list[Float32s | None]:
-        """Each user's stated preferences encoded, or None."""
-        stated = [n for n, u in enumerate(users) if u.preferences and u.preferences.strip()]
-        out: list[Float32s | None] = [None] * len(users)
-        if stated:
-            texts = [str(users[n].preferences) for n in stated]
-            for n, vector in zip(stated, self.engine.query_encoder.encode(texts), strict=True):
-                out[n] = vector
-        return out
+        self.users(users, self.text.stored_preference_vectors(users))
 
     def items(self, items: list[Item], vectors: Float32s | None = None) -> None:
         if vectors is None:
-            vectors = self.item_vectors(items)
+            vectors = self.text.item_vectors(items)
         self.state.catalog.upsert(items, vectors)
 
     def users(self, users: list[User], vectors: list[Float32s | None] | None = None) -> None:
         if vectors is None:
-            vectors = self.preference_vectors(users)
+            vectors = self.text.preference_vectors(users)
         for user, vector in zip(users, vectors, strict=True):
             index = self.state.users.add(user.id)
             self.state.user_states.set_preferences(index, vector)
@@ -201,7 +169,7 @@ class OnlineUpdater:
         counts engagements)."""
         data = Interactions.from_events(events, self.state.users, self.state.items)
         if len(data):
-            apply_events(self.state, data, self.engine.config.feedback)
+            apply_events(self.state, data, self.feedback)
         self.events_applied += len(data)
 
     def delete_item(self, item_id: str) -> None:
@@ -214,9 +182,7 @@ class OnlineUpdater:
         neighbour lists and item-item weights built from them), their history and tastes,
         their events in trending and the popularity windows, and every cached answer."""
         index = self.state.users.get(user_id)
-        bundle = self.engine.bundle
-        if bundle is not None:
-            bundle.forget_user(user_id, self.state.users)
+        self.on_forget(user_id)  # the served models' rows, while the id is still mapped
         if index is not None:
             self.state.user_states.forget(index)
             if self.state.private is not None:
@@ -227,4 +193,4 @@ class OnlineUpdater:
                 self.state.trending.remove(items, stamps, self.state.event_log.last_seen(touched))
             self.state.users.remove(user_id)
             self.state.deleted_users[user_id] = index
-        self.engine.answers.clear()
+        self.answers.clear()
