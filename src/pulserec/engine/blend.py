@@ -1,7 +1,7 @@
 """Array steps of a request: fuse model lists, insert fresh items, fill, diversify.
 
-Every list here is a pair of aligned arrays (item indices, scores) plus a parallel array of
-source codes; no Python object per candidate.
+Every list here is a pair of aligned arrays (item indices, scores); what proposed each item
+travels beside them as a list of labels (one string per candidate).
 """
 
 from __future__ import annotations
@@ -9,19 +9,20 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from pulserec.ranking.candidates import rrf_weights
 from pulserec.ranking.diversity import mmr
 
 Int32s = npt.NDArray[np.int32]
 Float32s = npt.NDArray[np.float32]
-RRF_K = 60.0
 
 
 def rrf(lists: list[tuple[Int32s, Float32s]]) -> tuple[Int32s, Float32s]:
-    """Reciprocal-rank fusion of several best-first lists."""
+    """Reciprocal-rank fusion of several best-first lists (the package's one weight,
+    :func:`~pulserec.ranking.candidates.rrf_weights`)."""
     if len(lists) == 1:
         return lists[0]
     items = np.concatenate([items for items, _ in lists])
-    weights = np.concatenate([1.0 / (RRF_K + 1 + np.arange(len(i))) for i, _ in lists])
+    weights = np.concatenate([rrf_weights(len(i)) for i, _ in lists])
     unique, inverse = np.unique(items, return_inverse=True)
     fused = np.bincount(inverse, weights=weights).astype(np.float32)
     order = np.argsort(-fused, kind="stable")

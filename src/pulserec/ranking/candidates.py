@@ -10,8 +10,15 @@ Int32s = npt.NDArray[np.int32]
 RRF_K = 60.0
 
 
+def rrf_weights(n: int) -> npt.NDArray[np.float64]:
+    """The one reciprocal-rank weight, ``1 / (RRF_K + rank)`` for ranks 0..n-1 of a
+    best-first list: the hybrid's candidate pool and the engine's fusion of several models
+    both use it."""
+    return 1.0 / (RRF_K + np.arange(n, dtype=np.float64))
+
+
 def reciprocal_rank_fusion(dense: dict[str, Float32s], per_source: int) -> Float32s:
-    """Sum over sources of 1 / (RRF_K + rank) for each source's top ``per_source`` items."""
+    """Sum over sources of :func:`rrf_weights` for each source's top ``per_source`` items."""
     first = next(iter(dense.values()))
     fused = np.zeros(first.shape, dtype=np.float32)
     for scores in dense.values():
@@ -20,7 +27,7 @@ def reciprocal_rank_fusion(dense: dict[str, Float32s], per_source: int) -> Float
         order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
         top = np.take_along_axis(top, order, axis=1)
         finite = np.isfinite(np.take_along_axis(scores, top, axis=1))
-        contribution = np.where(finite, 1.0 / (RRF_K + np.arange(k)[None, :]), 0.0)
+        contribution = np.where(finite, rrf_weights(k)[None, :], 0.0)
         np.add.at(fused, (np.arange(scores.shape[0])[:, None], top), contribution)
     return fused
 

@@ -27,7 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pulserec.ranking.blend import LinearBlend, blend, z_scores
-from pulserec.ranking.candidates import RRF_K
+from pulserec.ranking.candidates import rrf_weights
 from pulserec.ranking.core import ScoringCore
 from pulserec.ranking.rows import candidate_row, latest_of_history
 from pulserec.retrievers.base import Candidates, Query, candidates_from_scores
@@ -74,7 +74,7 @@ def pool_of(rows: Float32s, per_source: int, size: int) -> tuple[Int32s, npt.NDA
     order = np.argsort(-np.take_along_axis(rows, top, axis=1), axis=1, kind="stable")
     top = np.take_along_axis(top, order, axis=1)
     finite = np.isfinite(np.take_along_axis(rows, top, axis=1))
-    contribution = np.where(finite, 1.0 / (RRF_K + np.arange(k)[None, :]), 0.0)
+    contribution = np.where(finite, rrf_weights(k)[None, :], 0.0)
     fused = np.zeros((1, n_items), dtype=np.float32)
     first = np.zeros((1, k), dtype=np.intp)
     for s in range(rows.shape[0]):  # one source after another, as the reference accumulates
