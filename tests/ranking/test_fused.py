@@ -16,8 +16,9 @@ from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.ranking.blend import LinearBlend
+from pulserec.ranking.choice import sub_blend
 from pulserec.ranking.holdout import holdout_split
-from pulserec.ranking.learned import PRUNE_TOLERANCE, HybridRanker, _sub_blend
+from pulserec.ranking.learned import PRUNE_TOLERANCE, HybridRanker
 from pulserec.retrievers import registry
 from pulserec.retrievers.base import Candidates, Query
 from pulserec.types import Event, EventType
@@ -169,7 +170,7 @@ def test_served_sources_survive_a_round_trip(pruned: HybridRanker, tmp_path: Pat
     from pulserec.artifacts import load_model, save_model
 
     kept = ["ease", "content"]
-    pruned.serving_, pruned.ranker_ = kept, _sub_blend(_full(pruned), list(pruned.sources), kept)
+    pruned.serving_, pruned.ranker_ = kept, sub_blend(_full(pruned), list(pruned.sources), kept)
     save_model(pruned, "hybrid", {}, tmp_path)
     restored = load_model(tmp_path, None)
     assert restored.serving_ == ["ease", "content"]  # type: ignore[attr-defined]

@@ -29,7 +29,8 @@ from pulserec.app.settings import Settings
 from pulserec.engine.answer_cache import AnswerCache
 from pulserec.engine.startup import Runtime
 from pulserec.ranking.blend import LinearBlend
-from pulserec.ranking.learned import HybridRanker, _sub_blend
+from pulserec.ranking.choice import sub_blend
+from pulserec.ranking.learned import HybridRanker
 from pulserec.types import Event, EventType
 
 PAIRS = 2000
@@ -76,7 +77,7 @@ def _variant(hybrid: HybridRanker, name: str) -> Iterator[None]:
                 kept = [n for n, w in zip(names, blend.weights_, strict=True) if w]
                 kept += ["content"] if "content" in names and "content" not in kept else []
                 kept = [n for n in names if n in kept]
-                hybrid.serving_, hybrid.ranker_ = kept, _sub_blend(blend, names, kept)
+                hybrid.serving_, hybrid.ranker_ = kept, sub_blend(blend, names, kept)
         yield
     finally:
         hybrid.fallback_, hybrid.ranker_, hybrid.serving_ = saved

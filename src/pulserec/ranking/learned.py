@@ -34,20 +34,24 @@ from typing import Any, Self
 import numpy as np
 import numpy.typing as npt
 
-from pulserec import metrics
 from pulserec.ids import IdMap
 from pulserec.interactions import Interactions
 from pulserec.item_vectors import ItemVectors
 from pulserec.ranking.blend import LinearBlend
+from pulserec.ranking.choice import (
+    catalog_ndcg,
+    choose_ranker,
+    held_out_labels,
+    sub_blend,
+)
 from pulserec.ranking.core import Rows, ScoringCore
 from pulserec.ranking.features import ItemStats
 from pulserec.ranking.fused import fused_retrieve
-from pulserec.ranking.holdout import holdout_split, ndcg_at
+from pulserec.ranking.holdout import holdout_split
 from pulserec.ranking.rankers import (
     lightgbm_from_text,
     lightgbm_text,
     new_ranker,
-    predict,
     train_ranker,
 )
 from pulserec.ranking.rows import candidate_row, keep_top, latest_items, latest_of_history
@@ -63,7 +67,6 @@ from pulserec.retrievers.persistable import (
     required,
     text_array,
 )
-from pulserec.topk import top_k_rows
 
 logger = logging.getLogger(__name__)
 TEXT_SOURCE = "content"
@@ -168,7 +171,7 @@ class HybridRanker:
             self._fit_costly(rest, users, latest, truth, half, cheap)
         rows = self._user_rows(users)[0]
         features, candidates, _ = self._core().features(rows, latest)
-        labels = _labels(truth, candidates)
+        labels = held_out_labels(truth, candidates)
         self.ranker_, self.fallback_ = self._learn(features, labels, half)
         self._prune(rows, latest, truth)
         refit = [n for n in self.sources if n not in self.update_only]
@@ -228,7 +231,7 @@ class HybridRanker:
             rows = self._user_rows(users)[0]
             features, candidates, _ = self._core().features(rows, latest)
             blend = new_ranker("blend", len(names), self.lgbm_params)
-            train_ranker(blend, features[half], _labels(truth, candidates)[half])
+            train_ranker(blend, features[half], held_out_labels(truth, candidates)[half])
             core = replace(self._core(), ranker=blend)
             scores = core.scores({n: rows[n][~half] for n in names}, latest[~half])
             figures.append(catalog_ndcg(scores, truth[np.flatnonzero(~half)]))
@@ -260,46 +263,11 @@ class HybridRanker:
     def _learn(
         self, features: Float32s, labels: Any, half: npt.NDArray[np.bool_]
     ) -> tuple[Any, str | None]:
-        """Learn each candidate ranker on half the users and judge it, beside every source
-        alone, on the other half; serve the best (a source when no ranker beats it), refit
-        on every user. ``ranker="auto"`` tries the blend and LightGBM LambdaRank."""
-        labels = labels.astype(np.int32)
-        names = list(self.sources)
+        """The served ranker (or the source that serves instead): :func:`choose_ranker`."""
         kinds = ("blend", "lightgbm") if self.ranker_kind == "auto" else (self.ranker_kind,)
-        judged: dict[str, float] = {}
-        for kind in kinds:
-            probe = new_ranker(kind, len(names), self.lgbm_params)
-            train_ranker(probe, features[half], labels[half])
-            judged[kind] = ndcg_at(predict(probe, features[~half]), labels[~half], 10)
-        sources = {
-            name: ndcg_at(features[~half][:, :, 2 * i], labels[~half], 10)
-            for i, name in enumerate(names)
-        }
-        kind = max(judged, key=lambda k: judged[k])
-        best_name = max(sources, key=lambda k: sources[k])
-        fallback = best_name if judged[kind] < sources[best_name] else None
-        served = fallback or kind
-        logger.info(
-            "hybrid ndcg@10 %s vs best source %s %.4f: serving %s",
-            ", ".join(f"{k} {v:.4f}" for k, v in judged.items()),
-            best_name,
-            sources[best_name],
-            served,
-        )
-        self.validation_.update({f"source.{n}": round(v, 4) for n, v in sources.items()})
-        self.validation_.update({f"ranker.{k}": round(v, 4) for k, v in judged.items()})
-        self.validation_.update(
-            {
-                "ranker_ndcg@10": judged[kind],
-                "best_source": best_name,
-                "best_source_ndcg@10": sources[best_name],
-                "served": served,
-                "served_ndcg@10": max(judged[kind], sources[best_name]),
-            }
-        )
-        ranker = new_ranker(kind, len(names), self.lgbm_params)
-        train_ranker(ranker, features, labels)
-        return ranker, fallback
+        choice = choose_ranker(features, labels, half, list(self.sources), kinds, self.lgbm_params)
+        self.validation_.update(choice.validation)
+        return choice.ranker, choice.fallback
 
     def _prune(self, rows: Rows, latest: Int32s, truth: Any) -> None:
         """Serve only the sources the learned blend weighs (and the text source, which orders
@@ -316,7 +284,7 @@ class HybridRanker:
         if len(kept) == len(names) or not any(ranker.weights_):
             return
         everything = self._core().scores(rows, latest)
-        self.serving_, self.ranker_ = kept, _sub_blend(ranker, names, kept)
+        self.serving_, self.ranker_ = kept, sub_blend(ranker, names, kept)
         fewer = self._core().scores({n: rows[n] for n in kept}, latest)
         full_ndcg, kept_ndcg = catalog_ndcg(everything, truth), catalog_ndcg(fewer, truth)
         logger.info(
@@ -568,23 +536,3 @@ class HybridRanker:
         users, items = required("users", users, cls), required("items", items, cls)
         model._context(interactions_from_state("_data.", state, users, items))
         return model
-
-
-def _sub_blend(blend: LinearBlend, names: list[str], kept: list[str]) -> LinearBlend:
-    """The fitted blend over the ``kept`` sources only (their score columns renumbered)."""
-    sub = LinearBlend([2 * i for i in range(len(kept))], blend.passes)
-    sub.weights_ = np.array([blend.weights_[names.index(n)] for n in kept], dtype=np.float32)
-    return sub
-
-
-def _labels(truth: Any, candidates: Int32s) -> npt.NDArray[np.int32]:
-    """(users, pool) held-out hits of each pooled candidate."""
-    rows = np.arange(candidates.shape[0])[:, None]
-    return np.asarray(truth[rows, candidates].todense()).astype(np.int32)
-
-
-def catalog_ndcg(scores: Float32s, truth: Any, k: int = 10) -> float:
-    """Mean NDCG@k of (users, items) score rows against a sparse (users, items) matrix of
-    held-out items, the ideal counting every held-out item (the evaluation's metric)."""
-    k = min(k, scores.shape[1])  # a catalog smaller than k
-    return metrics.ndcg(top_k_rows(np.nan_to_num(scores, nan=-np.inf), k), truth, k)
