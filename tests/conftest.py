@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pulserec.engines import Postgres, Redis
 from pulserec.storage import MemoryStore, SqliteStore, Store
 from pulserec.storage.postgres import PostgresStore
+from pulserec.testing.engines import Postgres, Redis
 
 
 @pytest.fixture(scope="session")

@@ -20,12 +20,12 @@ from pulserec.artifacts import (
     save_model,
     save_vectors,
 )
-from pulserec.ids import IdMap
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers import registry
-from pulserec.retrievers.base import Query, Retriever
-from pulserec.types import Event, EventType
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.core.types import Event, EventType
+from pulserec.models import registry
+from pulserec.models.base import Query, Retriever
 from tests.ranking.fakes import CountPopularity
 
 N_USERS, N_ITEMS = 30, 24

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import orjson
 
-from pulserec.testing import run_cli
+from pulserec.testing.server import run_cli
 
 
 def test_import_succeeds_and_summarises_rejections(tmp_path: Path) -> None:

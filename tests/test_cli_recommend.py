@@ -13,13 +13,13 @@ import pytest
 from pulserec.api.app import create_app
 from pulserec.app.settings import Settings
 from pulserec.artifacts import ArtifactStore
-from pulserec.cli_recommend import run_recommend
-from pulserec.config import ServerSettings
-from pulserec.engine.startup import MODELS_DIR
-from pulserec.ingest import Ingestor
+from pulserec.cli.recommend import run_recommend
+from pulserec.core.config import ServerSettings
+from pulserec.core.types import User
+from pulserec.engine.runtime import MODELS_DIR
 from pulserec.storage import DB_FILENAME, SqliteStore
-from pulserec.testing import run_cli
-from pulserec.types import User
+from pulserec.storage.ingest import Ingestor
+from pulserec.testing.server import run_cli
 from tests.engine.conftest import build, catalog, events, filled_store
 from tests.web.test_page import ThreadedServer
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pulserec.storage import DB_FILENAME
-from pulserec.testing import ServerProcess
+from pulserec.testing.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

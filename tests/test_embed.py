@@ -8,7 +8,7 @@ import pytest
 
 from pulserec.encoders.cache import CACHE_FILENAME, EmbeddingCache
 from pulserec.encoders.model_files import MODEL_NAME
-from pulserec.testing import run_cli
+from pulserec.testing.server import run_cli
 
 pytestmark = pytest.mark.slow
 

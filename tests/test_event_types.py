@@ -9,22 +9,22 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from pulserec import event_types
 from pulserec.api.app import create_app
 from pulserec.app.runtime import assemble
 from pulserec.app.settings import Settings
-from pulserec.config import ServerSettings
+from pulserec.core import event_types
+from pulserec.core.config import ServerSettings
+from pulserec.core.interactions import Interactions
+from pulserec.core.schemas import EventIn
+from pulserec.core.types import EVENT_TYPES, Event, EventType
 from pulserec.data.importers import import_file
 from pulserec.encoders import load_encoder
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.users import UserStates
-from pulserec.ingest import Ingestor
-from pulserec.interactions import Interactions
-from pulserec.retrievers.arrays import interactions_from_state, interactions_state
-from pulserec.schemas import EventIn
+from pulserec.engine.state.users import UserStates
+from pulserec.models.arrays import interactions_from_state, interactions_state
 from pulserec.storage import MemoryStore, open_store
-from pulserec.testing import run_cli
-from pulserec.types import EVENT_TYPES, Event, EventType
+from pulserec.storage.ingest import Ingestor
+from pulserec.testing.server import run_cli
 from tests.engine.conftest import THEMES, filled_store
 from tests.engine.test_explanations import evidence, explainer
 

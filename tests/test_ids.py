@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.ids import IdMap
+from pulserec.core.ids import IdMap
 
 
 def test_indices_are_dense_in_order_of_first_sight() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pulserec.server_lock import SERVER_FILE, live_server
-from pulserec.testing import ServerProcess, run_cli
+from pulserec.app.server_lock import SERVER_FILE, live_server
+from pulserec.testing.server import ServerProcess, run_cli
 
 pytestmark = pytest.mark.slow
 LIGHT = {

@@ -12,17 +12,17 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "pulserec"
 FACADE_USERS = sorted((SRC / "api").rglob("*.py")) + sorted((SRC / "llm").rglob("*.py"))
 # what api/ and llm/ may import from pulserec.engine, by module (None: any name)
 ALLOWED: dict[str, set[str] | None] = {
-    "pulserec.engine.core": {"Engine", "UnknownItem", "DEFAULT_WINDOW"},
-    "pulserec.engine.results": None,  # the answer types
-    "pulserec.engine.startup": {"Runtime"},  # the handle: facade, write path, trainer
-    "pulserec.engine.training": {"TrainingConflict"},
+    "pulserec.engine.facade": {"Engine", "UnknownItem", "DEFAULT_WINDOW"},
+    "pulserec.engine.serving.results": None,  # the answer types
+    "pulserec.engine.runtime": {"Runtime"},  # the handle: facade, write path, trainer
+    "pulserec.engine.lifecycle.training": {"TrainingConflict"},
 }
 # the online state and the request path's parts, never read from outside the engine
 INTERNALS = {
     "catalog", "user_states", "users", "items", "bundle", "store", "state", "trending",
     "event_log", "explainer", "answers", "write_lock", "applied_seq", "applied_event_seq",
     "rank", "allowed", "answer", "taste", "popularity", "trending_now", "adopt_maps",
-    "attach_updater", "config", "item_encoder",
+    "follower", "served", "config", "item_encoder",
 }  # fmt: skip
 
 
@@ -66,9 +66,9 @@ def test_api_and_llm_use_only_the_engine_facade(path: Path) -> None:
 
 def test_the_check_catches_a_reach_into_the_engine() -> None:
     source = (
-        "from pulserec.engine.catalog import Catalog\n"
-        "from pulserec.engine.core import Engine, _EMPTY\n"
-        "import pulserec.engine.lookups\n"
+        "from pulserec.engine.state.catalog import Catalog\n"
+        "from pulserec.engine.facade import Engine, _EMPTY\n"
+        "import pulserec.engine.serving.lookups\n"
         "def f(self, engine):\n"
         "    return engine.state.catalog, self.engine.state.user_states, engine.recommend\n"
     )
@@ -78,7 +78,7 @@ def test_the_check_catches_a_reach_into_the_engine() -> None:
 
 # modules that may touch os.environ: the composition root, the thread limit, the test helper
 # that starts a child with an environment, the offline flags of the model files, benchmarks
-ENV_READERS = {"config.py", "testing.py", "encoders/model_files.py"}
+ENV_READERS = {"core/config.py", "testing/server.py", "encoders/model_files.py"}
 
 
 def _reads_environment(path: Path) -> bool:
@@ -98,7 +98,7 @@ def test_only_the_composition_root_reads_the_environment() -> None:
         str(path.relative_to(SRC))
         for path in sorted(SRC.rglob("*.py"))
         if _reads_environment(path)
-        and path.relative_to(SRC).parts[0] not in ("app", "bench")
+        and path.relative_to(SRC).parts[0] not in ("app",)
         and str(path.relative_to(SRC)) not in ENV_READERS
     ]
     assert readers == []
@@ -113,7 +113,7 @@ def test_no_library_code_rereads_the_settings() -> None:
         text = path.read_text(encoding="utf-8")
         if "def from_env" in text or "def start_runtime" in text:
             found.append(f"{relative}: a from_env/start_runtime back door")
-        driver = relative.parts[0] in ("app", "bench") or relative.name.startswith("cli")
+        driver = relative.parts[0] in ("app", "cli")
         if "Settings.load(" in text and not driver:
             found.append(f"{relative}: reads the settings itself")
     assert found == []

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from pulserec.artifacts import load_model, save_model
-from pulserec.retrievers import registry
-from pulserec.retrievers.persistable import LEGACY_KEYS, MODEL_MODULES, PERSISTABLE, class_key
+from pulserec.models import registry
+from pulserec.models.persistable import LEGACY_KEYS, MODEL_MODULES, PERSISTABLE, class_key
 from tests.contracts.test_retriever_contract import (
     CONTRACT_PARAMS,
     N_USERS,
@@ -74,7 +74,7 @@ def test_a_model_saves_under_its_key_not_its_module_path(name: str, tmp_path: Pa
 
 
 def test_a_key_is_never_taken_twice() -> None:
-    from pulserec.retrievers.persistable import persistable
+    from pulserec.models.persistable import persistable
 
     class Other:
         pass

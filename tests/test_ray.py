@@ -18,8 +18,8 @@ from pulserec.artifacts import ArtifactStore
 from pulserec.encoders import load_encoder
 from pulserec.encoders.cache import CACHE_FILENAME, EmbeddingCache, encode_cached, text_key
 from pulserec.encoders.texts import item_text
-from pulserec.ingest import Ingestor
 from pulserec.storage import open_store
+from pulserec.storage.ingest import Ingestor
 from tests.engine.conftest import catalog, events
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 
 def test_the_cluster_encodes_exactly_what_this_process_encodes(cluster: Any) -> None:
-    from pulserec.distributed import CHUNK, encode_on_ray
+    from pulserec.engine.lifecycle.distributed import CHUNK, encode_on_ray
 
     encoder = load_encoder("hashing")
     texts = [f"item {n}: rockets, galaxies and {n % 13} orbits" for n in range(3 * CHUNK + 17)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pulserec.types import EVENT_TYPES
+from pulserec.core.types import EVENT_TYPES
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 

@@ -7,7 +7,7 @@ import time
 import pytest
 from pydantic import ValidationError
 
-from pulserec.schemas import EventIn, ItemIn, format_timestamp, parse_timestamp
+from pulserec.core.schemas import EventIn, ItemIn, format_timestamp, parse_timestamp
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pulserec.testing import ServerProcess
+from pulserec.testing.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from pulserec.engines import Postgres, Redis
-from pulserec.ingest import Ingestor
+from pulserec.storage.ingest import Ingestor
 from pulserec.storage.postgres import PostgresStore
 from pulserec.storage.redis_bus import STORE_CHECK_S
-from pulserec.testing import LIGHT_ENV, ServerProcess
-from pulserec.testing import call as _call
+from pulserec.testing.engines import Postgres, Redis
+from pulserec.testing.server import LIGHT_ENV, ServerProcess
+from pulserec.testing.server import call as _call
 from tests.engine.conftest import catalog, events
 
 pytestmark = pytest.mark.slow

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from pulserec.ingest import Ingestor
 from pulserec.storage import open_store
-from pulserec.testing import LIGHT_ENV, ServerProcess
-from pulserec.testing import call as _call
+from pulserec.storage.ingest import Ingestor
+from pulserec.testing.server import LIGHT_ENV, ServerProcess
+from pulserec.testing.server import call as _call
 from tests.engine.conftest import catalog, events
 
 pytestmark = pytest.mark.slow

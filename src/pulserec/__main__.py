@@ -1,5 +1,5 @@
 """``python -m pulserec`` runs the CLI."""
 
-from pulserec.cli import main
+from pulserec.cli.main import main
 
 main()

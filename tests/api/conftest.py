@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
 from pulserec.app.runtime import assemble
-from pulserec.config import ServerSettings
+from pulserec.core.config import ServerSettings
 from pulserec.engine.config import EngineConfig
 from pulserec.storage import MemoryStore, SqliteStore
 from tests.engine.conftest import build, filled_store

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
-from pulserec.config import ServerSettings
-from pulserec.engine.bundle import ModelBundle
-from pulserec.engine.startup import Runtime
+from pulserec.core.config import ServerSettings
+from pulserec.engine.lifecycle.bundle import ModelBundle
+from pulserec.engine.runtime import Runtime
 from pulserec.storage import MemoryStore
 from tests.engine.conftest import build, filled_store
 
@@ -164,7 +164,7 @@ def test_train_needs_the_api_key(runtime: Runtime) -> None:
 
 
 def test_a_training_that_can_fit_nothing_says_why(tmp_path: Path) -> None:
-    from pulserec.types import Event, EventType
+    from pulserec.core.types import Event, EventType
 
     store = MemoryStore()
     store.append_events(

@@ -13,10 +13,10 @@ import uvicorn
 
 from pulserec.api.app import create_app
 from pulserec.app.runtime import assemble
-from pulserec.config import ServerSettings
+from pulserec.core.config import ServerSettings
 from pulserec.engine.config import EngineConfig
 from pulserec.storage import MemoryStore
-from pulserec.testing import free_port
+from pulserec.testing.server import free_port
 
 LIMIT = 1 << 20
 EVENT = b'{"user_id":"u","item_id":"i","type":"view"},'

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
-from pulserec.config import ServerSettings
+from pulserec.core.config import ServerSettings
 from tests.engine.conftest import build, filled_store
 
 

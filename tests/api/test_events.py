@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from pulserec import event_types
+from pulserec.core import event_types
 
 
 def _post(client: TestClient, *events: dict[str, Any]) -> Any:

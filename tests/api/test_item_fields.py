@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
 from pulserec.api.item_fields import with_items
-from pulserec.config import ServerSettings
+from pulserec.core.config import ServerSettings
+from pulserec.core.types import Item
 from pulserec.storage import MemoryStore
-from pulserec.types import Item
 from tests.api.test_recommend import assert_error, ids, ok
 from tests.engine.conftest import THEMES, build
 

@@ -19,7 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from pulserec.api.app import create_app
 from pulserec.app.runtime import assemble
-from pulserec.config import ServerSettings
+from pulserec.core.config import ServerSettings
 from pulserec.encoders import load_encoder
 from pulserec.engine.config import EngineConfig
 from pulserec.storage import SqliteStore

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
-from pulserec.config import ServerSettings
+from pulserec.core.config import ServerSettings
 from pulserec.storage import MemoryStore
 from tests.engine.conftest import THEMES, build, filled_store
 

@@ -25,10 +25,10 @@ from schemathesis.specs.openapi.checks import (
 
 from pulserec.api.app import create_app
 from pulserec.app.runtime import assemble
-from pulserec.config import ServerSettings
+from pulserec.core.config import ServerSettings
+from pulserec.core.schemas import EventIn, ItemIn, UserIn
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import Runtime
-from pulserec.schemas import EventIn, ItemIn, UserIn
+from pulserec.engine.runtime import Runtime
 from pulserec.storage import SqliteStore
 
 Operation = APIOperation[Any, Any, Any, Any]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from pulserec.app.runtime import engine_config, open_runtime
 from pulserec.app.settings import Settings
-from pulserec.ingest import Ingestor
 from pulserec.storage import open_store
+from pulserec.storage.ingest import Ingestor
 from tests.engine.conftest import catalog, events
 
 LIGHT = {

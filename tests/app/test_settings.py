@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pulserec.app.settings import Settings, hand_to_workers, worker_settings
-from pulserec.config import DEFAULT_DATA_DIR, DEFAULT_EVAL_DIR, ServerSettings
+from pulserec.core.config import DEFAULT_DATA_DIR, DEFAULT_EVAL_DIR, ServerSettings
 from pulserec.engine.config import EngineConfig
 
 

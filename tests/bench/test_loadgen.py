@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from pulserec.bench.floor_app import PATH, FloorServer
-from pulserec.bench.loadgen import Paths, Request, run_load
+from pulserec_bench.floor_app import PATH, FloorServer
+from pulserec_bench.loadgen import Paths, Request, run_load
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +45,7 @@ def test_requests_with_bodies_and_headers(floor: FloorServer) -> None:
 
 
 def test_an_unreachable_server_counts_connect_errors() -> None:
-    from pulserec.testing import free_port
+    from pulserec.testing.server import free_port
 
     result = run_load("127.0.0.1", free_port(), Paths(["/"]), 1, duration_s=0.3, warmup_s=0.0)
     assert result.errors > 0 and set(result.errors_by_status) == {"connect"}

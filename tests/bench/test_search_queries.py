@@ -6,8 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.bench.search import Case, compare, evaluate
-from pulserec.bench.search_queries import (
+from pulserec.core.types import Event, EventType, Item
+from pulserec.data.vocabularies import VOCABULARIES
+from pulserec.encoders import load_encoder
+from pulserec.encoders.texts import item_text
+from pulserec.storage import MemoryStore
+from pulserec_bench.search import Case, compare, evaluate
+from pulserec_bench.search_queries import (
     MOVIE_QUERIES,
     SHOP_QUERIES,
     Queries,
@@ -16,11 +21,6 @@ from pulserec.bench.search_queries import (
     split,
     violations,
 )
-from pulserec.data.vocabularies import VOCABULARIES
-from pulserec.encoders import load_encoder
-from pulserec.encoders.texts import item_text
-from pulserec.storage import MemoryStore
-from pulserec.types import Event, EventType, Item
 
 ML_GENRES = [
     "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",

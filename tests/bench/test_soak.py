@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from pulserec.bench.memory import tree_rss_mb
-from pulserec.bench.soak import verdict
+from pulserec_bench.memory import tree_rss_mb
+from pulserec_bench.soak import verdict
 
 
 def _minute(p99: float, rss: float, errors: int = 0) -> dict[str, float]:

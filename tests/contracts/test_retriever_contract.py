@@ -17,12 +17,12 @@ import pytest
 
 from pulserec.artifacts import load_model, save_model
 from pulserec.artifacts.models import tree_of
-from pulserec.ids import IdMap
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers import registry
-from pulserec.retrievers.base import Query
-from pulserec.types import Event, EventType
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.core.types import Event, EventType
+from pulserec.models import registry
+from pulserec.models.base import Query
 
 N_USERS, N_ITEMS, HALF = 24, 20, 10
 PER_USER = 6

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pulserec.core.types import Event, EventType, ExperimentRecord, Impression, Item, User
 from pulserec.storage import Store
-from pulserec.types import Event, EventType, ExperimentRecord, Impression, Item, User
 
 
 def _event(

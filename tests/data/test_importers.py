@@ -10,11 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pulserec.core.types import EventType
 from pulserec.data.importers import detect_kind, import_file
 from pulserec.data.readers import UnreadableFileError
-from pulserec.ingest import Ingestor
 from pulserec.storage import MemoryStore
-from pulserec.types import EventType
+from pulserec.storage.ingest import Ingestor
 
 
 def _jsonl(path: Path, rows: list[Any]) -> Path:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from pulserec.core.types import EventType, Item
 from pulserec.data.movielens import (
     WHEEL_NAME,
     DatasetUnavailableError,
@@ -19,7 +20,6 @@ from pulserec.data.movielens import (
     load_movielens_100k,
 )
 from pulserec.encoders.texts import movie_text
-from pulserec.types import EventType, Item
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,9 @@ from typing import Any
 
 import pytest
 
+from pulserec.core.types import EventType
+from pulserec.data.datasets import DATASETS as SERVE_DATASETS
+from pulserec.data.datasets import load_dataset
 from pulserec.data.movielens import (
     ML_1M,
     MovieLens,
@@ -15,13 +18,10 @@ from pulserec.data.movielens import (
     load_movielens,
     load_movielens_1m,
 )
-from pulserec.datasets import DATASETS as SERVE_DATASETS
-from pulserec.datasets import load_dataset
 from pulserec.encoders.texts import movie_text
 from pulserec.evaluation.data import DATASETS
-from pulserec.ingest import Ingestor
 from pulserec.storage import MemoryStore
-from pulserec.types import EventType
+from pulserec.storage.ingest import Ingestor
 
 
 @pytest.fixture(scope="module")

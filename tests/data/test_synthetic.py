@@ -12,10 +12,10 @@ from typing import Any
 import orjson
 import pytest
 
+from pulserec.core.schemas import EventIn, ItemIn, UserIn
+from pulserec.core.types import EVENT_TYPES
 from pulserec.data import synthetic
 from pulserec.data.synthetic import DOMAINS, SynthSummary, write_synthetic
-from pulserec.schemas import EventIn, ItemIn, UserIn
-from pulserec.types import EVENT_TYPES
 
 N_ITEMS, N_USERS, N_EVENTS = 500, 100, 5_000
 PREFIX = {"ecommerce": "e", "news": "n", "music": "m"}

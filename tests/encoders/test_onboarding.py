@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.core.types import Event, EventType
 from pulserec.encoders.onnx import OnnxEncoder
 from pulserec.encoders.sentence import SentenceEncoder
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers.base import Query
-from pulserec.retrievers.content import ContentRetriever
-from pulserec.types import Event, EventType
+from pulserec.models.base import Query
+from pulserec.models.text.content import ContentRetriever
 
 pytestmark = pytest.mark.slow
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pulserec.core.types import Item
 from pulserec.encoders.texts import item_text
-from pulserec.types import Item
 
 
 def test_movie_text() -> None:

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from pulserec.app.runtime import assemble
+from pulserec.core.types import Event, EventType, Item, User
 from pulserec.encoders import load_encoder
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import Runtime
-from pulserec.ingest import Ingestor
+from pulserec.engine.runtime import Runtime
 from pulserec.storage import MemoryStore
-from pulserec.types import Event, EventType, Item, User
+from pulserec.storage.ingest import Ingestor
 
 THEMES = {
     "space": "rocket galaxy astronaut orbit planet",

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from pulserec.engine.apply import apply_events
+from pulserec.core.interactions import Interactions
+from pulserec.core.types import Event, EventType
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.online_state import OnlineState
-from pulserec.interactions import Interactions
-from pulserec.types import Event, EventType
+from pulserec.engine.state.apply import apply_events
+from pulserec.engine.state.online_state import OnlineState
 
 DAY = 86_400.0
 KINDS = [EventType.CLICK, EventType.LIKE, EventType.VIEW, EventType.DISLIKE, EventType.PURCHASE]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pulserec.engine.startup import Runtime
+from pulserec.engine.runtime import Runtime
 
 
 def test_asking_for_unknown_categories_caches_nothing(runtime: Runtime) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from pulserec.engine.startup import Runtime
-from pulserec.types import Event, EventType, Item
+from pulserec.core.types import Event, EventType, Item
+from pulserec.engine.runtime import Runtime
 
 from .conftest import THEMES, catalog
 

@@ -2,7 +2,7 @@
 
 The MovieLens test samples explanations across the demo's users and checks every claim against
 the stored events and the ``popular`` list; the small tests pin the wording and the feedback
-rule (:mod:`pulserec.feedback`).
+rule (:mod:`pulserec.core.feedback`).
 """
 
 from __future__ import annotations
@@ -15,19 +15,19 @@ import pytest
 
 from pulserec.app.runtime import assemble
 from pulserec.app.settings import Settings
-from pulserec.datasets import load_dataset
+from pulserec.core.feedback import Feedback, Signal
+from pulserec.core.interactions import TYPE_CODES
+from pulserec.core.types import Event, EventType
+from pulserec.data.datasets import load_dataset
 from pulserec.encoders import load_encoder
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.explain import Evidence, Explainer
-from pulserec.engine.popularity import ALL_TIME, DEFAULT_WINDOW_S, RECENT, UNSEEN, WINDOW
-from pulserec.engine.results import Ranked
-from pulserec.engine.startup import Runtime
-from pulserec.feedback import Feedback, Signal
-from pulserec.ingest import Ingestor
-from pulserec.interactions import TYPE_CODES
+from pulserec.engine.runtime import Runtime
+from pulserec.engine.serving.explain import Evidence, Explainer
+from pulserec.engine.serving.results import Ranked
+from pulserec.engine.state.popularity import ALL_TIME, DEFAULT_WINDOW_S, RECENT, UNSEEN, WINDOW
 from pulserec.llm.chat import ChatService
 from pulserec.storage import MemoryStore
-from pulserec.types import Event, EventType
+from pulserec.storage.ingest import Ingestor
 
 POSITIVE_TYPES = {"click", "cart", "purchase", "like"}
 VERBS = {"rating": "rated", "purchase": "bought", "click": "clicked", "like": "liked"}

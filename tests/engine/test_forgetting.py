@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from pulserec.engine.event_log import EventLog
-from pulserec.engine.startup import Runtime
-from pulserec.engine.trending import TrendingCounter
-from pulserec.types import Event, EventType, Item
+from pulserec.core.types import Event, EventType, Item
+from pulserec.engine.runtime import Runtime
+from pulserec.engine.state.event_log import EventLog
+from pulserec.engine.state.trending import TrendingCounter
 
 NOW = 1_700_100_000.0
 

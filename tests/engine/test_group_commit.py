@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pulserec.ingest import Ingestor
+from pulserec.core.types import Event, EventType
 from pulserec.storage import AppendResult, SqliteStore
-from pulserec.types import Event, EventType
+from pulserec.storage.ingest import Ingestor
 
 
 class CountingStore(SqliteStore):

@@ -1,13 +1,14 @@
-"""The request path's steps one by one, over a real engine's Served view (engine/pipeline.py)."""
+"""The request path's steps one by one, over a real engine's Served view
+(engine/serving/pipeline.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from pulserec.engine import pipeline
-from pulserec.engine.online_state import EMPTY
-from pulserec.engine.request import Request
-from pulserec.engine.startup import Runtime
+from pulserec.engine.runtime import Runtime
+from pulserec.engine.serving import pipeline
+from pulserec.engine.serving.request import Request
+from pulserec.engine.state.online_state import EMPTY
 
 
 def _request(**options: object) -> Request:

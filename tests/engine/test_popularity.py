@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pulserec.engine.popularity import ALL_TIME, UNSEEN, WINDOW
-from pulserec.engine.startup import Runtime
-from pulserec.engine.trending import TrendingCounter
+from pulserec.core.types import Event, EventType, Item
+from pulserec.engine.runtime import Runtime
+from pulserec.engine.state.popularity import ALL_TIME, UNSEEN, WINDOW
+from pulserec.engine.state.trending import TrendingCounter
 from pulserec.storage import MemoryStore
-from pulserec.types import Event, EventType, Item
 
 from .conftest import THEMES, build, catalog, filled_store
 

@@ -12,15 +12,16 @@ import numpy as np
 import pytest
 
 from pulserec.app.runtime import assemble, follow_bus
+from pulserec.core.types import Event, EventType, Item
 from pulserec.encoders import load_encoder
 from pulserec.encoders.base import Encoder
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import Runtime
-from pulserec.engines import Postgres, Redis
+from pulserec.engine.runtime import Runtime
+from pulserec.engine.state.updates import OnlineUpdater
 from pulserec.storage import StoreUnavailable
 from pulserec.storage.postgres import PostgresStore
 from pulserec.storage.redis_bus import BusFeed
-from pulserec.types import Event, EventType, Item
+from pulserec.testing.engines import Postgres, Redis
 
 from .conftest import catalog, events
 
@@ -108,7 +109,9 @@ def test_an_item_posted_to_one_is_searchable_on_the_other_without_encoding_again
     replicas: tuple[Runtime, Runtime],
 ) -> None:
     first, second = replicas
-    encoder = second.engine.item_encoder
+    updater = second.engine.follower
+    assert isinstance(updater, OnlineUpdater)
+    encoder = updater.text.item_encoder
     assert isinstance(encoder, CountingEncoder)
     before = encoder.texts
     first.ingestor.add_items([Item("rocket-new", "Rocket galaxy orbit new", "rocket galaxy")])

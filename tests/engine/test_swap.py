@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from pulserec.engine.results import RankedList
-from pulserec.engine.startup import Runtime
-from pulserec.engine.training import Trainer
+from pulserec.core.types import Event, EventType
+from pulserec.engine.lifecycle.training import Trainer
+from pulserec.engine.runtime import Runtime
+from pulserec.engine.serving.results import RankedList
 from pulserec.storage import MemoryStore
-from pulserec.types import Event, EventType
 
 from .conftest import THEMES, build, filled_store
 

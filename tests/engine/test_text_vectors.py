@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pulserec.core.types import Item
 from pulserec.encoders import load_encoder
 from pulserec.encoders.base import Encoder
-from pulserec.engine.text_vectors import stored_or_encoded
+from pulserec.engine.state.text_vectors import stored_or_encoded
 from pulserec.storage import MemoryStore
-from pulserec.types import Item
 
 
 def test_stored_vectors_are_read_missing_ones_encoded_and_kept() -> None:

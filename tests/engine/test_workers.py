@@ -11,13 +11,13 @@ import pytest
 
 from pulserec.app.runtime import assemble
 from pulserec.artifacts import ArtifactStore
+from pulserec.core.types import Event, EventType, Item, User
 from pulserec.encoders import load_encoder
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.standalone import train_from_store
-from pulserec.engine.startup import MODELS_DIR, Runtime
-from pulserec.engine.watcher import BundleWatcher
+from pulserec.engine.lifecycle.standalone import train_from_store
+from pulserec.engine.lifecycle.watcher import BundleWatcher
+from pulserec.engine.runtime import MODELS_DIR, Runtime
 from pulserec.storage import SqliteStore
-from pulserec.types import Event, EventType, Item, User
 
 from .conftest import catalog, events
 
@@ -71,7 +71,7 @@ def test_a_worker_current_with_the_log_applies_nothing(workers: tuple[Runtime, R
     _, second = workers
     engine = second.engine
     assert engine.store.high_water() == engine.state.applied_seq
-    assert engine._updater.catch_up() == 0
+    assert engine.follower is not None and engine.follower.catch_up() == 0
 
 
 def test_a_version_trained_in_another_process_is_served_by_every_worker(
@@ -98,7 +98,7 @@ def test_the_trainer_loop_publishes_only_when_events_arrived(
 ) -> None:
     import threading
 
-    from pulserec.engine.standalone import train_every
+    from pulserec.engine.lifecycle.standalone import train_every
 
     first, _ = workers
     artifacts = ArtifactStore(tmp_path / MODELS_DIR)

@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 
 from pulserec.app.runtime import assemble
+from pulserec.core.types import Event, EventType, Item
 from pulserec.encoders import load_encoder
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import Runtime
-from pulserec.ingest import Change
+from pulserec.engine.runtime import Runtime
 from pulserec.storage import AppendResult, SqliteStore
-from pulserec.types import Event, EventType, Item
+from pulserec.storage.ingest import Change
 
 from .conftest import catalog, events
 

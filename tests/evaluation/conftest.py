@@ -8,12 +8,12 @@ from typing import Self
 import numpy as np
 import pytest
 
+from pulserec.core.interactions import Interactions
+from pulserec.core.types import Event, EventType, Item
 from pulserec.evaluation.data import EvalData, from_records
-from pulserec.interactions import Interactions
-from pulserec.retrievers import registry
-from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
-from pulserec.retrievers.registry import ModelSpec
-from pulserec.types import Event, EventType, Item
+from pulserec.models import registry
+from pulserec.models.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+from pulserec.models.registry import ModelSpec
 
 GENRES = ("Action", "Comedy", "Drama", "Horror", "Western")
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pulserec.core.types import Event, EventType, Item
 from pulserec.engine.config import EngineConfig
 from pulserec.evaluation import cli as eval_cli
 from pulserec.evaluation.data import EvalData, from_records
 from pulserec.evaluation.store_data import load_store_data
 from pulserec.storage import DB_FILENAME, SqliteStore
-from pulserec.types import Event, EventType, Item
 from tests.evaluation.conftest import GENRES
 
 HASHING = EngineConfig(item_encoder="hashing")

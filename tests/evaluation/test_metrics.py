@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from pulserec import metrics as m
+from pulserec.core import metrics as m
 from pulserec.evaluation import baselines, protocols
 
 # u0 hits at ranks 2 and 4 of 3 relevant; u1 at rank 1 of 1; u2 has no test items (skipped);
@@ -109,7 +109,7 @@ def test_intra_list_diversity_ignores_items_without_vectors() -> None:
 
 def test_the_hybrids_validation_ndcg_is_the_evaluations() -> None:
     """One NDCG: ranking.holdout.ndcg_at over score rows equals metrics.ndcg over their top k."""
-    from pulserec.ranking.holdout import ndcg_at
+    from pulserec.models.hybrid.holdout import ndcg_at
 
     rng = np.random.default_rng(3)
     scores = rng.random((50, 30))

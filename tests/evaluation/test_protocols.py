@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pulserec.core.interactions import Interactions
 from pulserec.evaluation.data import EvalData
 from pulserec.evaluation.protocols import (
     PROTOCOLS,
@@ -15,7 +16,6 @@ from pulserec.evaluation.protocols import (
     split_random,
     split_recent,
 )
-from pulserec.interactions import Interactions
 
 
 def _pairs(part: Interactions) -> set[tuple[int, int]]:
@@ -112,8 +112,8 @@ def test_recent_holds_out_each_users_latest_fifth_after_the_history(data: EvalDa
 
 
 def test_recent_ties_keep_the_file_order() -> None:
+    from pulserec.core.types import Event, EventType, Item
     from pulserec.evaluation.data import from_records
-    from pulserec.types import Event, EventType, Item
 
     events = [Event("u", f"i{n}", EventType.RATING, 5.0, 3.0) for n in range(10)]
     tied = from_records("t", [Item("i0")], events)
@@ -122,8 +122,8 @@ def test_recent_ties_keep_the_file_order() -> None:
 
 
 def test_loo_tie_break_is_the_file_order() -> None:
+    from pulserec.core.types import Event, EventType, Item
     from pulserec.evaluation.data import from_records
-    from pulserec.types import Event, EventType, Item
 
     events = [Event("u", f"i{n}", EventType.RATING, 5.0, 3.0) for n in range(4)]
     events.insert(0, Event("u", "late", EventType.RATING, 1.0, 3.0))  # earlier in time

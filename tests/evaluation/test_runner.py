@@ -8,15 +8,15 @@ from typing import Self
 import numpy as np
 import pytest
 
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
 from pulserec.evaluation.data import EvalData
 from pulserec.evaluation.models import available_models, choose_models, param_grid
 from pulserec.evaluation.protocols import make_split
 from pulserec.evaluation.runner import evaluate, make_stage, rank
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers import registry
-from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
-from pulserec.retrievers.registry import ModelSpec
+from pulserec.models import registry
+from pulserec.models.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+from pulserec.models.registry import ModelSpec
 
 from .conftest import TinyPop
 

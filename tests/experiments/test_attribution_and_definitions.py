@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from pulserec.core.types import Event, EventType, ExperimentRecord, Impression
 from pulserec.experiments.attribution import SKEW_S, WINDOW_S, attribute
 from pulserec.experiments.definition import (
     Experiment,
@@ -12,7 +13,6 @@ from pulserec.experiments.definition import (
     place,
     traffic_point,
 )
-from pulserec.types import Event, EventType, ExperimentRecord, Impression
 
 
 def _shown(id: str, user: str, at: float, *items: str) -> Impression:

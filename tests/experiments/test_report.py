@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
+from pulserec.core.types import Event, EventType, Impression
 from pulserec.experiments import report, stats
 from pulserec.experiments.definition import Experiment, Variant
-from pulserec.types import Event, EventType, Impression
 
 START = 1_000_000.0
 

@@ -12,7 +12,7 @@ import numpy.typing as npt
 import orjson
 import pytest
 
-from pulserec.bench.queries import shop_queries
+from pulserec.core.schemas import ItemIn
 from pulserec.data.synthetic import write_synthetic
 from pulserec.encoders.static import StaticEncoder, distill_static
 from pulserec.encoders.texts import ecommerce_text
@@ -20,7 +20,7 @@ from pulserec.index import VectorIndex, load_index, make_index
 from pulserec.index.auto import AutoIndex
 from pulserec.index.exact import ExactIndex
 from pulserec.index.hnsw import HnswIndex
-from pulserec.schemas import ItemIn
+from pulserec_bench.queries import shop_queries
 
 DIM = 32
 N = 300

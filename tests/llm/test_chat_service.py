@@ -7,13 +7,13 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from pulserec.engine.catalog import Catalog
-from pulserec.engine.core import Engine
-from pulserec.ids import IdMap
+from pulserec.core.ids import IdMap
+from pulserec.core.types import Item
+from pulserec.engine.facade import Engine
+from pulserec.engine.state.catalog import Catalog
 from pulserec.llm.chat import ChatService
 from pulserec.llm.chat_mask import build_mask
 from pulserec.llm.constraints import Constraints
-from pulserec.types import Item
 from tests.engine.conftest import build, filled_store
 
 

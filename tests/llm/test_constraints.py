@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pulserec.bench.chat import ML100K_GENRES
-from pulserec.bench.chat_heldout import HELD_OUT, KINDS
-from pulserec.bench.chat_requests import MOVIES, SHOP
 from pulserec.llm.constraints import ConstraintExtractor, extract_prices, extract_years
 from pulserec.llm.titles import TitleIndex
 from pulserec.llm.vocabulary import Vocabulary
+from pulserec_bench.chat import ML100K_GENRES
+from pulserec_bench.chat_heldout import HELD_OUT, KINDS
+from pulserec_bench.chat_requests import MOVIES, SHOP
 
 MOVIE_READER = ConstraintExtractor(ML100K_GENRES)
 FILMS = TitleIndex([("50", "Star Wars"), ("1", "Toy Story"), ("127", "The Godfather"),

@@ -21,7 +21,7 @@ from pulserec.llm import ExplanationRewriter, GeneratorError, OpenAICompatGenera
 from pulserec.llm.generate import Generator
 from pulserec.llm.llama_cpp import LlamaCppGenerator
 from pulserec.llm.rewriter import first_sentence
-from pulserec.testing import free_port
+from pulserec.testing.server import free_port
 
 REPLY = "You'll love Heat, since you enjoyed Ronin."
 GROUNDED = "Because you liked Ronin."

@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from pulserec.app.runtime import artifacts
-from pulserec.cli import app
-from pulserec.engine.training import Trainer
-from pulserec.ingest import Ingestor
+from pulserec.cli.main import app
+from pulserec.engine.lifecycle.training import Trainer
 from pulserec.privacy.audit import privacy_report, scrub_user
 from pulserec.storage import DB_FILENAME, SqliteStore
+from pulserec.storage.ingest import Ingestor
 from tests.engine.conftest import build, catalog, events
 
 USER = "u00"

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from pulserec.api.app import create_app
 from pulserec.app.runtime import assemble
-from pulserec.config import ServerSettings
+from pulserec.core.config import ServerSettings
+from pulserec.core.ids import IdMap
 from pulserec.engine.config import EngineConfig
-from pulserec.ids import IdMap
 from pulserec.privacy.counts import PrivateCounts
 from pulserec.privacy.noise import calibrated_scale, keyed_laplace, privacy_loss
 from pulserec.storage import MemoryStore, SqliteStore

@@ -6,9 +6,9 @@ from typing import Self
 
 import numpy as np
 
-from pulserec.interactions import Interactions
-from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
-from pulserec.types import Event, EventType
+from pulserec.core.interactions import Interactions
+from pulserec.core.types import Event, EventType
+from pulserec.models.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 
 
 def two_group_events(n_users: int, n_items: int, per_user: int, seed: int = 0) -> list[Event]:

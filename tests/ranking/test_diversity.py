@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.ranking.diversity import Diversified, mmr
-from pulserec.retrievers.base import Query
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.models.base import Query
+from pulserec.models.hybrid.diversity import Diversified, mmr
 from tests.ranking.fakes import CountPopularity, two_group_events
 
 # Items 0-2 are near-duplicates along x; item 3 points along y.

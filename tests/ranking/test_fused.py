@@ -1,4 +1,5 @@
-"""The hybrid's served path (:mod:`pulserec.ranking.fused`) gives the reference's list exactly:
+"""The hybrid's served path (:mod:`pulserec.models.hybrid.fused`) gives the reference's list
+exactly:
 the same items in the same order with the same scores, for every ranker kind, over users,
 histories that move event by event (the per-user row caches), exclusions, cold items and lists
 longer than the pool."""
@@ -12,16 +13,16 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from pulserec.ids import IdMap
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.ranking.blend import LinearBlend
-from pulserec.ranking.choice import sub_blend
-from pulserec.ranking.holdout import holdout_split
-from pulserec.ranking.learned import PRUNE_TOLERANCE, HybridRanker
-from pulserec.retrievers import registry
-from pulserec.retrievers.base import Candidates, Query
-from pulserec.types import Event, EventType
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.core.types import Event, EventType
+from pulserec.models import registry
+from pulserec.models.base import Candidates, Query
+from pulserec.models.hybrid.blend import LinearBlend
+from pulserec.models.hybrid.choice import sub_blend
+from pulserec.models.hybrid.holdout import holdout_split
+from pulserec.models.hybrid.learned import PRUNE_TOLERANCE, HybridRanker
 
 N_USERS, N_ITEMS, COLD, TASTES = 90, 140, 12, 4
 

@@ -8,16 +8,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pulserec.ids import IdMap
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.ranking.holdout import holdout_split, ndcg_at
-from pulserec.ranking.learned import HybridRanker
-from pulserec.retrievers import registry
-from pulserec.retrievers.base import Query
-from pulserec.retrievers.content import ContentRetriever
-from pulserec.topk import top_k
-from pulserec.types import Event, EventType
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.core.topk import top_k
+from pulserec.core.types import Event, EventType
+from pulserec.models import registry
+from pulserec.models.base import Query
+from pulserec.models.hybrid.holdout import holdout_split, ndcg_at
+from pulserec.models.hybrid.learned import HybridRanker
+from pulserec.models.text.content import ContentRetriever
 from tests.ranking.fakes import CountPopularity, two_group_events
 
 
@@ -179,7 +179,7 @@ def test_cold_items_are_ordered_by_their_text_below_warm_items() -> None:
 
 
 def test_latest_items_per_user() -> None:
-    from pulserec.ranking.rows import latest_items
+    from pulserec.models.hybrid.rows import latest_items
 
     events = [
         Event("a", "x", EventType.CLICK, 3.0),
@@ -335,7 +335,7 @@ def test_too_few_users_to_validate_fuse_by_rank_and_say_so() -> None:
 def test_the_blend_never_learns_to_weigh_nothing() -> None:
     """No weight at all would rank by the pool's order in training, which the served scores
     do not keep: the blend keeps at least one source, even when the pool order looks better."""
-    from pulserec.ranking.blend import LinearBlend
+    from pulserec.models.hybrid.blend import LinearBlend
 
     rows, pool = 30, 12
     features = np.zeros((rows, pool, 2), dtype=np.float32)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.ids import IdMap
-from pulserec.interactions import Interactions
-from pulserec.retrievers.als import ALS, conjugate_gradient, solve_row
-from pulserec.types import Event, EventType
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.types import Event, EventType
+from pulserec.models.cf.als import ALS, conjugate_gradient, solve_row
 
 N_USERS, N_ITEMS, CLUSTERS = 90, 60, 3
 

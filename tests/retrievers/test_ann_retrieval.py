@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers import ann, registry
-from pulserec.retrievers.base import Query
-from pulserec.types import Event, EventType
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.core.types import Event, EventType
+from pulserec.models import ann, registry
+from pulserec.models.base import Query
 
 N_ITEMS = 400
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from pulserec.ids import IdMap
-from pulserec.interactions import Interactions
-from pulserec.retrievers.bpr import BPR, sample_negatives
-from pulserec.types import Event, EventType
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.types import Event, EventType
+from pulserec.models.cf.bpr import BPR, sample_negatives
 
 
 def two_groups() -> Interactions:

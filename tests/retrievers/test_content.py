@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers.base import Query
-from pulserec.retrievers.content import ContentRetriever
-from pulserec.types import Event, EventType
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.core.types import Event, EventType
+from pulserec.models.base import Query
+from pulserec.models.text.content import ContentRetriever
 
 # Four items on two axes: a1/a2 along x, b1/b2 along y; "cold" along x has no interactions.
 IDS = ["a1", "a2", "b1", "b2", "cold"]

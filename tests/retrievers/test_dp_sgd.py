@@ -13,9 +13,11 @@ import torch
 from opacus.optimizers import DPOptimizer
 
 from pulserec.artifacts import load_model, save_model
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.privacy.dp_sgd import (
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.core.types import Event
+from pulserec.models.registry import MODELS
+from pulserec.models.sequence.dp_sgd import (
     default_delta,
     noise_multiplier,
     per_user_gradients,
@@ -23,10 +25,8 @@ from pulserec.privacy.dp_sgd import (
     train_private,
     user_examples,
 )
-from pulserec.retrievers.registry import MODELS
-from pulserec.retrievers.sasrec_model import SASRec
-from pulserec.retrievers.sequential import SequenceRetriever, user_sequences
-from pulserec.types import Event
+from pulserec.models.sequence.sasrec_model import SASRec
+from pulserec.models.sequence.sequential import SequenceRetriever, user_sequences
 from tests.retrievers.test_sequential import _cycle_events
 
 N_ITEMS, MAX_LEN = 12, 8

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.ids import IdMap
-from pulserec.interactions import Interactions
-from pulserec.retrievers.base import Query
-from pulserec.retrievers.ease import EASE
-from pulserec.types import Event, EventType
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.types import Event, EventType
+from pulserec.models.base import Query
+from pulserec.models.cf.ease import EASE
 
 ROWS = {"u0": [0, 1], "u1": [0, 1, 2], "u2": [1, 2, 3], "u3": [3, 0]}
 

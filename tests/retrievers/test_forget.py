@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.ids import IdMap
-from pulserec.interactions import Interactions
-from pulserec.retrievers.ease import EASE
-from pulserec.retrievers.knn import ItemKNN, UserKNN
-from pulserec.types import Event, EventType
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.types import Event, EventType
+from pulserec.models.cf.ease import EASE
+from pulserec.models.cf.knn import ItemKNN, UserKNN
 
 N_ITEMS, BRIDGE = 30, "bridge"
 
@@ -80,7 +80,7 @@ def test_unknown_users_change_nothing() -> None:
 
 @pytest.mark.parametrize("name", ["als", "bpr", "svd"])
 def test_factor_models_zero_a_deleted_users_rows(name: str) -> None:
-    from pulserec.retrievers import registry
+    from pulserec.models import registry
 
     users = IdMap()
     data = _data(True, users)
@@ -96,7 +96,7 @@ def test_factor_models_zero_a_deleted_users_rows(name: str) -> None:
 
 @pytest.mark.parametrize("half_life", [None, 30.0])
 def test_popularity_forgets_a_users_share(half_life: float | None) -> None:
-    from pulserec.retrievers.popular import Popularity
+    from pulserec.models.cf.popular import Popularity
 
     users = IdMap()
     model = Popularity(half_life_days=half_life).fit(_data(True, users))
@@ -114,8 +114,8 @@ def test_popularity_forgets_a_users_share(half_life: float | None) -> None:
 
 
 def test_the_hybrid_forgets_its_sources_and_its_own_item_statistics() -> None:
-    from pulserec.ranking.learned import HybridRanker
-    from pulserec.retrievers.popular import Popularity
+    from pulserec.models.cf.popular import Popularity
+    from pulserec.models.hybrid.learned import HybridRanker
 
     users = IdMap()
     hybrid = HybridRanker({"itemknn": ItemKNN(), "pop": Popularity()}, learned=False)

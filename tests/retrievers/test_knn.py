@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.ids import IdMap
-from pulserec.interactions import Interactions
-from pulserec.retrievers.base import Query
-from pulserec.retrievers.knn import ItemKNN, UserKNN
-from pulserec.types import Event, EventType
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.types import Event, EventType
+from pulserec.models.base import Query
+from pulserec.models.cf.knn import ItemKNN, UserKNN
 
 # users x items:  u0: i0 i1 | u1: i0 i1 i2 | u2: i1 i2 | u3: i3
 ROWS = {"u0": [0, 1], "u1": [0, 1, 2], "u2": [1, 2], "u3": [3]}

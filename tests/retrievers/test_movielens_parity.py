@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from pulserec.core.interactions import Interactions
+from pulserec.core.topk import top_k_rows
 from pulserec.data.movielens import load_movielens_100k
-from pulserec.interactions import Interactions
-from pulserec.retrievers import registry
-from pulserec.topk import top_k_rows
+from pulserec.models import registry
 
 pytestmark = pytest.mark.slow
 PEERS = {"itemknn": 0.283, "ease": 0.330}

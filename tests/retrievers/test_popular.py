@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.ids import IdMap
-from pulserec.interactions import Interactions
-from pulserec.retrievers.base import Query
-from pulserec.retrievers.popular import SECONDS_PER_DAY, Popularity
-from pulserec.types import Event, EventType
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.types import Event, EventType
+from pulserec.models.base import Query
+from pulserec.models.cf.popular import SECONDS_PER_DAY, Popularity
 
 DAY = SECONDS_PER_DAY
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from pulserec.retrievers import registry
+from pulserec.models import registry
 
 FAMILY = ["pop", "itemknn", "userknn", "als", "bpr", "ease", "svd", "transitions"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pulserec.retrievers.row_cache import HistoryRowCache
+from pulserec.models.cf.row_cache import HistoryRowCache
 
 ROWS = np.random.default_rng(0).normal(size=(50, 20)).astype(np.float32)
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from pulserec.retrievers.sasrec_model import SASRec
-from pulserec.retrievers.sasrec_numpy import SequenceScorer
+from pulserec.models.sequence.sasrec_model import SASRec
+from pulserec.models.sequence.sasrec_numpy import SequenceScorer
 
 
 @pytest.mark.parametrize(("layers", "length"), [(1, 1), (2, 7), (2, 50), (3, 80)])

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers.base import Query
-from pulserec.retrievers.sequential import SequenceRetriever, user_sequences
-from pulserec.types import Event, EventType
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.core.types import Event, EventType
+from pulserec.models.base import Query
+from pulserec.models.sequence.sequential import SequenceRetriever, user_sequences
 
 
 def _cycle_events(n_users: int = 40, n_items: int = 12, length: int = 15) -> list[Event]:

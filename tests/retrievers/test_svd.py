@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pulserec.interactions import Interactions
-from pulserec.retrievers.svd import BiasedMF, rating_matrix
-from pulserec.types import Event, EventType
+from pulserec.core.interactions import Interactions
+from pulserec.core.types import Event, EventType
+from pulserec.models.cf.svd import BiasedMF, rating_matrix
 
 
 def synthetic_ratings(seed: int = 0) -> tuple[Interactions, Interactions]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from pulserec.interactions import Interactions
-from pulserec.retrievers.base import Query
-from pulserec.retrievers.transitions import Transitions
-from pulserec.types import Event, EventType
+from pulserec.core.interactions import Interactions
+from pulserec.core.types import Event, EventType
+from pulserec.models.base import Query
+from pulserec.models.sequence.transitions import Transitions
 from tests.retrievers.test_sequential import _cycle_events
 
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from pulserec.engines import Postgres, Redis
+from pulserec.core.types import Event, EventType
 from pulserec.storage.postgres import PostgresStore
 from pulserec.storage.redis_bus import RedisBus
-from pulserec.types import Event, EventType
+from pulserec.testing.engines import Postgres, Redis
 
 
 def click(user: str, item: str, event_id: str) -> Event:

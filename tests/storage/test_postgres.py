@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from pulserec.engines import Postgres
+from pulserec.core.types import Event, Item
 from pulserec.storage import StoreUnavailable
 from pulserec.storage.postgres import PostgresStore
-from pulserec.types import Event, Item
+from pulserec.testing.engines import Postgres
 from tests.storage.conftest import click
 
 

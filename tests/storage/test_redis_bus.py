@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import redis
 
-from pulserec.engines import Redis
 from pulserec.storage.changelog import LogEntry
 from pulserec.storage.postgres import PostgresStore
 from pulserec.storage.redis_bus import BusFeed, BusPublisher, RedisBus
+from pulserec.testing.engines import Redis
 from tests.storage.conftest import click
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pulserec.core.types import Event, EventType, Item
 from pulserec.storage import DB_FILENAME, MemoryStore, SqliteStore, open_store
-from pulserec.types import Event, EventType, Item
 
 
 def test_wal_mode_and_full_sync(tmp_path: Path) -> None:

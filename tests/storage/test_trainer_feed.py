@@ -10,9 +10,9 @@ from pathlib import Path
 
 from pulserec.artifacts import ArtifactStore
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.standalone import train_every
-from pulserec.ingest import Ingestor
+from pulserec.engine.lifecycle.standalone import train_every
 from pulserec.storage import SqliteStore
+from pulserec.storage.ingest import Ingestor
 from pulserec.storage.redis_bus import STREAM, TRAINERS, BusPublisher, RedisBus, TrainerFeed
 from tests.engine.conftest import catalog, events
 from tests.storage.conftest import click

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from pulserec.config import ServerSettings
+from pulserec.core.config import ServerSettings
 from tests.web.test_page import _screenshot, _serve
 
 

@@ -20,9 +20,9 @@ import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from pulserec.api.app import create_app
-from pulserec.config import ServerSettings
+from pulserec.core.config import ServerSettings
+from pulserec.core.types import User
 from pulserec.storage import MemoryStore
-from pulserec.types import User
 from tests.engine.conftest import build, filled_store
 from tests.web.test_routes import PNG
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pulserec.api.app import create_app
 from pulserec.api.docs_schema import openapi_30
 from pulserec.api.metrics import Timeseries
-from pulserec.config import ServerSettings
+from pulserec.core.config import ServerSettings
 from pulserec.storage import MemoryStore
 from tests.engine.conftest import build, filled_store
 

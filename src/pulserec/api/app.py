@@ -19,8 +19,8 @@ from pulserec.api.routes.ops import ops_router
 from pulserec.api.routes.recs import recs_router
 from pulserec.api.routes.web import DOCS_ASSETS, docs_assets, static_files, web_router
 from pulserec.api.services import Services
-from pulserec.config import ServerSettings
-from pulserec.engine.startup import Runtime
+from pulserec.core.config import ServerSettings
+from pulserec.engine.runtime import Runtime
 from pulserec.storage import Store
 
 

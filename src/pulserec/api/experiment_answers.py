@@ -9,11 +9,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from pulserec.engine.results import RankedList
+from pulserec.core.types import Impression
+from pulserec.engine.serving.results import RankedList
 from pulserec.experiments.definition import INTERLEAVE, INTERLEAVED, Variant
 from pulserec.experiments.interleave import team_draft
 from pulserec.experiments.service import Experiments, Placed
-from pulserec.types import Impression
 
 
 def answer_in_experiment(

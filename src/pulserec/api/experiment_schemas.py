@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pulserec.core.schemas import ExternalId
 from pulserec.experiments.definition import INTERLEAVE
-from pulserec.retrievers import registry
-from pulserec.schemas import ExternalId
+from pulserec.models import registry
 
 MAX_VARIANTS = 10
 MAX_LOOKS = 10

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pulserec.api.errors import ApiError
-from pulserec.engine.core import Engine
+from pulserec.engine.facade import Engine
 
 SHOWN_NAMES = 20
 

@@ -12,8 +12,8 @@ from typing import Any, Literal
 from starlette.datastructures import QueryParams
 
 from pulserec.api.errors import ApiError
+from pulserec.core.types import Item
 from pulserec.storage.base import CatalogStore
-from pulserec.types import Item
 
 Include = Literal["item"]
 INCLUDE_VALUES = ("item",)

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.datastructures import QueryParams
 
 from pulserec.api.errors import ApiError
-from pulserec.schemas import MAX_ID_LENGTH
+from pulserec.core.schemas import MAX_ID_LENGTH
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pulserec.schemas import EventIn, ItemIn, UserIn, format_timestamp
-from pulserec.types import Event, Item, User
+from pulserec.core.schemas import EventIn, ItemIn, UserIn, format_timestamp
+from pulserec.core.types import Event, Item, User
 
 
 class _Body(BaseModel):

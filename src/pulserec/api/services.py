@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pulserec.api.metrics import ApiMetrics
-from pulserec.config import ServerSettings
-from pulserec.engine.startup import Runtime
-from pulserec.ingest import Ingestor
+from pulserec.core.config import ServerSettings
+from pulserec.engine.runtime import Runtime
 from pulserec.storage import Store
+from pulserec.storage.ingest import Ingestor
 
 
 @dataclass(frozen=True, slots=True)

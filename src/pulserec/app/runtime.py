@@ -9,31 +9,37 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pulserec.app.settings import Settings
 from pulserec.artifacts import ArtifactStore
-from pulserec.config import use_cache_dir
+from pulserec.core.config import use_cache_dir
+from pulserec.core.ids import IdMap
 from pulserec.encoders import Encoder, load_encoder
 from pulserec.encoders.cache import CACHE_FILENAME, EmbeddingCache
 from pulserec.encoders.lru import CachedEncoder
-from pulserec.engine.bundle import ModelBundle
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.core import Engine
-from pulserec.engine.startup import MODELS_DIR, Runtime, load_state, scrub_deleted
-from pulserec.engine.text_vectors import TextVectors
-from pulserec.engine.training import Trainer
-from pulserec.engine.updates import OnlineUpdater
-from pulserec.engine.watcher import BundleWatcher
+from pulserec.engine.facade import Engine
+from pulserec.engine.lifecycle.bundle import ModelBundle, ServedBundle
+from pulserec.engine.lifecycle.training import Trainer
+from pulserec.engine.lifecycle.watcher import BundleWatcher
+from pulserec.engine.runtime import MODELS_DIR, Runtime, scrub_deleted
+from pulserec.engine.serving.answer_cache import AnswerCache
+from pulserec.engine.serving.pipeline import Rewrite
+from pulserec.engine.state.load import load_state
+from pulserec.engine.state.online_state import OnlineState
+from pulserec.engine.state.text_vectors import TextVectors
+from pulserec.engine.state.updates import OnlineUpdater
 from pulserec.experiments.service import Experiments
-from pulserec.ingest import Ingestor
 from pulserec.llm.generate import Generator
 from pulserec.llm.openai_compat import make_generator
 from pulserec.llm.rewriter import ExplanationRewriter
 from pulserec.storage import Store, open_store
 from pulserec.storage.changelog import DELETE_USER, EXPERIMENT, ChangeLog
+from pulserec.storage.ingest import Ingestor
 from pulserec.storage.local_feed import LocalFeed
 
 logger = logging.getLogger(__name__)
@@ -86,23 +92,40 @@ def follow_bus(store: Store, url: str) -> ChangeLog:
     return feed
 
 
-def follow_log(engine: Engine) -> OnlineUpdater:
-    """The updater that brings ``engine``'s state up to its feed, attached to it."""
-    text = TextVectors(
-        engine.store, engine.config.domain, engine.item_encoder, engine.query_encoder
-    )
+def build_engine(
+    store: Store,
+    config: EngineConfig,
+    item_encoder: Encoder,
+    query_encoder: Encoder,
+    feed: ChangeLog | None = None,
+    maps: tuple[IdMap, IdMap] | None = None,
+    rewrite: Rewrite | None = None,
+) -> tuple[Engine, OnlineUpdater]:
+    """An engine over a fresh online state (on the bundle's id ``maps`` when given, so model
+    rows line up) and the updater that brings the state up to ``feed`` (the store's log)."""
+    state = OnlineState(config, item_encoder.dim)
+    if maps is not None:
+        state.adopt_maps(*maps)
+    if config.dp_epsilon is not None:
+        state.make_private(store.secret("dp-noise"))
+    feed = feed if feed is not None else store
+    write_lock = threading.RLock()
+    answers = AnswerCache(config.answer_cache)
+    served = ServedBundle()
     updater = OnlineUpdater(
-        engine.state,
-        engine.store,
-        engine.feed,
-        engine.write_lock,
-        engine.config.feedback,
-        text,
-        engine.forget_in_models,
-        engine.answers,
+        state,
+        store,
+        feed,
+        write_lock,
+        config.feedback,
+        TextVectors(store, config.domain, item_encoder, query_encoder),
+        lambda user_id: served.forget_user(user_id, state.users),
+        answers,
     )
-    engine.attach_updater(updater)
-    return updater
+    engine = Engine(
+        store, state, config, query_encoder, feed, updater, write_lock, answers, served, rewrite
+    )
+    return engine, updater
 
 
 def follow_locally(store: Store) -> ChangeLog:
@@ -153,17 +176,16 @@ def assemble(
     item_encoder = item_encoder or shared_encoder(config.item_encoder)
     query_encoder = query_encoder or CachedEncoder(shared_encoder(config.query_encoder))
     feed = feed if feed is not None else follow_locally(store)
-    engine = Engine(store, config, item_encoder, query_encoder, feed)
     bundle = models.load_bundle() if models is not None and models.latest() else None
-    if bundle is not None:
-        engine.adopt_maps(bundle.users, bundle.items)
+    maps = (bundle.users, bundle.items) if bundle is not None else None
+    rewrite = ExplanationRewriter(rewriter).text if rewriter is not None else None
+    engine, updater = build_engine(store, config, item_encoder, query_encoder, feed, maps, rewrite)
     cache = EmbeddingCache(data_dir / CACHE_FILENAME) if data_dir is not None else None
     ingestor = Ingestor(store)  # its own lock: a commit does not hold up answers
-    updater = follow_log(engine)
     ingestor.prepare_with(updater.prepare)
     cut = store.cut()  # load what the store held at this entry, then follow the log from it
     with engine.write_lock:
-        load_state(engine, updater, cache, cut, progress)
+        load_state(engine.state, store, updater, cache, cut, progress)
         ingestor.subscribe(updater)
     engine.catch_up()
     trainer = Trainer(engine, models)
@@ -174,7 +196,6 @@ def assemble(
         logger.info("no trained models yet: training %s", ", ".join(config.models))
         trainer.train_now()
     if rewriter is not None:
-        engine.rewrite = ExplanationRewriter(rewriter).text
         logger.info("explanations rewritten by %s when ready", rewriter.name)
     if config.train_every_s:
         trainer.schedule(config.train_every_s)

@@ -5,7 +5,7 @@ Library modules never read the environment; the drivers (``serve``, ``train``, `
 build one frozen :class:`Settings` here and pass its parts down. The TOML file uses the same
 names as the flags (``models = ["itemknn"]``, ``port = 8080``) and may hold an ``[engine]``
 table of any :class:`~pulserec.engine.config.EngineConfig` field (``pool = 200``) and an
-``[events]`` table of the deployment's own event types (:mod:`pulserec.event_types`).
+``[events]`` table of the deployment's own event types (:mod:`pulserec.core.event_types`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pulserec import event_types
-from pulserec.config import (
+from pulserec.core import event_types
+from pulserec.core.config import (
     DEFAULT_DATA_DIR,
     DEFAULT_EVAL_DIR,
     DEFAULT_MAX_BODY_BYTES,
@@ -204,7 +204,7 @@ def _read_file(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(engine, dict):
         raise ValueError(f"{path}: [engine] must be a table")
     events = data.pop("events", None)
-    if events is not None:  # a deployment's event types (pulserec.event_types)
+    if events is not None:  # a deployment's event types (pulserec.core.event_types)
         try:
             event_types.parse_table(events)
         except ValueError as error:

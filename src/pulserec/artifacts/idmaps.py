@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from pulserec.ids import IdMap
-from pulserec.item_vectors import ItemVectors
+from pulserec.core.ids import IdMap
+from pulserec.core.item_vectors import ItemVectors
 
 _HOLE = "\x00hole"
 

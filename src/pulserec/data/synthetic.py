@@ -36,9 +36,9 @@ import orjson
 from numpy.typing import NDArray
 from tqdm import tqdm
 
+from pulserec.core.types import EVENT_TYPES, EventType
 from pulserec.data.vocabularies import AGE_BANDS, VOCABULARIES, Behaviour, Composer, DomainVocab
 from pulserec.data.vocabularies import render as _render
-from pulserec.types import EVENT_TYPES, EventType
 
 DOMAINS = ("ecommerce", "news", "music")
 DAY = 86_400.0

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pulserec.config import cache_dir
+from pulserec.core.config import cache_dir
 from pulserec.encoders.model_files import MODEL_NAME, minilm_path, set_offline
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pulserec.config import cache_dir
+from pulserec.core.config import cache_dir
 from pulserec.encoders.base import Vectors, normalise
 from pulserec.encoders.model_files import DIM, MODEL_NAME, minilm_path, set_offline
 

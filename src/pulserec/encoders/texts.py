@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from pulserec.types import Item
+from pulserec.core.types import Item
 
 
 def _join(*parts: str | None) -> str:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from pulserec import event_types
-from pulserec.feedback import DEFAULT_NEGATIVE_RATING, DEFAULT_POSITIVE_RATING, Feedback
+from pulserec.core import event_types
+from pulserec.core.feedback import DEFAULT_NEGATIVE_RATING, DEFAULT_POSITIVE_RATING, Feedback
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class EngineConfig:
     when there are several); empty means text similarity and trending only.
     ``fresh_share``: at most this share of a list goes to items newer than the trained models
     (ranked by text similarity to the user's taste), so new items are recommendable at once.
-    ``positive_rating`` / ``negative_rating``: the rating rule of :mod:`pulserec.feedback`.
+    ``positive_rating`` / ``negative_rating``: the rating rule of :mod:`pulserec.core.feedback`.
     """
 
     models: tuple[str, ...] = ("hybrid",)
@@ -35,7 +35,7 @@ class EngineConfig:
     keep_versions: int = 3
     index_backend: str = "auto"
     index_threshold: int = 50_000
-    answer_cache: int = 100_000  # recent answers kept (0: off); see engine/answer_cache.py
+    answer_cache: int = 100_000  # recent answers kept (0: off); see engine/serving/answer_cache.py
     trending_every: int = 1_000  # events between refreshes of cached lists' trending part
     vector_dtype: str = "float32"  # the dense item-vector table; float16 halves it at scale
     positive_rating: float = DEFAULT_POSITIVE_RATING
@@ -44,7 +44,7 @@ class EngineConfig:
     dp_epsilon: float | None = None  # budget per day
     dp_max_events: int = 10  # counted positive events per user per day
     dp_release_s: float = 86_400.0  # one release per window of event time (divides a day)
-    # the settings file's [events] table: a deployment's own event types (pulserec.event_types)
+    # the settings file's [events] table: a deployment's own event types (pulserec.core.event_types)
     event_types: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -59,5 +59,5 @@ class EngineConfig:
 
     @cached_property
     def feedback(self) -> Feedback:
-        """What each event means on the serving side (see :mod:`pulserec.feedback`)."""
+        """What each event means on the serving side (see :mod:`pulserec.core.feedback`)."""
         return Feedback(self.positive_rating, self.negative_rating)

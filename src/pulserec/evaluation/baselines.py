@@ -16,8 +16,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from pulserec.interactions import Interactions
-from pulserec.retrievers.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+from pulserec.core.interactions import Interactions
+from pulserec.models.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 
 _WORD = re.compile(r"[a-z0-9]+")
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from pulserec.ids import IdMap
-from pulserec.interactions import Interactions
-from pulserec.item_vectors import ItemVectors
-from pulserec.types import Event, Item
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.core.types import Event, Item
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def from_records(
 
 def encode_items(items: Sequence[Item], encoder_name: str, progress: bool = True) -> ItemVectors:
     """Text embeddings of ``items`` (movie text), read from / written to the eval cache."""
-    from pulserec.config import cache_dir
+    from pulserec.core.config import cache_dir
     from pulserec.encoders import load_encoder
     from pulserec.encoders.cache import CACHE_FILENAME, EmbeddingCache, encode_cached
     from pulserec.encoders.texts import movie_text

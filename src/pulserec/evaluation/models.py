@@ -1,6 +1,6 @@
 """Which models an evaluation runs, and the hyper-parameter grid each one is tuned over.
 
-Models come from the retriever registry (:mod:`pulserec.retrievers.registry`) plus
+Models come from the retriever registry (:mod:`pulserec.models.registry`) plus
 two evaluation baselines: ``random`` (uniform scores) and ``tfidf`` (the content baseline of
 :mod:`pulserec.evaluation.baselines`). A grid is the search space's product merged over the
 defaults, defaults first; one larger than ``MAX_GRID`` points is sampled with the run's seed.
@@ -22,8 +22,8 @@ import numpy as np
 from pulserec.evaluation.baselines import RandomRetriever, TfidfRetriever, item_tokens, tfidf_matrix
 from pulserec.evaluation.data import EvalData
 from pulserec.evaluation.protocols import RATING_PROTOCOLS
-from pulserec.retrievers import registry
-from pulserec.retrievers.registry import ModelSpec
+from pulserec.models import registry
+from pulserec.models.registry import ModelSpec
 
 MAX_GRID = 12
 BASELINES = ("random", "tfidf")

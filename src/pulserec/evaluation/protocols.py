@@ -22,8 +22,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from pulserec.interactions import Interactions
-from pulserec.ranking.holdout import recent_mask
+from pulserec.core.interactions import Interactions
+from pulserec.models.hybrid.holdout import recent_mask
 
 Stage = Literal["valid", "test"]
 Bools = npt.NDArray[np.bool_]

@@ -20,13 +20,13 @@ from typing import Any
 from tqdm import tqdm
 
 from pulserec.app.runtime import assemble
+from pulserec.core.types import Event
+from pulserec.data.datasets import with_event_ids
 from pulserec.data.movielens import MovieLens, load_movielens
-from pulserec.datasets import with_event_ids
 from pulserec.engine.config import EngineConfig
-from pulserec.engine.startup import Runtime
-from pulserec.ingest import Ingestor
+from pulserec.engine.runtime import Runtime
 from pulserec.storage import MemoryStore
-from pulserec.types import Event
+from pulserec.storage.ingest import Ingestor
 
 DEFAULT_REPLAY_MODELS = ("pop", "ease", "hybrid")
 MODES = ("frozen", "online")

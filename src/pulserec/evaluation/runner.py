@@ -27,7 +27,9 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from tqdm import tqdm
 
-from pulserec import metrics as m
+from pulserec.core import metrics as m
+from pulserec.core.interactions import Interactions
+from pulserec.core.topk import top_k_rows
 from pulserec.evaluation.data import EvalData
 from pulserec.evaluation.models import (
     MAX_GRID,
@@ -38,10 +40,8 @@ from pulserec.evaluation.models import (
     unavailable_models,
 )
 from pulserec.evaluation.protocols import RATING_PROTOCOLS, Split, Stage, make_split
-from pulserec.interactions import Interactions
-from pulserec.retrievers.base import Retriever
-from pulserec.retrievers.registry import ModelSpec
-from pulserec.topk import top_k_rows
+from pulserec.models.base import Retriever
+from pulserec.models.registry import ModelSpec
 
 CURVE_KS = (5, 10, 20, 50)
 BATCH_USERS = 256

@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.core.types import Event, Item
 from pulserec.encoders import load_encoder
 from pulserec.encoders.cache import CACHE_FILENAME, EmbeddingCache, encode_cached
 from pulserec.encoders.texts import item_text
 from pulserec.engine.config import EngineConfig
 from pulserec.evaluation.data import EvalData, from_records
-from pulserec.item_vectors import ItemVectors
 from pulserec.storage import DB_FILENAME, Store, open_store
-from pulserec.types import Event, Item
 
 logger = logging.getLogger(__name__)
 PAGE = 10_000

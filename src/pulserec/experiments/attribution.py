@@ -18,7 +18,7 @@ import bisect
 from collections import defaultdict
 from collections.abc import Sequence
 
-from pulserec.types import Event, EventType, Impression
+from pulserec.core.types import Event, EventType, Impression
 
 WINDOW_S = 86_400.0
 SKEW_S = 60.0

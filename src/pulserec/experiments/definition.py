@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+from pulserec.core.types import ExperimentRecord
 from pulserec.experiments.assignment import bucket, variant_index
-from pulserec.types import ExperimentRecord
 
 TRAFFIC_SALT = "pulserec:traffic"
 AB, INTERLEAVE = "ab", "interleave"

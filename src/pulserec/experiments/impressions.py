@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import threading
 
+from pulserec.core.types import Impression
 from pulserec.storage import StoreUnavailable
 from pulserec.storage.base import ExperimentStore
-from pulserec.types import Impression
 
 logger = logging.getLogger(__name__)
 FLUSH_EVERY_S = 0.25

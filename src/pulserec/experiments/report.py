@@ -24,11 +24,11 @@ import numpy as np
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportions_ztest
 
+from pulserec.core.types import Event, EventType, Impression
 from pulserec.experiments import stats
 from pulserec.experiments.attribution import ATTRIBUTED, SKEW_S, attribute
 from pulserec.experiments.definition import INTERLEAVE, Experiment
 from pulserec.experiments.interleave import credit
-from pulserec.types import Event, EventType, Impression
 
 ALPHA = 0.05
 TAU = 0.2  # the mixing scale of the always-valid test, on the log of the CTR ratio

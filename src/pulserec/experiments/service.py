@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pulserec.core.types import ExperimentRecord
 from pulserec.experiments.definition import (
     Experiment,
     ExperimentConflict,
@@ -24,7 +25,6 @@ from pulserec.experiments.definition import (
 from pulserec.experiments.impressions import ImpressionLog
 from pulserec.storage.base import ExperimentStore
 from pulserec.storage.changelog import LogEntry
-from pulserec.types import ExperimentRecord
 
 Placed = tuple[Experiment, Variant]
 

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pulserec.engine.core import Engine
-from pulserec.engine.results import Ranked, RankedList
+from pulserec.engine.facade import Engine
+from pulserec.engine.serving.results import Ranked, RankedList
 from pulserec.llm.chat_mask import MaskResult, build_mask
 from pulserec.llm.chat_reply import sentence
 from pulserec.llm.constraints import ConstraintExtractor, Constraints

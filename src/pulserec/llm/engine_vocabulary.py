@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pulserec.engine.core import Engine
+from pulserec.engine.facade import Engine
 from pulserec.llm.catalog_reads import CatalogReads
 from pulserec.llm.titles import MAX_WORDS
 from pulserec.llm.vocabulary import Vocabulary, attribute_vocabulary

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pulserec.ids import IdMap
+from pulserec.core.ids import IdMap
 from pulserec.privacy.noise import calibrated_scale, keyed_laplace
 
 Floats = npt.NDArray[np.float64]

@@ -23,8 +23,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from pulserec.core.types import Event, ExperimentRecord, Impression, Item, User
 from pulserec.storage.changelog import CommitHook, Cut, LogEntry
-from pulserec.types import Event, ExperimentRecord, Impression, Item, User
 
 Floats = npt.NDArray[np.float32]
 # what the experiment service decides inside the store's write transaction: the record to

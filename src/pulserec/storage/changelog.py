@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from pulserec.types import Event
+from pulserec.core.types import Event
 
 ITEMS, USERS, EVENTS = "items", "users", "events"
 DELETE_ITEM, DELETE_USER = "delete_item", "delete_user"

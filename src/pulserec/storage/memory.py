@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from pulserec.core.types import Event, ExperimentRecord, Impression, Item, User
 from pulserec.storage.base import (
     Admit,
     AppendResult,
@@ -31,7 +32,6 @@ from pulserec.storage.changelog import (
     Cut,
     LogEntry,
 )
-from pulserec.types import Event, ExperimentRecord, Impression, Item, User
 
 Floats = npt.NDArray[np.float32]
 T = TypeVar("T")

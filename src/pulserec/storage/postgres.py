@@ -28,6 +28,7 @@ import numpy.typing as npt
 import orjson
 import psycopg
 
+from pulserec.core.types import Event, ExperimentRecord, Impression, Item, User
 from pulserec.storage import postgres_schema as sql
 from pulserec.storage import rows as convert
 from pulserec.storage.base import (
@@ -52,7 +53,6 @@ from pulserec.storage.changelog import (
     LogEntry,
 )
 from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
-from pulserec.types import Event, ExperimentRecord, Impression, Item, User
 
 Floats = npt.NDArray[np.float32]
 T = TypeVar("T")

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import orjson
 
-from pulserec.event_types import as_type
-from pulserec.types import Event, ExperimentRecord, Impression, Item, User
+from pulserec.core.event_types import as_type
+from pulserec.core.types import Event, ExperimentRecord, Impression, Item, User
 
 ITEM_COLUMNS = (
     "id, title, description, tags, categories, attributes, hidden, placeholder, timestamp"

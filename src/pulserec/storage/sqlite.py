@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from pulserec.core.types import Event, ExperimentRecord, Impression, Item, User
 from pulserec.storage import rows as convert
 from pulserec.storage import sqlite_schema as sql
 from pulserec.storage.base import (
@@ -49,7 +50,6 @@ from pulserec.storage.changelog import (
     LogEntry,
 )
 from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
-from pulserec.types import Event, ExperimentRecord, Impression, Item, User
 
 _PARAMS_PER_QUERY = 900
 Floats = npt.NDArray[np.float32]

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from pulserec.api.errors import ApiError
 from pulserec.api.responses import json_response
 from pulserec.api.services import Services
-from pulserec.engine.training import TrainingConflict
+from pulserec.engine.lifecycle.training import TrainingConflict
 
 
 def admin_router(services: Services) -> APIRouter:

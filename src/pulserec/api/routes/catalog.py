@@ -19,7 +19,7 @@ from pulserec.api.schemas import (
     user_json,
 )
 from pulserec.api.services import Services
-from pulserec.schemas import MAX_ID_LENGTH
+from pulserec.core.schemas import MAX_ID_LENGTH
 
 MAX_OFFSET = 2**53  # past any store's size: a larger offset reads an empty page
 Offset = Annotated[int, Query(ge=0)]

@@ -15,7 +15,7 @@ from pulserec.api.experiment_schemas import ExperimentIn
 from pulserec.api.query_params import path_id
 from pulserec.api.responses import json_response
 from pulserec.api.services import Services
-from pulserec.engine.training import TrainingConflict
+from pulserec.engine.lifecycle.training import TrainingConflict
 from pulserec.experiments import report
 from pulserec.experiments.definition import Experiment, ExperimentConflict
 

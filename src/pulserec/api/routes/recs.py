@@ -20,11 +20,11 @@ from pulserec.api.item_fields import INCLUDE_DESCRIPTION, wants_item, with_items
 from pulserec.api.query_params import bool_param, documented, float_param, int_param, path_id
 from pulserec.api.responses import json_response
 from pulserec.api.services import Services
-from pulserec.engine.core import DEFAULT_WINDOW, UnknownItem
-from pulserec.engine.results import RankedList
+from pulserec.core.schemas import ExternalId
+from pulserec.engine.facade import DEFAULT_WINDOW, UnknownItem
+from pulserec.engine.serving.results import RankedList
 from pulserec.experiments.definition import Variant
 from pulserec.llm.chat import ChatService
-from pulserec.schemas import ExternalId
 from pulserec.storage import Store
 
 K = Annotated[int, Query(ge=1, le=1000, description="How many items")]

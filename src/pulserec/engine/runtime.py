@@ -1,0 +1,51 @@
+"""A handle on one serving process's parts, built by :func:`pulserec.app.runtime.assemble`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pulserec.engine.facade import Engine
+from pulserec.engine.lifecycle.training import Trainer
+from pulserec.experiments.service import Experiments
+from pulserec.storage.changelog import LogEntry
+from pulserec.storage.ingest import Ingestor
+
+if TYPE_CHECKING:
+    from pulserec.engine.lifecycle.watcher import BundleWatcher
+
+MODELS_DIR = "models"  # the published versions, under the artifacts dir
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A handle on one serving process's parts, built by :func:`pulserec.app.runtime.assemble`:
+    the engine facade, the write path (its updater follows the log), the trainer, the
+    experiments, and the watcher of versions published elsewhere (when there is one)."""
+
+    engine: Engine
+    ingestor: Ingestor
+    trainer: Trainer
+    experiments: Experiments
+    watcher: BundleWatcher | None = None
+
+    def close(self) -> None:
+        """Stop the background work that holds data (queued impressions are written)."""
+        if self.watcher is not None:
+            self.watcher.stop()
+        self.trainer.stop()
+        self.experiments.close()
+
+
+def scrub_deleted(trainer: Trainer) -> Callable[[LogEntry], None]:
+    """A ``delete_user`` listener: the user leaves the user maps of every published version
+    on disk."""
+
+    def scrub(entry: LogEntry) -> None:
+        if trainer.artifacts is not None:
+            from pulserec.privacy.audit import scrub_user
+
+            scrub_user(trainer.artifacts, str(entry.payload["id"]))
+
+    return scrub

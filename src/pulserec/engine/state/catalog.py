@@ -1,0 +1,281 @@
+"""Item-side serving state: which items may be served, their categories and text vectors.
+
+Arrays are aligned with the shared items ``IdMap`` and grow with it. Text vectors live twice:
+in a dense table (row = item index; for taste vectors, MMR and explanations) and in a
+``VectorIndex`` (exact or HNSW; for search, similar items and fresh-item retrieval).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import numpy.typing as npt
+
+from pulserec.core.ids import IdMap
+from pulserec.core.types import Item
+from pulserec.index import VectorIndex, make_index
+
+Int32s = npt.NDArray[np.int32]
+Float32s = npt.NDArray[np.float32]
+Bools = npt.NDArray[np.bool_]
+
+
+class Catalog:
+    """Live items: servable mask, categories, vectors and the vector index."""
+
+    def __init__(
+        self, items: IdMap, dim: int, index: VectorIndex | None = None, dtype: str = "float32"
+    ) -> None:
+        self.items = items
+        self.dim = dim
+        self.index = index if index is not None else make_index(dim)
+        self._lock = threading.Lock()
+        self._servable = np.zeros(0, dtype=bool)
+        self._has_vector = np.zeros(0, dtype=bool)
+        self._vectors = np.zeros((0, dim), dtype=dtype)
+        self._categories: dict[str, set[int]] = {}
+        self._item_categories: dict[int, tuple[str, ...]] = {}
+        self._masks: dict[str, Bools] = {}
+        self.version = 0  # bumped by every change to what may be served
+        self._numeric: dict[str, npt.NDArray[np.float64]] = {}  # attribute -> value (NaN: none)
+        self._tags = _Labels()  # tag -> items
+        self._strings = _Labels()  # "attribute\x00value" -> items (string attributes)
+
+    # -- growth -----------------------------------------------------------------------------
+    def _grow(self, size: int) -> None:
+        if size <= self._servable.shape[0]:
+            return
+        capacity = max(size, 2 * self._servable.shape[0], 1024)
+        self._servable = _resized(self._servable, capacity)
+        self._has_vector = _resized(self._has_vector, capacity)
+        vectors = np.zeros((capacity, self.dim), dtype=self._vectors.dtype)
+        vectors[: self._vectors.shape[0]] = self._vectors
+        self._vectors = vectors
+
+    @property
+    def size(self) -> int:
+        """The number of item indices handed out (arrays are read up to here)."""
+        return len(self.items)
+
+    # -- writes -----------------------------------------------------------------------------
+    def upsert(self, items: list[Item], vectors: Float32s | None) -> Int32s:
+        """Register items (``vectors`` row per item, or None rows via a NaN first column)."""
+        indices = np.array([self.items.add(item.id) for item in items], dtype=np.int32)
+        with self._lock:
+            self.version += 1
+            self._grow(self.size)
+            for index, item in zip(indices.tolist(), items, strict=True):
+                self._servable[index] = not item.hidden
+                self._set_categories(index, item.categories)
+                self._set_numeric(index, item.attributes)
+                self._tags.set(index, item.tags)
+                self._strings.set(index, _string_attributes(item.attributes))
+            if vectors is not None:
+                has = ~np.isnan(vectors[:, 0]) if len(vectors) else np.zeros(0, dtype=bool)
+                self._vectors[indices[has]] = vectors[has]
+                self._has_vector[indices] = has
+                self.index.remove(indices[~has].astype(np.int64))
+                if has.any():
+                    self.index.upsert(indices[has].astype(np.int64), vectors[has])
+        return indices
+
+    def mark_placeholders(self, item_ids: list[str]) -> None:
+        """Items known only from events: servable by collaborative models, no text."""
+        indices = [self.items.add(i) for i in item_ids]
+        with self._lock:
+            self.version += 1
+            self._grow(self.size)
+            self._servable[indices] = True
+
+    def _set_categories(self, index: int, categories: tuple[str, ...]) -> None:
+        for old in self._item_categories.pop(index, ()):
+            key = old.lower()
+            self._categories.get(key, set()).discard(index)
+            self._masks.pop(key, None)
+        kept = tuple(dict.fromkeys(c.strip() for c in categories if c.strip()))
+        if kept:
+            self._item_categories[index] = kept
+        for category in kept:
+            key = category.lower()
+            self._categories.setdefault(key, set()).add(index)
+            self._masks.pop(key, None)
+
+    def _set_numeric(self, index: int, attributes: dict[str, object]) -> None:
+        for name, column in self._numeric.items():
+            if name not in attributes and index < column.shape[0]:
+                column[index] = np.nan
+        for name, value in attributes.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            column = self._numeric.get(name, np.zeros(0))
+            if column.shape[0] <= index:
+                grown = np.full(max(index + 1, 2 * column.shape[0], 1024), np.nan)
+                grown[: column.shape[0]] = column
+                column = grown
+            column[index] = float(value)
+            self._numeric[name] = column
+
+    def numeric(self, name: str) -> npt.NDArray[np.float64]:
+        """(size,) values of a numeric attribute (``year``, ``price``...), NaN where absent."""
+        column = self._numeric.get(name)
+        out = np.full(self.size, np.nan)
+        if column is not None:
+            n = min(self.size, column.shape[0])
+            out[:n] = column[:n]
+        return out
+
+    def category_names(self) -> list[str]:
+        """Every category as items spell it (one spelling per lower-case name)."""
+        names: dict[str, str] = {}
+        for categories in list(self._item_categories.values()):
+            for category in categories:
+                names.setdefault(category.lower(), category)
+        return sorted(names.values())
+
+    def remove(self, item_id: str) -> int | None:
+        """Forget a deleted item everywhere at once; returns its former index."""
+        index = self.items.get(item_id)
+        if index is None:
+            return None
+        with self._lock:
+            self.version += 1
+            self._servable[index] = False
+            self._has_vector[index] = False
+            self._set_categories(index, ())
+            self._tags.set(index, ())
+            self._strings.set(index, ())
+            self.index.remove(np.array([index], dtype=np.int64))
+        self.items.remove(item_id)
+        return index
+
+    # -- reads ------------------------------------------------------------------------------
+    def servable(self) -> Bools:
+        """(size,) mask of items that may appear in results."""
+        return self._servable[: self.size]
+
+    def servable_or_hidden(self, index: int) -> bool:
+        """Whether ``index`` is a live catalog item (hidden ones included)."""
+        return 0 <= index < self.size and self.items.id_of_or_none(index) is not None
+
+    def has_vector(self) -> Bools:
+        return self._has_vector[: self.size]
+
+    def vectors(self) -> npt.NDArray[np.floating]:
+        """(size, dim) text vectors (zero rows where an item has none)."""
+        return self._vectors[: self.size]
+
+    def vector(self, index: int) -> Float32s | None:
+        if 0 <= index < self.size and self._has_vector[index]:
+            row: Float32s = self._vectors[index].astype(np.float32)
+            return row
+        return None
+
+    def categories_of(self, index: int) -> tuple[str, ...]:
+        return self._item_categories.get(index, ())
+
+    def has_category(self, category: str) -> bool:
+        """Whether any item is in ``category`` (case-insensitive)."""
+        return bool(self._categories.get(category.strip().lower()))
+
+    def category_mask(self, category: str) -> Bools:
+        """(size,) mask of items in ``category`` (case-insensitive), cached until it changes;
+        names no item has are not cached, so unknown names cost no memory."""
+        key = category.strip().lower()
+        members = self._categories.get(key)
+        if not members:
+            return np.zeros(self.size, dtype=bool)
+        mask = self._masks.get(key)
+        if mask is None or mask.shape[0] < self.size:
+            mask = np.zeros(self.size, dtype=bool)
+            mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
+            self._masks[key] = mask
+        return mask[: self.size]
+
+    def tag_names(self) -> list[str]:
+        """Every tag items carry (one spelling per lower-case name)."""
+        return self._tags.names()
+
+    def tag_mask(self, tag: str) -> Bools:
+        """(size,) mask of items tagged ``tag`` (case-insensitive)."""
+        return self._tags.mask(tag, self.size)
+
+    def attribute_values(self) -> dict[str, list[str]]:
+        """String attributes and their values, e.g. ``{"brand": ["Soleway", ...]}``."""
+        out: dict[str, list[str]] = {}
+        for key in self._strings.names():
+            name, value = key.split(_SEP, 1)
+            out.setdefault(name, []).append(value)
+        return out
+
+    def attribute_count(self, name: str, value: str) -> int:
+        """How many items have string attribute ``name`` equal to ``value``."""
+        return self._strings.count(f"{name}{_SEP}{value}")
+
+    def attribute_mask(self, name: str, value: str) -> Bools:
+        """(size,) mask of items whose string attribute ``name`` is ``value`` (any case)."""
+        return self._strings.mask(f"{name}{_SEP}{value}", self.size)
+
+
+_SEP = "\x00"
+
+
+def _string_attributes(attributes: dict[str, object]) -> tuple[str, ...]:
+    return tuple(
+        f"{name}{_SEP}{value.strip()}"
+        for name, value in attributes.items()
+        if isinstance(value, str) and value.strip() and _SEP not in name
+    )
+
+
+class _Labels:
+    """Items per case-insensitive label (tags, attribute values), with cached masks."""
+
+    def __init__(self) -> None:
+        self._members: dict[str, set[int]] = {}
+        self._spelling: dict[str, str] = {}
+        self._of: dict[int, tuple[str, ...]] = {}
+        self._masks: dict[str, Bools] = {}
+
+    def set(self, index: int, labels: tuple[str, ...]) -> None:
+        for old in self._of.pop(index, ()):
+            members = self._members.get(old)
+            if members is not None:
+                members.discard(index)
+                if not members:
+                    del self._members[old]
+                    self._spelling.pop(old, None)
+            self._masks.pop(old, None)
+        kept = tuple(dict.fromkeys(label.strip() for label in labels if label.strip()))
+        keys = tuple(dict.fromkeys(label.lower() for label in kept))
+        if keys:
+            self._of[index] = keys
+        for label in kept:
+            key = label.lower()
+            self._members.setdefault(key, set()).add(index)
+            self._spelling.setdefault(key, label)
+            self._masks.pop(key, None)
+
+    def names(self) -> list[str]:
+        return sorted(self._spelling.values())
+
+    def count(self, label: str) -> int:
+        return len(self._members.get(label.strip().lower(), ()))
+
+    def mask(self, label: str, size: int) -> Bools:
+        key = label.strip().lower()
+        members = self._members.get(key)
+        if not members:  # unknown labels are not cached
+            return np.zeros(size, dtype=bool)
+        mask = self._masks.get(key)
+        if mask is None or mask.shape[0] < size:
+            mask = np.zeros(size, dtype=bool)
+            mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
+            self._masks[key] = mask
+        return mask[:size]
+
+
+def _resized(array: Bools, size: int) -> Bools:
+    out = np.zeros(size, dtype=array.dtype)
+    out[: array.shape[0]] = array
+    return out

@@ -1,0 +1,143 @@
+"""What one process knows between trainings, as the change log left it.
+
+The users' histories, seen sets and stated tastes, trending counts and the event log, the live
+catalog with its text vectors, the id maps that index all of them, and how far along the log
+they are. :class:`~pulserec.engine.state.updates.OnlineUpdater` is the only writer (under the
+engine's write lock); the :class:`~pulserec.engine.facade.Engine` facade and its request path
+read it. The reads here are the ones every request path shares: a user's context, their taste
+vector and the popularity ranking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from pulserec.core.ids import IdMap
+from pulserec.core.topk import top_k
+from pulserec.engine.config import EngineConfig
+from pulserec.engine.state.catalog import Catalog
+from pulserec.engine.state.event_log import EventLog
+from pulserec.engine.state.popularity import (
+    DEFAULT_WINDOW_S,
+    WINDOW,
+    Popularity,
+    rank_popularity,
+    rank_private_popularity,
+)
+from pulserec.engine.state.trending import TrendingCounter
+from pulserec.engine.state.users import UserStates
+from pulserec.index import make_index
+from pulserec.privacy.counts import PrivateCounts
+
+Int32s = npt.NDArray[np.int32]
+Float32s = npt.NDArray[np.float32]
+EMPTY = np.zeros(0, dtype=np.int32)
+TASTE_ITEMS = 20
+TRENDING_EVIDENCE = 50
+
+
+class UnknownItem(KeyError):
+    """An item id the engine does not know (404 at the API)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserContext:
+    """A user's index (None: unknown), recent positive items, what to exclude, stated tastes."""
+
+    user: int | None
+    history: Int32s
+    seen: Int32s
+    preferences: Float32s | None
+
+
+class OnlineState:
+    """Users, items, trending and the log position of one process (see the module doc)."""
+
+    def __init__(self, config: EngineConfig, dim: int) -> None:
+        self.config = config
+        self.users = IdMap()
+        self.items = IdMap()
+        self.catalog = self._new_catalog(self.items, dim)
+        self.user_states = UserStates()
+        self.trending = TrendingCounter(config.trending_half_life_s)
+        self.event_log = EventLog()
+        self.deleted_users: dict[str, int] = {}  # id -> the index it had (bundles in training)
+        self.private: PrivateCounts | None = None  # released counts (PULSEREC_DP_EPSILON)
+        self.applied_seq = 0  # the last change-log entry applied
+        self.applied_event_seq = 0  # the last event sequence number applied
+
+    def _new_catalog(self, items: IdMap, dim: int) -> Catalog:
+        index = make_index(
+            dim, backend=self.config.index_backend, threshold=self.config.index_threshold
+        )
+        return Catalog(items, dim, index, self.config.vector_dtype)
+
+    def adopt_maps(self, users: IdMap, items: IdMap) -> None:
+        """Index by a trained bundle's id maps (before anything is loaded), so rows line up."""
+        self.users, self.items = users, items
+        self.catalog = self._new_catalog(items, self.catalog.dim)
+
+    # -- reads every request path shares ---------------------------------------------------
+    def context(self, user_id: str | None, exclude_seen: bool = True) -> UserContext:
+        """What a request for ``user_id`` starts from (empty for an unknown or absent user)."""
+        user = self.users.get(user_id) if user_id is not None else None
+        if user is None:
+            return UserContext(None, EMPTY, EMPTY, None)
+        states = self.user_states
+        seen = states.seen(user) if exclude_seen else EMPTY
+        return UserContext(user, states.history(user), seen, states.preferences(user))
+
+    def taste(self, history: Int32s, preferences: Float32s | None) -> Float32s | None:
+        """A unit vector of the user's recent items (recency-weighted) plus stated tastes."""
+        recent = history[-TASTE_ITEMS:]
+        has = self.catalog.has_vector()
+        recent = recent[recent < has.shape[0]]
+        recent = recent[has[recent]]
+        taste = np.zeros(self.catalog.dim, dtype=np.float32)
+        if recent.size:
+            weights = np.power(0.9, np.arange(recent.size)[::-1]).astype(np.float32)
+            taste += weights @ np.asarray(self.catalog.vectors()[recent], dtype=np.float32)
+            taste /= weights.sum()
+        if preferences is not None:
+            taste += preferences
+        norm = float(np.linalg.norm(taste))
+        return taste / norm if norm > 0 else None
+
+    def make_private(self, key: bytes) -> None:
+        """Publish popularity with differential privacy (before any event is applied)."""
+        config = self.config
+        assert config.dp_epsilon is not None
+        self.private = PrivateCounts(
+            config.dp_epsilon,
+            config.dp_max_events,
+            key,
+            lambda: self.items,
+            release_s=config.dp_release_s,
+            half_life_s=config.trending_half_life_s,
+        )
+
+    def popularity(self, window_s: float = DEFAULT_WINDOW_S) -> Popularity:
+        """The tiered popularity of every item (see :mod:`~.popularity`): what ``popular``,
+        every trending fill and trending evidence rank by; only released counts when
+        differential privacy is on."""
+        if self.private is not None:
+            return rank_private_popularity(
+                self.private, self.catalog.servable(), self.catalog.has_vector(), window_s
+            )
+        return rank_popularity(
+            self.trending,
+            self.event_log,
+            self.catalog.servable(),
+            self.catalog.has_vector(),
+            window_s,
+        )
+
+    def trending_now(self, n: int = TRENDING_EVIDENCE) -> frozenset[int]:
+        """Items of the current ``popular`` top ``n`` that had events in its window: the only
+        items an explanation may call trending."""
+        ranked = self.popularity()
+        top, _ = top_k(ranked.key, n)
+        return frozenset(top[ranked.tier[top] == WINDOW].tolist())

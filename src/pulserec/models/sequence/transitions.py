@@ -1,0 +1,211 @@
+"""Transitions (sequential rules): what people engaged with next after the items a user just did.
+
+Counts, over every user's positive events in time order, how often item ``j`` followed item
+``i`` within ``window`` steps, each step further weighing ``decay`` times less; rows are
+normalised to sum to one. A user is scored from their latest ``recent`` items, the newest
+weighing most (``recent_decay`` per step back). Cheap to fit (sparse counts, seconds on a
+million events), updated online with every event, and a strong next-item signal where the
+order of events carries one; the hybrid also reads its lift to decide whether fitting the
+costly sequence network pays.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Self
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from pulserec.core.ids import IdMap
+from pulserec.core.interactions import Interactions
+from pulserec.core.item_vectors import ItemVectors
+from pulserec.models.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
+from pulserec.models.cf._cf import (
+    Leaf,
+    State,
+    check_count,
+    check_positive,
+    csr_from_state,
+    csr_state,
+    derived,
+    resized,
+)
+from pulserec.models.persistable import Model, persistable
+from pulserec.models.sequence.sequences import user_sequences
+
+
+def follow_pairs(
+    sequences: list[npt.NDArray[np.int64]], window: int, decay: float, since: list[int] | None
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    """(earlier item, later item, weight) for every pair at most ``window`` steps apart in
+    each sequence; with ``since``, only pairs whose later item is at or after that position."""
+    rows, cols, weights = [], [], []
+    for number, seq in enumerate(sequences):
+        start = 0 if since is None else since[number]
+        for lag in range(1, window + 1):
+            later = np.arange(max(lag, start), seq.shape[0])
+            if later.size:
+                rows.append(seq[later - lag])
+                cols.append(seq[later])
+                weights.append(np.full(later.size, decay ** (lag - 1)))
+    if not rows:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0, dtype=np.float64)
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(weights)
+
+
+@persistable("transitions")
+class Transitions(Leaf):
+    """Next-item scores from counted transitions between consecutive engagements."""
+
+    def __init__(
+        self,
+        window: int = 10,
+        decay: float = 0.8,
+        recent: int = 10,
+        recent_decay: float = 0.8,
+        name: str = "transitions",
+    ) -> None:
+        check_count("window", window)
+        check_count("recent", recent)
+        check_positive("decay", decay)
+        check_positive("recent_decay", recent_decay)
+        self.window, self.decay = window, decay
+        self.recent, self.recent_decay = recent, recent_decay
+        self.name = name
+
+    def fit(self, data: Interactions) -> Self:
+        self.sequences_ = [np.array(s, dtype=np.int64) - 1 for s in user_sequences(data)]
+        self.counts_ = self._counts(self.sequences_, None, data.n_items)
+        return self
+
+    def _counts(
+        self, sequences: list[npt.NDArray[np.int64]], since: list[int] | None, n: int
+    ) -> sp.csr_matrix:
+        rows, cols, weights = follow_pairs(sequences, self.window, self.decay, since)
+        counts = sp.csr_matrix((weights, (rows, cols)), shape=(n, n), dtype=np.float64)
+        counts.sum_duplicates()
+        return counts
+
+    @property
+    def transitions(self) -> sp.csr_matrix:
+        """Row-normalised counts (built once per change of the counts)."""
+        counts = self.counts_
+
+        def build() -> sp.csr_matrix:
+            totals = np.asarray(counts.sum(axis=1)).ravel()
+            inverse = np.divide(1.0, totals, out=np.zeros_like(totals), where=totals > 0)
+            return sp.csr_matrix(sp.diags(inverse) @ counts, dtype=np.float32)
+
+        return derived(self, "_transitions", counts, build)
+
+    def update(self, data: Interactions) -> None:
+        """Append new positives to their users' sequences and count the transitions they
+        make with what came before (the counts grow with the catalog)."""
+        fresh = [np.array(s, dtype=np.int64) - 1 for s in user_sequences(data)]
+        n = max(data.n_items, self.counts_.shape[0])
+        self.sequences_.extend(
+            np.zeros(0, dtype=np.int64) for _ in range(len(fresh) - len(self.sequences_))
+        )
+        touched = [u for u, items in enumerate(fresh) if items.size]
+        if not touched:
+            return
+        joined, since = [], []
+        for user in touched:
+            tail = self.sequences_[user][-self.window :]
+            joined.append(np.concatenate([tail, fresh[user]]))
+            since.append(tail.shape[0])
+            self.sequences_[user] = np.concatenate([self.sequences_[user], fresh[user]])
+        self.counts_ = resized(self.counts_, (n, n)) + self._counts(joined, since, n)
+
+    def forget(self, users: Int32s) -> None:
+        """Deleted users' sequences go, and every transition they made with them."""
+        gone = [int(u) for u in users if 0 <= u < len(self.sequences_)]
+        theirs = [self.sequences_[u] for u in gone if self.sequences_[u].size]
+        if not theirs:
+            return
+        n = self.counts_.shape[0]
+        remaining = self.counts_ - self._counts(theirs, None, n)
+        remaining.data[np.abs(remaining.data) < 1e-9] = 0.0
+        remaining.eliminate_zeros()
+        self.counts_ = sp.csr_matrix(remaining)
+        for user in gone:
+            self.sequences_[user] = np.zeros(0, dtype=np.int64)
+
+    def _recent_rows(self, histories: list[npt.NDArray[np.int64]]) -> sp.csr_matrix:
+        """(B, I) weights of each history's latest items, the newest weighing 1."""
+        n = self.counts_.shape[0]
+        rows, cols, weights = [], [], []
+        for row, history in enumerate(histories):
+            latest = history[(history >= 0) & (history < n)][-self.recent :]
+            rows.append(np.full(latest.size, row))
+            cols.append(latest)
+            weights.append(self.recent_decay ** np.arange(latest.size)[::-1])
+        if not histories:
+            return sp.csr_matrix((0, n), dtype=np.float32)
+        return sp.csr_matrix(
+            (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
+            shape=(len(histories), n),
+            dtype=np.float32,
+        )
+
+    def _scores(self, histories: list[npt.NDArray[np.int64]], n_items: int) -> Float32s:
+        found = np.asarray((self._recent_rows(histories) @ self.transitions).toarray())
+        scores = np.full((len(histories), n_items), -np.inf, dtype=np.float32)
+        n = min(n_items, found.shape[1])
+        scores[:, :n] = np.where(found[:, :n] > 0, found[:, :n], -np.inf)
+        return scores
+
+    def score(self, users: Int32s) -> Float32s:
+        empty = np.zeros(0, dtype=np.int64)
+        known = len(self.sequences_)
+        histories = [self.sequences_[u] if 0 <= u < known else empty for u in users.tolist()]
+        return self._scores(histories, self.counts_.shape[0])
+
+    def retrieve(self, query: Query, k: int) -> Candidates:
+        if 0 <= query.user < len(self.sequences_) and self.sequences_[query.user].size:
+            history = self.sequences_[query.user]
+        else:
+            history = np.asarray(query.history, dtype=np.int64)
+        row = self._scores([history], self.counts_.shape[0])[0]
+        return candidates_from_scores(row, query, k, self.name)
+
+    # -- persistence -----------------------------------------------------------------------
+    def init_params(self) -> dict[str, Any]:
+        return {
+            "window": self.window,
+            "decay": self.decay,
+            "recent": self.recent,
+            "recent_decay": self.recent_decay,
+            "name": self.name,
+        }
+
+    def state(self) -> State:
+        """The counts and the users' sequences (one flat array plus offsets)."""
+        lengths = np.array([s.shape[0] for s in self.sequences_], dtype=np.int64)
+        flat = np.concatenate([*self.sequences_, np.zeros(0, dtype=np.int64)])
+        return {
+            **csr_state("counts", self.counts_),
+            "sequences": flat.astype(np.int32),
+            "offsets": np.concatenate([np.zeros(1, np.int64), np.cumsum(lengths)]),
+        }
+
+    @classmethod
+    def from_state(
+        cls,
+        params: dict[str, Any],
+        state: State,
+        children: dict[str, Model] | None = None,
+        *,
+        vectors: ItemVectors | None = None,
+        users: IdMap | None = None,
+        items: IdMap | None = None,
+    ) -> Self:
+        model = cls(**params)
+        model.counts_ = csr_from_state("counts", state)
+        flat = state["sequences"].astype(np.int64)
+        offsets = state["offsets"].tolist()
+        model.sequences_ = [flat[a:b] for a, b in itertools.pairwise(offsets)]
+        return model
