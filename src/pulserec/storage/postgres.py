@@ -8,31 +8,24 @@ reuse autocommit connections and retry once on one the server dropped; so do wri
 they have sent anything. A server that cannot be reached raises
 :class:`~pulserec.storage.base.StoreUnavailable` (the API's 503 ``unavailable``).
 
-Connections are kept by :class:`Connections` rather than psycopg_pool: that pool reconnects
-in the background with an exponential backoff (1, 2, 4... s), so a server back after a restart
-stayed unreachable to it for seconds; here a connection is made when one is needed and a
-refused one fails at once.
+The parts: :mod:`~.postgres_pool` (the connections, kept without psycopg_pool),
+:mod:`~.postgres_write` (one write transaction's round trips and the SQL helpers),
+:mod:`~.postgres_core` (reads and the write transaction), :mod:`~.postgres_experiments`
+(experiments and impressions); here, items, users, events and the change log.
 """
 
 from __future__ import annotations
 
-import secrets
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import orjson
 import psycopg
 
-from pulserec.core.types import Event, ExperimentRecord, Impression, Item, User
+from pulserec.core.types import Event, Item, User
 from pulserec.storage import postgres_schema as sql
 from pulserec.storage import rows as convert
 from pulserec.storage.base import (
-    Admit,
     AppendResult,
     StoreCounts,
     StoreUnavailable,
@@ -44,155 +37,22 @@ from pulserec.storage.changelog import (
     DELETE_ITEM,
     DELETE_USER,
     EVENTS,
-    EXPERIMENT,
-    IMPRESSIONS,
     ITEMS,
     USERS,
-    CommitHook,
     Cut,
     LogEntry,
 )
+from pulserec.storage.postgres_core import Floats
+from pulserec.storage.postgres_experiments import PostgresExperiments
+from pulserec.storage.postgres_pool import CONNECT_TIMEOUT_S, UNREACHABLE, Connections
+from pulserec.storage.postgres_write import EventRows, Write, existing, scalar, write_vectors
 from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
 
-Floats = npt.NDArray[np.float32]
-T = TypeVar("T")
-CONNECT_TIMEOUT_S = 3
-_UNREACHABLE = (psycopg.OperationalError,)
+__all__ = ["CONNECT_TIMEOUT_S", "Connections", "PostgresStore"]
 
 
-class Connections:
-    """Up to ``limit`` connections to ``url``: idle ones are reused, new ones made on demand,
-    broken ones dropped; a caller waits at most ``CONNECT_TIMEOUT_S`` for a free slot."""
-
-    def __init__(self, url: str, limit: int) -> None:
-        self.url = url
-        self._idle: list[psycopg.Connection[Any]] = []
-        self._lock = threading.Lock()
-        self._slots = threading.BoundedSemaphore(limit)
-
-    @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection[Any]]:
-        if not self._slots.acquire(timeout=CONNECT_TIMEOUT_S):
-            raise StoreUnavailable(f"no free PostgreSQL connection in {CONNECT_TIMEOUT_S} s")
-        try:
-            conn = self._take()
-            try:
-                yield conn
-            finally:
-                self._give_back(conn)
-        finally:
-            self._slots.release()
-
-    def _take(self) -> psycopg.Connection[Any]:
-        with self._lock:
-            conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-        return conn
-
-    def _give_back(self, conn: psycopg.Connection[Any]) -> None:
-        idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-        if conn.closed or conn.broken or not idle:
-            conn.close()
-            return
-        with self._lock:
-            self._idle.append(conn)
-
-    def close(self) -> None:
-        with self._lock:
-            for conn in self._idle:
-                conn.close()
-            self._idle.clear()
-
-
-@dataclass
-class _Write:
-    """One open write transaction: the heads it moves, what it logs, what it defers."""
-
-    cursor: psycopg.Cursor[Any]
-    log_seq: int
-    event_seq: int
-    checked: tuple[Any, ...] | None = None  # the row of the checks run under the lock
-    entries: list[LogEntry] = field(default_factory=list)
-    # statements whose results nobody reads, sent with the commit in one round trip
-    deferred: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-
-
-class PostgresStore:
+class PostgresStore(PostgresExperiments):
     """Store in the PostgreSQL database at ``url`` (its tables created when missing)."""
-
-    def __init__(self, url: str, max_readers: int = 8, max_writers: int = 4) -> None:
-        self.url = url
-        self._hooks: list[CommitHook] = []
-        self._closed = threading.Event()
-        self._reads = Connections(url, max_readers)
-        self._writes = Connections(url, max_writers)
-        try:
-            with self._writes.connection() as conn, conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (sql.SCHEMA_LOCK,))
-                conn.execute(sql.SCHEMA.encode())
-        except psycopg.OperationalError as exc:
-            raise StoreUnavailable(f"cannot reach PostgreSQL at {_safe(url)}: {exc}") from exc
-
-    # -- connections ----------------------------------------------------------------------------
-    def _read(self, query: Callable[[psycopg.Connection[Any]], T]) -> T:
-        """``query`` on a reading connection; once more on a fresh one if the server dropped
-        the first (a restart leaves every pooled connection broken)."""
-        for attempt in (1, 2):
-            try:
-                with self._reads.connection() as conn:
-                    return query(conn)
-            except _UNREACHABLE as exc:
-                if attempt == 2:
-                    raise StoreUnavailable(f"PostgreSQL unreachable: {exc}") from exc
-        raise AssertionError("unreachable")
-
-    def _rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self._read(lambda conn: conn.execute(statement, params).fetchall())
-
-    def _one(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        return self._read(lambda conn: conn.execute(statement, params).fetchone())
-
-    @contextmanager
-    def _transaction(self, checks: tuple[str, dict[str, Any]] | None = None) -> Iterator[_Write]:
-        """One write transaction holding the ``heads`` row: writers of every host run one at a
-        time, and the entries it logs go to the hooks once it has committed.
-
-        Round trips: ``BEGIN``, the lock and ``checks`` (a query that must see every write
-        committed before the lock was granted) in one pipeline; the body's own statements;
-        the deferred statements, the log rows, the heads and ``COMMIT`` in one more. A
-        connection the server dropped (a restart) is replaced once before anything is sent."""
-        try:
-            for attempt in (1, 2):
-                with self._writes.connection() as conn:
-                    try:
-                        write = _begin(conn, checks)
-                    except psycopg.OperationalError:
-                        if attempt == 2:
-                            raise
-                        continue
-                    try:
-                        yield write
-                        _commit(conn, write)
-                    except BaseException:
-                        if not conn.broken:
-                            conn.execute("ROLLBACK")
-                        raise
-                    break
-        except _UNREACHABLE as exc:
-            raise StoreUnavailable(f"PostgreSQL unreachable, nothing written: {exc}") from exc
-        if write.entries:
-            for hook in self._hooks:
-                hook(write.entries)
-
-    def _log(
-        self, write: _Write, kind: str, payload: dict[str, Any], events: tuple[Event, ...] = ()
-    ) -> None:
-        write.log_seq += 1
-        write.entries.append(LogEntry(write.log_seq, kind, payload, events))
-
-    def after_commit(self, hook: CommitHook) -> None:
-        self._hooks.append(hook)
 
     # -- items ----------------------------------------------------------------------------------
     def upsert_items(self, items: Sequence[Item], vectors: Floats | None = None) -> int:
@@ -200,7 +60,7 @@ class PostgresStore:
         with self._transaction() as write:
             write.cursor.executemany(sql.UPSERT_ITEM, [convert.item_row(i) for i in items])
             rows = list(vectors) if vectors is not None else [None] * len(items)
-            _write_vectors(write.cursor, "item_vectors", [i.id for i in items], rows)
+            write_vectors(write.cursor, "item_vectors", [i.id for i in items], rows)
             self._log(write, ITEMS, {"ids": [i.id for i in items]})
         return len(items)
 
@@ -223,7 +83,7 @@ class PostgresStore:
                 f"SELECT {ITEM_COLUMNS} FROM items ORDER BY seq LIMIT %s OFFSET %s",
                 (limit, offset),
             ).fetchall()
-            total = _scalar(conn.execute("SELECT COUNT(*) FROM items").fetchone())
+            total = scalar(conn.execute("SELECT COUNT(*) FROM items").fetchone())
             return [convert.item_from_row(r) for r in rows], total
 
         return self._read(page)
@@ -232,22 +92,6 @@ class PostgresStore:
         """Items in listing order, paged by ``seq`` (each page one indexed range read)."""
         for rows in self._pages("items", ITEM_COLUMNS, batch):
             yield [convert.item_from_row(r) for r in rows]
-
-    def _pages(self, table: str, columns: str, batch: int) -> Iterator[list[tuple[Any, ...]]]:
-        """The rows of ``table`` in ``seq`` order, ``batch`` at a time, without ``seq``; each
-        page a query of its own, so no connection is held between pages."""
-        if batch < 1:
-            raise ValueError("batch must be at least 1")
-        last = 0
-        while True:
-            rows = self._rows(
-                f"SELECT seq, {columns} FROM {table} WHERE seq > %s ORDER BY seq LIMIT %s",
-                (last, batch),
-            )
-            if not rows:
-                return
-            last = rows[-1][0]
-            yield [r[1:] for r in rows]
 
     def delete_item(self, item_id: str) -> bool:
         with self._transaction() as write:
@@ -266,7 +110,7 @@ class PostgresStore:
         with self._transaction() as write:
             write.cursor.executemany(sql.UPSERT_USER, [convert.user_row(u) for u in users])
             rows = list(vectors) if vectors is not None else [None] * len(users)
-            _write_vectors(write.cursor, "user_vectors", [u.id for u in users], rows)
+            write_vectors(write.cursor, "user_vectors", [u.id for u in users], rows)
             self._log(write, USERS, {"ids": [u.id for u in users]})
         return len(users)
 
@@ -295,7 +139,7 @@ class PostgresStore:
                 (*params, limit, offset),
             ).fetchall()
             counted = conn.execute(f"SELECT COUNT(*) FROM users WHERE {where}", params)
-            total = _scalar(counted.fetchone())
+            total = scalar(counted.fetchone())
             return [convert.user_from_row(r) for r in rows], total
 
         return self._read(page)
@@ -327,7 +171,7 @@ class PostgresStore:
         ) as write:
             assert write.checked is not None
             known, old_users, old_items = (set(found) for found in write.checked)
-            rows = _EventRows()
+            rows = EventRows()
             results = [
                 self._append(write, events, known, old_users, old_items, rows) for events in batches
             ]
@@ -337,12 +181,12 @@ class PostgresStore:
 
     def _append(
         self,
-        write: _Write,
+        write: Write,
         events: Sequence[Event],
         known: set[str],
         old_users: set[str],
         old_items: set[str],
-        rows: _EventRows,
+        rows: EventRows,
     ) -> AppendResult:
         """One batch of a group: deduplicated against what is stored and the batches before it,
         numbered, logged; its rows added to ``rows``."""
@@ -379,7 +223,7 @@ class PostgresStore:
         return [convert.event_from_row(r) for r in rows]
 
     def count_user_events(self, user_id: str) -> int:
-        return _scalar(self._one("SELECT COUNT(*) FROM events WHERE user_id = %s", (user_id,)))
+        return scalar(self._one("SELECT COUNT(*) FROM events WHERE user_id = %s", (user_id,)))
 
     def iter_events(
         self, batch_size: int = 10_000, until: int | None = None
@@ -407,7 +251,7 @@ class PostgresStore:
 
     def high_water(self) -> int:
         """The newest committed log entry's number (one query)."""
-        return _scalar(self._one(sql.LOG_SEQ))
+        return scalar(self._one(sql.LOG_SEQ))
 
     def entries(self, after: int, limit: int = 1000) -> list[LogEntry]:
         rows = self._rows(
@@ -437,74 +281,14 @@ class PostgresStore:
         is served does not change)."""
         try:
             with self._writes.connection() as conn, conn.transaction(), conn.cursor() as cursor:
-                known = _existing(cursor, "SELECT id FROM items WHERE id = ANY(%s)", list(ids))
+                known = existing(cursor, "SELECT id FROM items WHERE id = ANY(%s)", list(ids))
                 pairs = [(i, v) for i, v in zip(ids, vectors, strict=True) if i in known]
-                _write_vectors(cursor, "item_vectors", [i for i, _ in pairs], [v for _, v in pairs])
-        except _UNREACHABLE as exc:
+                write_vectors(cursor, "item_vectors", [i for i, _ in pairs], [v for _, v in pairs])
+        except UNREACHABLE as exc:
             raise StoreUnavailable(f"PostgreSQL unreachable: {exc}") from exc
 
     def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
         return self._vectors("user_vectors", ids)
-
-    def _vectors(self, table: str, ids: Sequence[str]) -> dict[str, Floats]:
-        rows = self._rows(
-            f"SELECT id, vector FROM {table} WHERE id = ANY(%s)", (list(dict.fromkeys(ids)),)
-        )
-        return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
-
-    # -- experiments ----------------------------------------------------------------------------
-    def secret(self, name: str) -> bytes:
-        key = f"secret:{name}"
-        with self._transaction() as write:
-            write.cursor.execute(
-                "INSERT INTO meta VALUES (%s, %s) ON CONFLICT (key) DO NOTHING",
-                (key, secrets.token_bytes(32).hex()),
-            )
-            row = write.cursor.execute("SELECT value FROM meta WHERE key = %s", (key,)).fetchone()
-        assert row is not None  # inserted above or by another process
-        return bytes.fromhex(str(row[0]))
-
-    def experiments(self) -> list[ExperimentRecord]:
-        return [convert.experiment_from_row(r) for r in self._rows(sql.EXPERIMENTS)]
-
-    def create_experiment(self, record: ExperimentRecord, admit: Admit) -> ExperimentRecord | None:
-        with self._transaction() as write:
-            rows = write.cursor.execute(sql.EXPERIMENTS).fetchall()
-            stored = [convert.experiment_from_row(r) for r in rows]
-            if any(e.id == record.id for e in stored):
-                return None
-            admitted = admit(stored)
-            write.cursor.execute(sql.INSERT_EXPERIMENT, convert.experiment_row(admitted))
-            self._log(write, EXPERIMENT, {"id": admitted.id})
-        return admitted
-
-    def stop_experiment(self, experiment_id: str, at: float) -> ExperimentRecord | None:
-        with self._transaction() as write:
-            write.cursor.execute(sql.STOP_EXPERIMENT, (at, experiment_id))
-            if write.cursor.rowcount:
-                self._log(write, EXPERIMENT, {"id": experiment_id})
-            row = write.cursor.execute(sql.EXPERIMENT, (experiment_id,)).fetchone()
-        return convert.experiment_from_row(row) if row else None
-
-    def append_impressions(self, impressions: Sequence[Impression]) -> None:
-        if not impressions:
-            return
-        columns = list(zip(*(convert.impression_row(i) for i in impressions), strict=True))
-        names = ("id", "experiment", "variant", "user_id", "timestamp", "items", "teams", "took_ms")
-        with self._transaction() as write:
-            write.cursor.execute(
-                sql.INSERT_IMPRESSIONS, dict(zip(names, map(list, columns), strict=True))
-            )
-            if write.cursor.rowcount:
-                self._log(write, IMPRESSIONS, {"count": write.cursor.rowcount})
-
-    def impressions(self, experiment_id: str) -> list[Impression]:
-        rows = self._rows(sql.IMPRESSIONS_OF, (experiment_id,))
-        return [convert.impression_from_row(r) for r in rows]
-
-    def experiment_events(self, experiment_id: str, since: float) -> list[Event]:
-        rows = self._rows(sql.EXPERIMENT_EVENTS, (experiment_id, since))
-        return [convert.event_from_row(r) for r in rows]
 
     def counts(self) -> StoreCounts:
         row = self._one(
@@ -513,103 +297,3 @@ class PostgresStore:
         )
         assert row is not None
         return StoreCounts(int(row[0]), int(row[1]), int(row[2]))
-
-    def close(self) -> None:
-        if not self._closed.is_set():
-            self._closed.set()
-            self._reads.close()
-            self._writes.close()
-
-
-class _EventRows:
-    """The rows a group of event batches writes, as columns for one ``unnest`` statement."""
-
-    def __init__(self) -> None:
-        self.users: list[str] = []
-        self.placeholders: list[tuple[str, float]] = []
-        self.events: list[tuple[Any, ...]] = []
-
-    def params(self) -> dict[str, Any]:
-        columns = list(zip(*self.events, strict=True))
-        names = (
-            "seq",
-            "event_id",
-            "user_id",
-            "item_id",
-            "type",
-            "value",
-            "timestamp",
-            "query",
-            "impression_id",
-            "attributes",
-        )
-        return {
-            "users": self.users,
-            "placeholder_ids": [i for i, _ in self.placeholders],
-            "placeholder_ts": [t for _, t in self.placeholders],
-            **{name: list(column) for name, column in zip(names, columns, strict=True)},
-        }
-
-
-def _begin(conn: psycopg.Connection[Any], checks: tuple[str, dict[str, Any]] | None) -> _Write:
-    """``BEGIN``, the heads lock and the checks, in one round trip."""
-    with conn.pipeline() as pipeline:
-        conn.execute("BEGIN")
-        heads = conn.execute(sql.LOCK_HEADS)
-        found = conn.execute(checks[0], checks[1]) if checks else None
-        pipeline.sync()
-        row = heads.fetchone()
-        checked = found.fetchone() if found is not None else None
-    assert row is not None
-    return _Write(conn.cursor(), int(row[0]), int(row[1]), checked)
-
-
-def _commit(conn: psycopg.Connection[Any], write: _Write) -> None:
-    """The deferred statements, the log rows, the heads and ``COMMIT``, in one round trip."""
-    with conn.pipeline():
-        for statement, params in write.deferred:
-            conn.execute(statement, params)
-        if write.entries:
-            log = {
-                "seq": [e.seq for e in write.entries],
-                "kind": [e.kind for e in write.entries],
-                "payload": [orjson.dumps(e.payload).decode() for e in write.entries],
-                "log_seq": write.log_seq,
-                "event_seq": write.event_seq,
-            }
-            conn.execute(sql.LOG_AND_HEADS, log)
-        conn.execute("COMMIT")
-
-
-def _safe(url: str) -> str:
-    """``url`` without its password."""
-    head, at, tail = url.rpartition("@")
-    if not at:
-        return url
-    scheme, _, credentials = head.partition("://")
-    return f"{scheme}://{credentials.split(':', 1)[0]}@{tail}"
-
-
-def _scalar(row: tuple[Any, ...] | None) -> int:
-    return int(row[0]) if row is not None and row[0] is not None else 0
-
-
-def _existing(cursor: psycopg.Cursor[Any], query: str, keys: Sequence[str]) -> set[str]:
-    if not keys:
-        return set()
-    return {r[0] for r in cursor.execute(query, (list(dict.fromkeys(keys)),)).fetchall()}
-
-
-def _write_vectors(
-    cursor: psycopg.Cursor[Any], table: str, ids: list[str], vectors: list[Any]
-) -> None:
-    """Store each id's vector as float32 bytes; a None or NaN vector removes the row."""
-    keep, drop = convert.vector_rows(ids, vectors)
-    if keep:
-        cursor.executemany(
-            f"INSERT INTO {table} VALUES (%s, %s)"
-            " ON CONFLICT (id) DO UPDATE SET vector = excluded.vector",
-            keep,
-        )
-    if drop:
-        cursor.execute(f"DELETE FROM {table} WHERE id = ANY(%s)", (drop,))

@@ -8,28 +8,24 @@ Durability: each write is one transaction committed before the call returns, wit
 ``synchronous=FULL`` by default, so an acknowledged write survives a ``kill -9`` of the process
 and an OS crash. Writers are serialised by a lock on one connection; readers use one connection
 per thread and, thanks to WAL, never wait for a writer.
+
+The parts: :mod:`~.sqlite_core` (the connections and the write transaction),
+:mod:`~.sqlite_queries` (chunked lookups and vector rows), :mod:`~.sqlite_experiments`
+(experiments and impressions); here, items, users, events and the change log.
 """
 
 from __future__ import annotations
 
-import fcntl
-import secrets
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
 import orjson
 
-from pulserec.core.types import Event, ExperimentRecord, Impression, Item, User
+from pulserec.core.types import Event, Item, User
 from pulserec.storage import rows as convert
 from pulserec.storage import sqlite_schema as sql
 from pulserec.storage.base import (
-    Admit,
     AppendResult,
     StoreCounts,
     ascii_lower,
@@ -40,113 +36,34 @@ from pulserec.storage.changelog import (
     DELETE_ITEM,
     DELETE_USER,
     EVENTS,
-    EXPERIMENT,
-    IMPRESSIONS,
     ITEMS,
     USERS,
-    CommitHook,
     Cut,
-    HighWater,
     LogEntry,
 )
 from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
+from pulserec.storage.sqlite_core import SYNC_MODES
+from pulserec.storage.sqlite_experiments import SqliteExperiments
+from pulserec.storage.sqlite_queries import (
+    PARAMS_PER_QUERY,
+    Floats,
+    existing,
+    read_vectors,
+    write_vectors,
+)
 
-_PARAMS_PER_QUERY = 900
-Floats = npt.NDArray[np.float32]
-SYNC_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
+__all__ = ["SYNC_MODES", "SqliteStore"]
 
 
-class SqliteStore:
+class SqliteStore(SqliteExperiments):
     """Store backed by ``path`` (created with its schema when missing)."""
-
-    def __init__(self, path: Path | str, synchronous: str = "FULL") -> None:
-        if synchronous.upper() not in SYNC_MODES:
-            raise ValueError(f"synchronous must be one of {', '.join(SYNC_MODES)}")
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._synchronous = synchronous.upper()
-        self._write_lock = threading.Lock()
-        self._hooks: list[CommitHook] = []
-        self._entries: list[LogEntry] = []  # this transaction's, for the hooks
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
-        self._writer = self._connect()
-        self._high_water = HighWater(self.path.with_name(self.path.name + ".seq"))
-        self._process_lock = self.path.with_name(self.path.name + ".lock").open("a")
-        with self._write_lock:
-            self._writer.executescript(sql.SCHEMA)
-            columns = {r[1] for r in self._writer.execute("PRAGMA table_info(events)")}
-            if "impression_id" not in columns:  # a version-1 file
-                self._writer.execute(sql.ADD_IMPRESSION_ID)
-            if "attributes" not in columns:  # a version-1 or -2 file
-                self._writer.execute(sql.ADD_EVENT_ATTRIBUTES)
-            self._writer.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
-                (str(sql.SCHEMA_VERSION),),
-            )
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute(f"PRAGMA synchronous={self._synchronous}")
-        conn.execute("PRAGMA busy_timeout=10000")
-        conn.execute("PRAGMA temp_store=MEMORY")
-        self._connections.append(conn)
-        return conn
-
-    def _reader(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
-        return conn
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, serialised across threads (a lock) and processes (``flock``
-        on ``<db>.lock``, which wakes the next writer the moment it is released, where
-        SQLite's own busy handler would sleep and retry)."""
-        with self._write_lock:
-            fcntl.flock(self._process_lock, fcntl.LOCK_EX)
-            try:
-                conn = self._writer
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-            finally:
-                fcntl.flock(self._process_lock, fcntl.LOCK_UN)
-                committed, self._entries = self._entries, []
-        if committed:  # reached only when the transaction committed
-            for hook in self._hooks:
-                hook(committed)
-
-    def after_commit(self, hook: CommitHook) -> None:
-        self._hooks.append(hook)
-
-    def _log(
-        self,
-        conn: sqlite3.Connection,
-        kind: str,
-        payload: dict[str, Any],
-        events: tuple[Event, ...] = (),
-    ) -> None:
-        """Append a log entry inside the open transaction and raise the high-water mark."""
-        cursor = conn.execute(sql.INSERT_CHANGE, (kind, orjson.dumps(payload).decode()))
-        seq = int(cursor.lastrowid or 0)
-        self._high_water.write(seq)
-        if self._hooks:
-            self._entries.append(LogEntry(seq, kind, payload, events))
 
     def upsert_items(self, items: Sequence[Item], vectors: Floats | None = None) -> int:
         """Upsert items; ``vectors`` (one row per item, NaN rows: no text) are kept with them."""
         with self._transaction() as conn:
             conn.executemany(sql.UPSERT_ITEM, [convert.item_row(i) for i in items])
             rows = list(vectors) if vectors is not None else [None] * len(items)
-            _write_vectors(conn, "item_vectors", [i.id for i in items], rows)
+            write_vectors(conn, "item_vectors", [i.id for i in items], rows)
             self._log(conn, ITEMS, {"ids": [i.id for i in items]})
         return len(items)
 
@@ -159,12 +76,12 @@ class SqliteStore:
         return convert.item_from_row(row) if row else None
 
     def get_items(self, ids: Sequence[str]) -> dict[str, Item]:
-        """The stored items among ``ids``, in their order, ``_PARAMS_PER_QUERY`` per query."""
+        """The stored items among ``ids``, in their order, ``PARAMS_PER_QUERY`` per query."""
         conn = self._reader()
         found: dict[str, Item] = {}
         unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), _PARAMS_PER_QUERY):
-            chunk = unique[start : start + _PARAMS_PER_QUERY]
+        for start in range(0, len(unique), PARAMS_PER_QUERY):
+            chunk = unique[start : start + PARAMS_PER_QUERY]
             marks = ",".join("?" * len(chunk))
             query = f"SELECT {ITEM_COLUMNS} FROM items WHERE id IN ({marks})"
             found.update((row[0], convert.item_from_row(row)) for row in conn.execute(query, chunk))
@@ -213,7 +130,7 @@ class SqliteStore:
         with self._transaction() as conn:
             conn.executemany(sql.UPSERT_USER, [convert.user_row(u) for u in users])
             rows = list(vectors) if vectors is not None else [None] * len(users)
-            _write_vectors(conn, "user_vectors", [u.id for u in users], rows)
+            write_vectors(conn, "user_vectors", [u.id for u in users], rows)
             self._log(conn, USERS, {"ids": [u.id for u in users]})
         return len(users)
 
@@ -273,11 +190,11 @@ class SqliteStore:
         self, conn: sqlite3.Connection, events: Sequence[Event]
     ) -> AppendResult:
         ids = [e.event_id for e in events if e.event_id is not None]
-        known = _existing(conn, "SELECT event_id FROM events WHERE event_id IN ({})", ids)
+        known = existing(conn, "SELECT event_id FROM events WHERE event_id IN ({})", ids)
         fresh, duplicates = dedupe_batch(events, known)
         user_ids, item_ids = referenced_ids(fresh)
-        old_users = _existing(conn, "SELECT id FROM users WHERE id IN ({})", user_ids)
-        old_items = _existing(conn, "SELECT id FROM items WHERE id IN ({})", item_ids)
+        old_users = existing(conn, "SELECT id FROM users WHERE id IN ({})", user_ids)
+        old_items = existing(conn, "SELECT id FROM items WHERE id IN ({})", item_ids)
         new_users = tuple(u for u in user_ids if u not in old_users)
         new_items = tuple(i for i in item_ids if i not in old_items)
         first_seen = {e.item_id: e.timestamp for e in reversed(fresh) if e.item_id is not None}
@@ -382,67 +299,18 @@ class SqliteStore:
         return [convert.event_from_row(r) for r in rows]
 
     def item_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
-        return _read_vectors(self._reader(), "item_vectors", ids)
+        return read_vectors(self._reader(), "item_vectors", ids)
 
     def put_item_vectors(self, ids: Sequence[str], vectors: Floats) -> None:
         """Keep vectors a consumer computed for items stored without them (no log entry: what
         is served does not change)."""
         with self._transaction() as conn:
-            known = _existing(conn, "SELECT id FROM items WHERE id IN ({})", list(ids))
+            known = existing(conn, "SELECT id FROM items WHERE id IN ({})", list(ids))
             pairs = [(i, v) for i, v in zip(ids, vectors, strict=True) if i in known]
-            _write_vectors(conn, "item_vectors", [i for i, _ in pairs], [v for _, v in pairs])
+            write_vectors(conn, "item_vectors", [i for i, _ in pairs], [v for _, v in pairs])
 
     def user_vectors(self, ids: Sequence[str]) -> dict[str, Floats]:
-        return _read_vectors(self._reader(), "user_vectors", ids)
-
-    def secret(self, name: str) -> bytes:
-        key = f"secret:{name}"
-        with self._transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO meta VALUES (?, ?)", (key, secrets.token_bytes(32).hex())
-            )
-            (value,) = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return bytes.fromhex(value)
-
-    def experiments(self) -> list[ExperimentRecord]:
-        rows = self._reader().execute(sql.EXPERIMENTS).fetchall()
-        return [convert.experiment_from_row(r) for r in rows]
-
-    def create_experiment(self, record: ExperimentRecord, admit: Admit) -> ExperimentRecord | None:
-        with self._transaction() as conn:
-            stored = [convert.experiment_from_row(r) for r in conn.execute(sql.EXPERIMENTS)]
-            if any(e.id == record.id for e in stored):
-                return None
-            admitted = admit(stored)
-            conn.execute(sql.INSERT_EXPERIMENT, convert.experiment_row(admitted))
-            self._log(conn, EXPERIMENT, {"id": admitted.id})
-        return admitted
-
-    def stop_experiment(self, experiment_id: str, at: float) -> ExperimentRecord | None:
-        with self._transaction() as conn:
-            if conn.execute(sql.STOP_EXPERIMENT, (at, experiment_id)).rowcount:
-                self._log(conn, EXPERIMENT, {"id": experiment_id})
-            row = conn.execute(sql.EXPERIMENT, (experiment_id,)).fetchone()
-        return convert.experiment_from_row(row) if row else None
-
-    def append_impressions(self, impressions: Sequence[Impression]) -> None:
-        if not impressions:
-            return
-        with self._transaction() as conn:
-            before = conn.total_changes
-            conn.executemany(
-                sql.INSERT_IMPRESSION, [convert.impression_row(i) for i in impressions]
-            )
-            if conn.total_changes > before:
-                self._log(conn, IMPRESSIONS, {"count": conn.total_changes - before})
-
-    def impressions(self, experiment_id: str) -> list[Impression]:
-        rows = self._reader().execute(sql.IMPRESSIONS_OF, (experiment_id,)).fetchall()
-        return [convert.impression_from_row(r) for r in rows]
-
-    def experiment_events(self, experiment_id: str, since: float) -> list[Event]:
-        rows = self._reader().execute(sql.EXPERIMENT_EVENTS, (experiment_id, since)).fetchall()
-        return [convert.event_from_row(r) for r in rows]
+        return read_vectors(self._reader(), "user_vectors", ids)
 
     def counts(self) -> StoreCounts:
         conn = self._reader()
@@ -451,43 +319,3 @@ class SqliteStore:
             " (SELECT COUNT(*) FROM events)"
         ).fetchone()
         return StoreCounts(int(items), int(users), int(events))
-
-    def close(self) -> None:
-        with self._write_lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-            self._high_water.close()
-            self._process_lock.close()
-
-
-def _existing(conn: sqlite3.Connection, query: str, keys: Sequence[str]) -> set[str]:
-    """Which of ``keys`` the query (with one ``IN ({})`` placeholder) finds, in chunks."""
-    found: set[str] = set()
-    unique = list(dict.fromkeys(keys))
-    for start in range(0, len(unique), _PARAMS_PER_QUERY):
-        chunk = unique[start : start + _PARAMS_PER_QUERY]
-        marks = ",".join("?" * len(chunk))
-        found.update(r[0] for r in conn.execute(query.format(marks), chunk))
-    return found
-
-
-def _write_vectors(
-    conn: sqlite3.Connection, table: str, ids: list[str], vectors: list[Any]
-) -> None:
-    """Store each id's vector as float32 bytes; a None or NaN vector removes the row."""
-    keep, drop = convert.vector_rows(ids, vectors)
-    conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", keep)
-    conn.executemany(f"DELETE FROM {table} WHERE id = ?", [(i,) for i in drop])
-
-
-def _read_vectors(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> dict[str, Floats]:
-    out: dict[str, Floats] = {}
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), _PARAMS_PER_QUERY):
-        chunk = unique[start : start + _PARAMS_PER_QUERY]
-        marks = ",".join("?" * len(chunk))
-        query = f"SELECT id, vector FROM {table} WHERE id IN ({marks})"
-        for record_id, blob in conn.execute(query, chunk):
-            out[record_id] = np.frombuffer(blob, dtype=np.float32)
-    return out
