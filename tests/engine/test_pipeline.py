@@ -72,3 +72,22 @@ def test_rank_pages_without_overlap_and_answers_every_slot(runtime: Runtime) -> 
     ids = [r.id for r in page_one] + [r.id for r in page_two]
     assert len(ids) == 10 and len(set(ids)) == 10
     assert not set(ids) & set(engine.state.items.ids_of(context.seen))
+
+
+def test_a_huge_offset_costs_what_the_end_of_the_catalog_costs(
+    runtime: Runtime, monkeypatch: object
+) -> None:
+    engine = runtime.engine
+    depths: list[int] = []
+    original = pipeline.depth_for
+
+    def recording(need: int, pool: int) -> int:
+        depths.append(need)
+        return original(need, pool)
+
+    monkeypatch.setattr(pipeline, "depth_for", recording)  # type: ignore[attr-defined]
+    catalog = len(engine.state.items)
+    assert engine.recommend("u20", k=10, offset=100_000_000).items == []
+    last = engine.recommend("u20", k=10, offset=catalog - 3, exclude_seen=False).items
+    assert 0 < len(last) <= 3
+    assert depths and max(depths) <= catalog  # never a list longer than the catalog

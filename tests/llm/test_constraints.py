@@ -173,3 +173,22 @@ def test_the_held_out_set_is_large_and_well_formed() -> None:
             "Footwear", "Outerwear", "Audio", "Computers", "Fitness", "Camping", "Toys",
             "Jewelry", "Coffee & Tea", "Tools", "Pet Supplies", "Beauty",
         }  # fmt: skip
+
+
+def test_a_message_full_of_cues_looks_up_a_bounded_number_of_titles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pulserec.llm import constraints
+
+    calls: list[int] = []
+    original = constraints.match_title
+
+    def counting(words, titles):  # type: ignore[no-untyped-def]
+        calls.append(len(words))
+        return original(words, titles)
+
+    monkeypatch.setattr(constraints, "match_title", counting)
+    message = " ".join(["like Toy Story,"] * 150)[:2000]
+    found = FILM_READER.extract(message)
+    assert len(calls) <= constraints.MAX_TITLE_CUES
+    assert found.similar_to  # the first cues still name the film

@@ -110,7 +110,7 @@ def build_engine(
         state.make_private(store.secret("dp-noise"))
     feed = feed if feed is not None else store
     write_lock = threading.RLock()
-    answers = AnswerCache(config.answer_cache)
+    answers = AnswerCache(config.answer_cache, config.answer_cache_bytes)
     served = ServedBundle()
     updater = OnlineUpdater(
         state,

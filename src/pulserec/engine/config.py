@@ -36,6 +36,7 @@ class EngineConfig:
     index_backend: str = "auto"
     index_threshold: int = 50_000
     answer_cache: int = 100_000  # recent answers kept (0: off); see engine/serving/answer_cache.py
+    answer_cache_bytes: int = 32 * 1024 * 1024  # and the memory they may hold, estimated
     trending_every: int = 1_000  # events between refreshes of cached lists' trending part
     vector_dtype: str = "float32"  # the dense item-vector table; float16 halves it at scale
     positive_rating: float = DEFAULT_POSITIVE_RATING

@@ -195,7 +195,9 @@ class Engine:
             return compute()
         user = self.state.users.get(user_id) if user_id is not None else None
         stamp = pipeline.stamp(self.state, self.model_version, user, self.config)
-        return self.answers.get_or_put((user, user_id, *options), stamp, compute)
+        # users the engine does not know all get the same list: one entry, not one per id
+        key = (user, user_id if user is not None else None, *options)
+        return self.answers.get_or_put(key, stamp, compute)
 
     def session(
         self,

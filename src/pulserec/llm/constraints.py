@@ -39,6 +39,10 @@ _STOP_TEXT = (
     " whole kind sort type lot lots more other another just also maybe around by at into"
     " can could will should something's id im it's there here cheap budget"
 )
+# the work one message may cost is bounded, whatever its length: titles looked up after at most
+# this many cues ("like X", "similar to Y"), words guessed by embedding at most this many
+MAX_TITLE_CUES = 5
+MAX_GUESSES = 16
 STOPWORDS = frozenset(_STOP_TEXT.split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?|&|[,.;!?:]")
 _BOUNDARY = frozenset(",.;!?:") | {"but"}
@@ -160,10 +164,11 @@ class ConstraintExtractor:
             return tokens, []
         out: list[str] = []
         found: list[tuple[str, str]] = []
-        i = 0
+        i, tried = 0, 0
         while i < len(tokens):
-            cue = _cue_length(tokens, i)
+            cue = _cue_length(tokens, i) if tried < MAX_TITLE_CUES else 0
             if cue:
+                tried += 1
                 rest = tokens[i + cue :]
                 match = match_title(rest, self.titles)
                 if match is not None and not self._is_vocabulary(rest[: match[0]]):
@@ -186,7 +191,7 @@ class ConstraintExtractor:
         found = self._read(_tokens(text))
         guesses = [
             w for w in found.leftover if len(w) > 3 and w not in found.subjects and not w.isdigit()
-        ]
+        ][:MAX_GUESSES]
         found.include += [n for n in self._by_embedding(guesses) if n not in found.exclude]
         text_words = [w for w in found.leftover if not w.isdigit()]
         return Constraints(

@@ -203,9 +203,9 @@ def recs_router(services: Services) -> APIRouter:
             raise ApiError(422, "message must not be blank", [detail])
         started = time.perf_counter()
         details = item_store(request, body.include)
-        answer = chat_service.reply(body.message, body.user_id, body.k)
+        answer = await run_in_threadpool(chat_service.reply, body.message, body.user_id, body.k)
         if details is not None:
-            answer["items"] = with_items(answer["items"], details)
+            answer["items"] = await run_in_threadpool(with_items, answer["items"], details)
         answer["took_ms"] = round((time.perf_counter() - started) * 1000, 3)
         return json_response(answer)
 
@@ -216,10 +216,11 @@ def recs_router(services: Services) -> APIRouter:
         started = time.perf_counter()
         details = item_store(request)
         try:
-            ranked = engine.similar(path_id("item_id", item_id), k)
+            ranked = await run_in_threadpool(engine.similar, path_id("item_id", item_id), k)
         except UnknownItem:
             raise ApiError(404, f"no item with id {item_id!r}") from None
-        return json_response(_body(ranked, started, details, item_id=item_id))
+        body = await run_in_threadpool(_body, ranked, started, details, item_id=item_id)
+        return json_response(body)
 
     @router.get("/search")
     async def search(
@@ -239,8 +240,8 @@ def recs_router(services: Services) -> APIRouter:
         started = time.perf_counter()
         details = item_store(request)
         wanted = category_filter(engine, category)
-        ranked = engine.search(q, user_id or None, k, wanted, explain)
-        return json_response(_body(ranked, started, details, query=q))
+        ranked = await run_in_threadpool(engine.search, q, user_id or None, k, wanted, explain)
+        return json_response(await run_in_threadpool(_body, ranked, started, details, query=q))
 
     @router.get("/popular")
     async def popular(
@@ -250,11 +251,12 @@ def recs_router(services: Services) -> APIRouter:
         started = time.perf_counter()
         details = item_store(request)
         try:
-            ranked = engine.popular(k, window)
+            ranked = await run_in_threadpool(engine.popular, k, window)
         except ValueError as error:
             detail = {"index": None, "field": "window", "message": str(error)}
             raise ApiError(422, str(error), [detail]) from None
-        body = _body(ranked, started, details, window=window or DEFAULT_WINDOW)
+        window_name = window or DEFAULT_WINDOW
+        body = await run_in_threadpool(_body, ranked, started, details, window=window_name)
         return json_response(body)
 
     return router

@@ -75,7 +75,10 @@ class Served:
 def rank(served: Served, request: Request) -> RankedList:
     """A list for ``request``: candidates, fresh items, the fill, diversity, the answer."""
     allowed = allowed_items(served, request)
-    need = request.offset + request.k
+    # no list is longer than the catalog: a huge offset costs what the catalog's end costs
+    need = min(request.offset + request.k, max(len(allowed), 1))
+    if request.offset >= need:
+        return RankedList([], served.bundle.version if served.bundle is not None else "none")
     pool = depth_for(need, served.config.pool)
     listed = primary(served, request, allowed, pool)
     listed = with_fresh(served, listed, request, allowed, pool)
