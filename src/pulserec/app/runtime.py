@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from pulserec.app.settings import Settings
 from pulserec.artifacts import ArtifactStore
 from pulserec.core.config import use_cache_dir
@@ -24,6 +26,7 @@ from pulserec.encoders.lru import CachedEncoder
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.facade import Engine
 from pulserec.engine.lifecycle.bundle import ModelBundle, ServedBundle
+from pulserec.engine.lifecycle.scrubber import ArtifactScrubber
 from pulserec.engine.lifecycle.training import Trainer
 from pulserec.engine.lifecycle.watcher import BundleWatcher
 from pulserec.engine.runtime import MODELS_DIR, Runtime, scrub_deleted
@@ -185,12 +188,14 @@ def assemble(
     ingestor.prepare_with(updater.prepare)
     cut = store.cut()  # load what the store held at this entry, then follow the log from it
     with engine.write_lock:
-        load_state(engine.state, store, updater, cache, cut, progress)
+        gone = load_state(engine.state, store, updater, cache, cut, progress)
         ingestor.subscribe(updater)
     engine.catch_up()
     trainer = Trainer(engine, models)
     if bundle is not None:
-        engine.swap(ModelBundle.from_artifact(bundle, own_users=False))  # it shares its maps
+        served = ModelBundle.from_artifact(bundle, own_users=False)  # it shares its maps
+        served.forget_rows(np.array(list(gone.values()), dtype=np.int32))  # deleted since
+        engine.swap(served)
         trainer.last = {**bundle.meta, "model_version": bundle.version}
     elif train_if_empty and config.models and len(engine.state.event_log):
         logger.info("no trained models yet: training %s", ", ".join(config.models))
@@ -201,5 +206,9 @@ def assemble(
         trainer.schedule(config.train_every_s)
     experiments = Experiments(store)
     updater.listen(EXPERIMENT, experiments.on_entry)  # definitions follow the change log
-    updater.listen(DELETE_USER, scrub_deleted(trainer))
-    return Runtime(engine, ingestor, trainer, experiments)
+    scrubber = ArtifactScrubber(models) if models is not None else None
+    for user_id, row in gone.items():  # a version saved before they were deleted
+        if scrubber is not None:
+            scrubber.add(user_id, row)
+    updater.listen(DELETE_USER, scrub_deleted(scrubber))
+    return Runtime(engine, ingestor, trainer, experiments, scrubber=scrubber)

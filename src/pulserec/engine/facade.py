@@ -46,6 +46,7 @@ class Follower(Protocol):
     :class:`~pulserec.engine.state.updates.OnlineUpdater`)."""
 
     def catch_up(self, ask: bool = True) -> int: ...
+    def stats(self) -> dict[str, Any]: ...
 
 
 class Engine:
@@ -96,11 +97,20 @@ class Engine:
         try:
             if self.feed.high_water() > self.state.applied_seq:
                 self.follower.catch_up(ask=False)  # up to what that read learned
-        except StoreUnavailable as exc:
+        except Exception as exc:  # unreachable, or anything else: answers come from memory
             now = time.monotonic()
             if now - self._unreachable_logged > 30:
                 self._unreachable_logged = now
-                logger.warning("store unreachable, answering from memory: %s", exc)
+                if isinstance(exc, StoreUnavailable):
+                    logger.warning("store unreachable, answering from memory: %s", exc)
+                else:
+                    logger.exception("catching up with the log failed, answering from memory")
+
+    def log_stats(self) -> dict[str, Any]:
+        """The change log here: applied up to, failures skipped (``/v1/admin/stats``)."""
+        if self.follower is None:
+            return {"applied_seq": self.state.applied_seq, "failures": 0, "last_failure": None}
+        return self.follower.stats()
 
     @property
     def bundle(self) -> ModelBundle | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pulserec.engine.facade import Engine
+from pulserec.engine.lifecycle.scrubber import ArtifactScrubber
 from pulserec.engine.lifecycle.training import Trainer
 from pulserec.experiments.service import Experiments
 from pulserec.storage.changelog import LogEntry
@@ -29,6 +30,7 @@ class Runtime:
     trainer: Trainer
     experiments: Experiments
     watcher: BundleWatcher | None = None
+    scrubber: ArtifactScrubber | None = None
 
     def close(self) -> None:
         """Stop the background work that holds data (queued impressions are written)."""
@@ -36,16 +38,16 @@ class Runtime:
             self.watcher.stop()
         self.trainer.stop()
         self.experiments.close()
+        if self.scrubber is not None:
+            self.scrubber.close()
 
 
-def scrub_deleted(trainer: Trainer) -> Callable[[LogEntry], None]:
+def scrub_deleted(scrubber: ArtifactScrubber | None) -> Callable[[LogEntry], None]:
     """A ``delete_user`` listener: the user leaves the user maps of every published version
-    on disk."""
+    on disk, in the background (:class:`~.lifecycle.scrubber.ArtifactScrubber`)."""
 
     def scrub(entry: LogEntry) -> None:
-        if trainer.artifacts is not None:
-            from pulserec.privacy.audit import scrub_user
-
-            scrub_user(trainer.artifacts, str(entry.payload["id"]))
+        if scrubber is not None:
+            scrubber.add(str(entry.payload["id"]))
 
     return scrub

@@ -10,6 +10,7 @@ embedding, events and impressions, and a byte search of every artifact file.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from pulserec.artifacts import ArtifactStore
 from pulserec.storage import Store
 
 USERS_FILE = "users.json"
+SCRUB_LOCK = ".scrub.lock"
 MIN_BINARY_NEEDLE = 8
 
 
@@ -29,27 +31,30 @@ def scrub_user(artifacts: ArtifactStore, user_id: str, index: int | None = None)
     saved with a hole there already (a training that ran while they were deleted). Each file
     is rewritten aside and renamed into place, so a reader sees one or the other."""
     changed = 0
-    for version in artifacts.list():
-        path = artifacts.path(version) / USERS_FILE
-        if not path.exists():
-            continue
-        saved = orjson.loads(path.read_bytes())
-        ids, forgotten = saved.get("ids", []), set(saved.get("forgotten", []))
-        if user_id in ids:
-            row = ids.index(user_id)
-        elif index is not None and index < len(ids) and ids[index] is None:
-            row = index
-        else:
-            continue
-        if row in forgotten and user_id not in ids:
-            continue
-        saved["ids"] = [None if i == user_id else i for i in ids]
-        # their rows stay in the arrays: every load forgets them (ArtifactStore.load_bundle)
-        saved["forgotten"] = sorted(forgotten | {row})
-        temporary = path.with_name(f".{USERS_FILE}.{os.getpid()}.tmp")
-        temporary.write_bytes(orjson.dumps(saved))
-        os.replace(temporary, path)
-        changed += 1
+    artifacts.root.mkdir(parents=True, exist_ok=True)
+    with (artifacts.root / SCRUB_LOCK).open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # workers scrub the same files: one at a time
+        for version in artifacts.list():
+            path = artifacts.path(version) / USERS_FILE
+            if not path.exists():
+                continue
+            saved = orjson.loads(path.read_bytes())
+            ids, forgotten = saved.get("ids", []), set(saved.get("forgotten", []))
+            if user_id in ids:
+                row = ids.index(user_id)
+            elif index is not None and index < len(ids) and ids[index] is None:
+                row = index
+            else:
+                continue
+            if row in forgotten and user_id not in ids:
+                continue
+            saved["ids"] = [None if i == user_id else i for i in ids]
+            # their rows stay in the arrays: every load forgets them (ArtifactStore.load_bundle)
+            saved["forgotten"] = sorted(forgotten | {row})
+            temporary = path.with_name(f".{USERS_FILE}.{os.getpid()}.tmp")
+            temporary.write_bytes(orjson.dumps(saved))
+            os.replace(temporary, path)
+            changed += 1
     return changed
 
 

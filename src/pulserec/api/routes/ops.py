@@ -98,6 +98,8 @@ def ops_router(services: Services) -> APIRouter:
             "events_duplicate_since_start": ingestor.events_duplicate,
             "experiments": runtime.experiments.stats(),
             "privacy": runtime.engine.privacy_stats(),
+            "artifact_scrub": runtime.scrubber.stats() if runtime.scrubber else None,
+            "log": runtime.engine.log_stats(),
         }
 
     @router.get("/v1/admin/timeseries")

@@ -26,7 +26,7 @@ from pulserec.engine.serving.answer_cache import AnswerCache
 from pulserec.engine.state.apply import apply_events
 from pulserec.engine.state.online_state import OnlineState
 from pulserec.engine.state.text_vectors import TextStore, TextVectors
-from pulserec.storage.base import EventStore
+from pulserec.storage.base import EventStore, StoreUnavailable
 from pulserec.storage.changelog import (
     DELETE_ITEM,
     DELETE_USER,
@@ -73,6 +73,8 @@ class OnlineUpdater:
         self.on_forget = on_forget
         self.answers = answers
         self.events_applied = 0
+        self.failures = 0
+        self.last_failure: str | None = None
         # kinds the online state does not hold, applied by whoever listens (experiments), and
         # kinds others also follow (a deleted user leaves the artifacts on disk)
         self.listeners: dict[str, list[Callable[[LogEntry], None]]] = {
@@ -105,7 +107,7 @@ class OnlineUpdater:
                 if not entries:
                     break  # the mark is raised before the commit is visible: next time
                 for entry in entries:
-                    self.apply(entry)
+                    self.apply_safely(entry)
                     state.applied_seq = entry.seq
                 applied += len(entries)
         return applied
@@ -133,7 +135,34 @@ class OnlineUpdater:
         elif entry.kind not in self.listeners:
             logger.warning("skipping log entry %d of unknown kind %r", entry.seq, entry.kind)
         for listener in self.listeners.get(entry.kind, ()):
-            listener(entry)
+            try:
+                listener(entry)
+            except Exception as error:  # a side effect never holds the log up
+                self._failed(entry, error, "a listener of")
+
+    def apply_safely(self, entry: LogEntry) -> None:
+        """:meth:`apply`, except that only an unreachable store stops the log (the entry is
+        retried by the next catch-up); any other failure is logged, counted and skipped, so
+        one entry can never turn every later read into an error."""
+        try:
+            self.apply(entry)
+        except StoreUnavailable:
+            raise
+        except Exception as error:
+            self._failed(entry, error, "applying")
+
+    def _failed(self, entry: LogEntry, error: Exception, what: str) -> None:
+        self.failures += 1
+        self.last_failure = f"{what} entry {entry.seq} ({entry.kind}): {type(error).__name__}"
+        logger.exception("%s log entry %d (%s) failed", what, entry.seq, entry.kind)
+
+    def stats(self) -> dict[str, Any]:
+        """Where the log stands here: applied up to, and failures skipped."""
+        return {
+            "applied_seq": self.state.applied_seq,
+            "failures": self.failures,
+            "last_failure": self.last_failure,
+        }
 
     def stored_items(self, ids: list[str]) -> None:
         """Items as the store holds them now, with their stored vectors (missing ones encoded
