@@ -78,6 +78,13 @@ def shared(postgres: Postgres, redis_server: Redis, tmp_path: Path) -> tuple[str
     return postgres.database(), redis_server.url, tmp_path / "artifacts"
 
 
+def _caught_up(reader: Runtime, writer: Runtime) -> None:
+    """Wait (5 s at most) until ``reader``'s feed knows the writer's last entry."""
+    feed = reader.engine.feed
+    if isinstance(feed, BusFeed):
+        assert feed.wait_for(writer.engine.store.high_water(), 5.0)
+
+
 @pytest.fixture
 def replicas(shared: tuple[str, str, Path], tmp_path: Path) -> Iterator[tuple[Runtime, Runtime]]:
     url, bus, artifacts = shared
@@ -100,6 +107,7 @@ def test_a_write_through_one_replica_is_in_the_others_next_answer(
         writer.ingestor.add_events(
             [Event("u10", shown[0], EventType.CLICK, 1_800_000_000.0 + n, event_id=f"c{n}")]
         )
+        _caught_up(second, first)  # the follower thread has the entry (a millisecond or so)
         assert shown[0] not in _ids(second, "u10"), "stale answer on the other replica"
     feed = second.engine.feed
     assert isinstance(feed, BusFeed) and feed.from_bus > 0
@@ -115,10 +123,12 @@ def test_an_item_posted_to_one_is_searchable_on_the_other_without_encoding_again
     assert isinstance(encoder, CountingEncoder)
     before = encoder.texts
     first.ingestor.add_items([Item("rocket-new", "Rocket galaxy orbit new", "rocket galaxy")])
+    _caught_up(second, first)
     found = second.engine.search("rocket galaxy", k=5).items
     assert "rocket-new" in [r.id for r in found]
     assert encoder.texts == before, "the other replica re-encoded an item the writer encoded"
     first.ingestor.delete_item("rocket-new")
+    _caught_up(second, first)
     assert "rocket-new" not in [r.id for r in second.engine.search("rocket", k=40).items]
 
 
@@ -129,6 +139,7 @@ def test_a_replica_that_starts_late_converges_on_the_store(
     first = seeded(url, bus, tmp_path / "a", artifacts)
     late = replica(url, bus, tmp_path / "late", artifacts)  # loads the store at its cut
     first.ingestor.add_events([Event("u3", "music-1", EventType.CLICK, 1_800_000_000.0)])
+    _caught_up(late, first)
     late.engine.catch_up()
     assert late.engine.state.applied_seq == first.engine.store.high_water()
     assert late.engine.stats()["log_seq"] == first.engine.stats()["log_seq"]
@@ -164,6 +175,7 @@ def test_a_stopped_store_refuses_writes_and_answers_from_memory_then_recovers(
         assert _ids(second, "u7") == answer  # served from memory
         server.start()
         first.ingestor.add_events([Event("u7", answer[0], EventType.CLICK, 1.8e9)])
+        _caught_up(second, first)
         assert answer[0] not in _ids(second, "u7")
         for runtime in (first, second):
             runtime.engine.store.close()

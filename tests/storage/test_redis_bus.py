@@ -4,6 +4,10 @@ from the store, so a follower always converges on the store's log."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
+
 import pytest
 import redis
 
@@ -15,7 +19,9 @@ from tests.storage.conftest import click
 
 
 def _follow(feed: BusFeed, after: int = 0) -> list[LogEntry]:
-    """Everything the feed knows after ``after``, in the order a follower applies it."""
+    """Everything the feed knows after ``after``, in the order a follower applies it (once its
+    thread has learnt of the store's last entry: it follows in the background)."""
+    assert feed.wait_for(feed.store.high_water(), 5.0)
     out: list[LogEntry] = []
     while feed.high_water() > after:
         page = feed.entries(after)
@@ -33,7 +39,10 @@ def test_published_entries_are_followed_in_order_with_their_events(
     pg_store.after_commit(BusPublisher(bus))
     pg_store.append_events([click("u", "a", "1"), click("u", "b", "2")])
     pg_store.delete_user("u")
-    assert bus.high_water() == 2
+    assert bus.high_water() == 2  # published before the commit answered
+    deadline = time.monotonic() + 5
+    while feed.bus_high_water < 2 and time.monotonic() < deadline:
+        time.sleep(0.001)
     entries = _follow(feed)
     assert [(e.seq, e.kind) for e in entries] == [(1, "events"), (2, "delete_user")]
     assert [e.event_id for e in entries[0].events] == ["1", "2"]  # carried: no store read
@@ -82,5 +91,41 @@ def test_redis_down_then_back_empty_loses_nothing(pg_store: PostgresStore) -> No
             RedisBus("redis://127.0.0.1:9/0").high_water()
         publisher.close()
         assert not publisher.backlog  # published once Redis came back
+    finally:
+        server.close()
+
+
+def test_a_stalled_redis_holds_up_neither_reads_nor_commits(pg_store: PostgresStore) -> None:
+    """A Redis that accepts and never answers (the process stopped): the follower keeps
+    serving from memory and the store, commits answer without waiting on the bus, and
+    everything is published once it answers again."""
+    server = Redis()
+    try:
+        bus = RedisBus(server.url)
+        publisher = BusPublisher(bus)
+        pg_store.after_commit(publisher)
+        feed = BusFeed(pg_store, bus)
+        pg_store.append_events([click("u", "i", "before")])
+        assert server.process is not None
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            pg_store.append_events([click("u", "i", "first stalled")])  # the one bounded wait
+            started = time.monotonic()
+            for n in range(20):
+                pg_store.append_events([click("u", "i", f"stalled {n}")])
+            commits = time.monotonic() - started
+            started = time.monotonic()
+            for _ in range(200):
+                feed.high_water()
+            reads = time.monotonic() - started
+            assert commits < 1.0, f"20 commits took {commits:.2f} s on a stalled bus"
+            assert reads < 0.1, f"200 reads took {reads:.2f} s on a stalled bus"
+            assert [e.seq for e in _follow(feed)] == list(range(1, 23))  # from the store
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+        publisher.close()
+        assert not publisher.backlog  # published once Redis answered again
+        assert bus.high_water() == 22
+        feed.close()
     finally:
         server.close()

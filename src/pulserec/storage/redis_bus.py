@@ -1,18 +1,20 @@
 """The change log on Redis Streams (``--bus redis://host:port/db``): the fast path between
-machines; the store stays the source of truth.
+machines; the store stays the source of truth. Nothing a request does waits on Redis.
 
-- **Publishing** (:class:`BusPublisher`, the store's commit hook): after a write commits, its
-  entries (an event batch with its events) are added to the stream ``pulserec:log`` and the
-  bus's high-water key is raised to their number, in one server-side script. If Redis cannot
-  be reached the entries wait in a backlog that a thread retries; the write is committed
-  either way, so nothing acknowledged depends on Redis.
-- **Following** (:class:`BusFeed`, what a replica's engine reads instead of the store's log):
-  ``high_water`` is the bus's key (one ``GET``), at least the store's (asked once a second, so
-  a write whose publication never came is still seen, and on every call while the bus cannot
-  answer); ``entries`` come from the stream in log
-  order, and whatever the stream lacks (a publication late or lost, Redis restarted empty or
-  down) is read from the store. Writers of several hosts publish in their own order, so
-  stream order is not log order: entries wait in ``pending`` until the ones before arrive.
+- **Publishing** (:class:`BusPublisher`, the store's commit hook): a write's entries (an event
+  batch with its events) join a backlog that a thread adds to the stream ``pulserec:log``
+  (raising the bus's high-water key in the same server-side script), outside every lock. The
+  commit waits for its publication at most ``PUBLISH_WAIT_S`` while the bus answers, and not at
+  all while it is failing; what Redis refused is retried with a growing pause. The write is
+  committed either way, so nothing acknowledged depends on Redis.
+- **Following** (:class:`BusFeed`, what a replica's engine reads instead of the store's log): a
+  thread reads the stream with a blocking ``XREAD`` (so another replica's write arrives within
+  a millisecond or so of its publication) and asks the store's own high-water mark once a
+  second (every ``STORE_CHECK_DOWN_S`` while the bus fails), so a write whose publication never
+  came is still seen. ``high_water`` and ``entries`` read memory only; whatever the stream
+  lacks (a publication late or lost, Redis restarted empty or down) is read from the store.
+  Writers of several hosts publish in their own order, so stream order is not log order:
+  entries wait in ``pending`` until the ones before arrive.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ TRAINERS = "pulserec:trainers"  # the consumer group of `pulserec trainer --bus`
 MAXLEN = 1_000_000  # stream entries kept (approximately); older ones are read from the store
 RETRY_S = 0.5  # how often a backlog is retried, and how long a failure skips the bus
 STORE_CHECK_S = 1.0  # how often a follower asks the store's own high-water mark
+STORE_CHECK_DOWN_S = 0.05  # ... while the bus cannot be read
+BLOCK_S = 0.5  # how long one blocking read of the stream waits for new entries
+RETRY_MAX_S = 5.0  # the longest pause between two tries of a failing bus
+PUBLISH_WAIT_S = 0.05  # how long a commit waits for its publication while the bus answers
 BACKLOG_LIMIT = 100_000  # unpublished entries kept; beyond, followers read them from the store
 TIMEOUT_S = 1.0
 PAGE = 1000
@@ -81,6 +87,10 @@ class RedisBus:
             retry=Retry(NoBackoff(), 1),
         )
         self._publish = self.client.register_script(_PUBLISH)
+        # blocking reads on a client of their own, whose timeout outlasts the block
+        self.reader = redis.Redis.from_url(
+            url, socket_timeout=BLOCK_S + TIMEOUT_S, socket_connect_timeout=TIMEOUT_S
+        )
 
     def publish(self, entries: Sequence[LogEntry]) -> None:
         """Add ``entries`` to the stream and raise the high-water key (raises RedisError)."""
@@ -103,6 +113,11 @@ class RedisBus:
         records: Any = self.client.xrange(STREAM, min=f"({after_id}", count=count)
         return _read_records(after_id, records)
 
+    def wait_read(self, after_id: str, block_s: float = BLOCK_S) -> tuple[str, list[LogEntry]]:
+        """Entries published after ``after_id``, waiting up to ``block_s`` for the first."""
+        reply: Any = self.reader.xread({STREAM: after_id}, count=PAGE, block=int(block_s * 1000))
+        return _read_records(after_id, reply[0][1] if reply else [])
+
     def poll(self, after_id: str) -> tuple[int | None, str, list[LogEntry]]:
         """The high-water key and the entries after ``after_id``, in one round trip."""
         pipeline = self.client.pipeline(transaction=False)
@@ -114,6 +129,7 @@ class RedisBus:
 
     def close(self) -> None:
         self.client.close()
+        self.reader.close()
 
 
 def _read_records(after_id: str, records: Any) -> tuple[str, list[LogEntry]]:
@@ -123,87 +139,160 @@ def _read_records(after_id: str, records: Any) -> tuple[str, list[LogEntry]]:
 
 
 class BusPublisher:
-    """The store's commit hook: publishes each write's entries, keeping what Redis refused in
-    a backlog retried every ``RETRY_S`` (by the next write or by a thread)."""
+    """The store's commit hook: hands each write's entries to a thread that publishes them,
+    keeping what Redis refused in a backlog retried with a growing pause."""
 
     def __init__(self, bus: RedisBus) -> None:
         self.bus = bus
         self.backlog: list[LogEntry] = []
-        self._lock = threading.Lock()
-        self._failed_at = float("-inf")
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._retry, name="bus-publisher", daemon=True)
+        self.published_upto = 0
+        self._queued_upto = 0
+        self._failing = False
+        self._failed_logged = float("-inf")
+        self._cond = threading.Condition()
+        self._stop = False
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bus-publisher", daemon=True)
         self._thread.start()
 
     def __call__(self, entries: list[LogEntry]) -> None:
-        with self._lock:
+        if not entries:
+            return
+        top = max(e.seq for e in entries)
+        with self._cond:
             self.backlog.extend(entries)
             if len(self.backlog) > BACKLOG_LIMIT:
                 del self.backlog[: len(self.backlog) - BACKLOG_LIMIT]
-            if time.monotonic() - self._failed_at >= RETRY_S:
-                self._flush()
+            self._queued_upto = max(self._queued_upto, top)
+            self._cond.notify_all()
+            if not self._failing:  # followers see it before the writer answers, as a rule
+                if not self._cond.wait_for(lambda: self.published_upto >= top, PUBLISH_WAIT_S):
+                    self._failing = True  # slow or stalled: no commit waits until it answers
 
-    def _flush(self) -> None:
-        """Publish the backlog, ``PAGE`` entries a script call (a long outage's backlog must
-        not become one huge call that blocks Redis)."""
-        try:
-            while self.backlog:
-                self.bus.publish(self.backlog[:PAGE])
-                del self.backlog[:PAGE]
-        except redis.RedisError as exc:
-            if self._failed_at == float("-inf") or time.monotonic() - self._failed_at > 60:
-                waiting = len(self.backlog)
+    def _run(self) -> None:
+        pause = RETRY_S
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._stop or bool(self.backlog))
+                if self._stop and not self.backlog:
+                    return
+                batch = self.backlog[:PAGE]
+            try:
+                self.bus.publish(batch)  # outside the lock: commits never wait on Redis here
+            except redis.RedisError as exc:
+                self._failed(exc)
+                if self._stopping.wait(pause):  # commits do not wake it: a pause, then a try
+                    return
+                pause = min(pause * 2, RETRY_MAX_S)
+                continue
+            pause = RETRY_S
+            top = max(e.seq for e in batch)
+            with self._cond:
+                self.backlog = [e for e in self.backlog if e.seq > top]
+                self.published_upto = max(self.published_upto, top)
+                if self._failing:
+                    logger.info("bus %s reachable again", self.bus.url)
+                self._failing = False
+                self._cond.notify_all()
+
+    def _failed(self, exc: Exception) -> None:
+        with self._cond:
+            self._failing = True
+            self._cond.notify_all()  # a commit waiting for its publication stops waiting
+            now = time.monotonic()
+            if now - self._failed_logged > 60:
+                self._failed_logged = now
                 logger.warning(
-                    "bus %s unreachable (%s): %d entries wait", self.bus.url, exc, waiting
+                    "bus %s unreachable (%s): %d entries wait", self.bus.url, exc, len(self.backlog)
                 )
-            self._failed_at = time.monotonic()
-            return
-        if self._failed_at != float("-inf"):
-            logger.info("bus %s reachable again", self.bus.url)
-        self._failed_at = float("-inf")
 
-    def _retry(self) -> None:
-        while not self._stop.wait(RETRY_S):
-            with self._lock:
-                if self.backlog:
-                    self._flush()
+    def flush(self, timeout_s: float) -> bool:
+        """Whether everything queued is published within ``timeout_s``."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self.backlog, timeout_s)
 
     def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        with self._lock:
-            if self.backlog:
-                self._flush()
+        """Stop the thread, then publish what still waits (one try)."""
+        self.flush(0.5 if not self._failing else 0.0)
+        self._stopping.set()
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        self._thread.join(timeout=2 * TIMEOUT_S + 1)
+        with self._cond:
+            waiting = list(self.backlog)
+        try:
+            for start in range(0, len(waiting), PAGE):
+                self.bus.publish(waiting[start : start + PAGE])
+        except redis.RedisError as exc:
+            logger.warning(
+                "bus %s: %d entries left unpublished (%s)", self.bus.url, len(waiting), exc
+            )
+            return
+        with self._cond:
+            self.backlog = [
+                e for e in self.backlog if e.seq > max((e.seq for e in waiting), default=0)
+            ]
 
 
 class BusFeed:
-    """The change log a follower reads: the bus first, the store for anything it lacks."""
+    """The change log a follower reads: what a thread brought from the bus, the store for
+    anything it lacks. Reads never wait on Redis."""
 
     def __init__(self, store: Store, bus: RedisBus) -> None:
         self.store = store
         self.bus = bus
         self._lock = threading.Lock()
         self._pending: dict[int, LogEntry] = {}
-        self._bus_down_until = 0.0
         self._down_logged = float("-inf")
-        self._store_checked = 0.0
         self._store_high = self._polled = self._offered = 0
+        self.bus_up = True
         self.from_bus = self.from_store = 0  # entries served by each, for the stats
-        self._after_id = self._call(bus.tail_id) or "0-0"  # taken before the caller's cut
+        self._after_id = "0-0"
+        with contextlib.suppress(redis.RedisError):  # taken before the caller's cut
+            self._after_id = bus.tail_id()
+        with contextlib.suppress(StoreUnavailable):
+            self._store_high = store.high_water()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._follow, name="bus-follower", daemon=True)
+        self._thread.start()
 
-    def _call(self, request: Any) -> Any:
-        """``request()`` unless the bus failed in the last ``RETRY_S``; None when it fails."""
-        if time.monotonic() < self._bus_down_until:
-            return None
-        try:
-            return request()
-        except redis.RedisError as exc:
+    def _follow(self) -> None:
+        """Read the stream as it grows; ask the store's mark once a second (often while the
+        bus fails); after a failure, pause (growing) before the next try."""
+        store_checked, pause, retry_at = 0.0, RETRY_S, 0.0
+        while not self._stop.is_set():
             now = time.monotonic()
-            if now - self._down_logged > 60:
-                self._down_logged = now
-                logger.warning("bus %s unreachable (%s): following the store", self.bus.url, exc)
-            self._bus_down_until = now + RETRY_S
-            return None
+            if now >= retry_at:
+                try:
+                    after_id, entries = self.bus.wait_read(self._after_id)
+                    self._took(after_id, entries)
+                    self.bus_up, pause = True, RETRY_S
+                except redis.RedisError as exc:
+                    self._down(exc)
+                    retry_at, pause = time.monotonic() + pause, min(pause * 2, RETRY_MAX_S)
+            now = time.monotonic()
+            every = STORE_CHECK_S if self.bus_up else STORE_CHECK_DOWN_S
+            if now - store_checked >= every:
+                store_checked = now
+                with contextlib.suppress(StoreUnavailable):  # serve what is known
+                    self._store_high = max(self._store_high, self.store.high_water())
+            if not self.bus_up:
+                self._stop.wait(STORE_CHECK_DOWN_S)
+
+    def _took(self, after_id: str, entries: list[LogEntry]) -> None:
+        with self._lock:
+            self._after_id = after_id
+            self._pending.update((e.seq, e) for e in entries)
+            if entries:
+                self._polled = max(self._polled, max(e.seq for e in entries))
+
+    def _down(self, exc: Exception) -> None:
+        self.bus_up = False
+        now = time.monotonic()
+        if now - self._down_logged > 60:
+            self._down_logged = now
+            logger.warning("bus %s unreachable (%s): following the store", self.bus.url, exc)
 
     def offer(self, entries: list[LogEntry]) -> None:
         """The entries this process just committed (a commit hook): followed without a read."""
@@ -211,28 +300,27 @@ class BusFeed:
             self._pending.update((e.seq, e) for e in entries)
             self._offered = max(self._offered, entries[-1].seq)
 
+    @property
+    def bus_high_water(self) -> int:
+        """The newest entry read from the stream."""
+        return self._polled
+
     def known_high_water(self) -> int:
-        """The newest entry known here without asking anyone (this process's own writes)."""
+        """The newest entry known here: this process's writes, the stream, the store's mark."""
         return max(self._offered, self._polled, self._store_high)
 
     def high_water(self) -> int:
-        """The newest entry known to be committed: the bus's key, read in one round trip with
-        the entries published since the last read; the store's when the bus cannot say (down,
-        restarted empty), and once a second anyway."""
-        polled = self._call(lambda: self.bus.poll(self._after_id))
-        if polled is not None:
-            published, last_id, entries = polled
-            with self._lock:
-                self._after_id = last_id
-                self._pending.update((e.seq, e) for e in entries)
-            if published is not None:
-                self._polled = max(self._polled, published)
-        now = time.monotonic()
-        if polled is None or polled[0] is None or now - self._store_checked >= STORE_CHECK_S:
-            self._store_checked = now
-            with contextlib.suppress(StoreUnavailable):  # serve what is known
-                self._store_high = self.store.high_water()
+        """The newest entry known to be committed, from memory (see :meth:`_follow`)."""
         return self.known_high_water()
+
+    def wait_for(self, seq: int, timeout_s: float) -> bool:
+        """Whether this follower learns of entry ``seq`` within ``timeout_s``."""
+        deadline = time.monotonic() + timeout_s
+        while self.known_high_water() < seq:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.001)
+        return True
 
     def entries(self, after: int, limit: int = PAGE) -> list[LogEntry]:
         """Entries after ``after`` in log order: from what the stream (or this process) gave
@@ -240,8 +328,6 @@ class BusFeed:
         with self._lock:
             for seq in [s for s in self._pending if s <= after]:
                 del self._pending[seq]
-            if after + 1 not in self._pending:
-                self._drain()
             out: list[LogEntry] = []
             while len(out) < limit and (entry := self._pending.pop(after + 1, None)):
                 out.append(entry)
@@ -253,16 +339,9 @@ class BusFeed:
         self.from_store += len(found)
         return found
 
-    def _drain(self) -> None:
-        """Move what the stream holds past the last id read into ``pending``."""
-        while True:
-            read = self._call(lambda: self.bus.read(self._after_id))
-            if read is None:
-                break
-            self._after_id, entries = read
-            self._pending.update((e.seq, e) for e in entries)
-            if len(entries) < PAGE:
-                break
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=BLOCK_S + TIMEOUT_S + 1)
 
 
 class TrainerFeed:
