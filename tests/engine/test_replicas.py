@@ -82,7 +82,7 @@ def _caught_up(reader: Runtime, writer: Runtime) -> None:
     """Wait (5 s at most) until ``reader``'s feed knows the writer's last entry."""
     feed = reader.engine.feed
     if isinstance(feed, BusFeed):
-        assert feed.wait_for(writer.engine.store.high_water(), 5.0)
+        assert feed.wait_for(writer.engine.feed.known_high_water(), 5.0)
 
 
 @pytest.fixture
