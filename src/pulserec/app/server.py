@@ -39,8 +39,9 @@ def _one_torch_thread() -> None:
     torch.set_num_threads(1)
 
 
-class _Terminated(Exception):
-    """SIGTERM as an exception, so that the store is closed and the record removed."""
+class _Terminated(BaseException):
+    """SIGTERM as an exception, so that the store is closed and the record removed. Not an
+    ``Exception``: code that catches those (a training, an import) must not swallow it."""
 
 
 def _on_sigterm(signum: int, frame: object) -> None:

@@ -7,6 +7,7 @@ send its rows through that server instead of writing behind its back.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sys
@@ -36,9 +37,22 @@ class ServerRecord:
 
 
 def claim(data_dir: Path, host: str, port: int) -> ServerRecord:
-    """Record this process as the server of ``data_dir`` (written atomically)."""
-    record = ServerRecord(pid=os.getpid(), host=host, port=port, started_at=time.time())
+    """Record this process as the server of ``data_dir`` (written atomically); ValueError
+    when a live server already holds it (its record stays)."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    with (data_dir / f".{SERVER_FILE}.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # two servers starting at once: one claims
+        holder = live_server(data_dir)
+        if holder is not None:
+            raise ValueError(
+                f"{data_dir} is already served by process {holder.pid} on {holder.url}; "
+                "stop it first, or serve another --data-dir"
+            )
+        return _write(data_dir, host, port)
+
+
+def _write(data_dir: Path, host: str, port: int) -> ServerRecord:
+    record = ServerRecord(pid=os.getpid(), host=host, port=port, started_at=time.time())
     partial = data_dir / f".{SERVER_FILE}.{record.pid}"
     partial.write_text(json.dumps(asdict(record)))
     partial.replace(data_dir / SERVER_FILE)

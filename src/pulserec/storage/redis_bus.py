@@ -165,9 +165,11 @@ class BusPublisher:
                 del self.backlog[: len(self.backlog) - BACKLOG_LIMIT]
             self._queued_upto = max(self._queued_upto, top)
             self._cond.notify_all()
-            if not self._failing:  # followers see it before the writer answers, as a rule
-                if not self._cond.wait_for(lambda: self.published_upto >= top, PUBLISH_WAIT_S):
-                    self._failing = True  # slow or stalled: no commit waits until it answers
+            # followers see it before the writer answers, as a rule; while the bus is slow or
+            # stalled, no commit waits until it answers again
+            published = lambda: self.published_upto >= top  # noqa: E731
+            if not self._failing and not self._cond.wait_for(published, PUBLISH_WAIT_S):
+                self._failing = True
 
     def _run(self) -> None:
         pause = RETRY_S

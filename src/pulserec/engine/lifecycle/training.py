@@ -200,8 +200,12 @@ class Trainer:
             while not self._stop.wait(every_s):
                 now = self.engine.store.counts().events
                 if now != seen and not self.running:
+                    try:
+                        self.start()
+                    except TrainingConflict as busy:  # another worker trains: next time
+                        logger.info("scheduled training skipped: %s", busy)
+                        continue
                     seen = now
-                    self.start()
 
         threading.Thread(target=loop, name="pulserec-train-schedule", daemon=True).start()
 
