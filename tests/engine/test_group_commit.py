@@ -109,3 +109,21 @@ def test_submitted_batches_resolve_through_one_writer(store: CountingStore) -> N
     assert all(f.result(10).accepted == 1 for f in futures.values())
     assert store.counts().events == 5
     assert len(store.groups) < 6
+
+
+def test_a_subscriber_that_raises_changes_no_batch_s_answer(store: CountingStore) -> None:
+    """The group is durable: every batch is told it was stored, whatever a subscriber does
+    after the commit, so no client retries (and stores twice) what was accepted."""
+    ingestor = Ingestor(store)
+    seen: list[int] = []
+
+    def broken(change: object) -> None:
+        seen.append(1)
+        raise RuntimeError("a subscriber bug")
+
+    ingestor.subscribe(broken)
+    users = [f"u{n}" for n in range(6)]
+    outcome = _queue_behind_a_held_lock(ingestor, users)
+    assert all(isinstance(r, AppendResult) and r.accepted == 2 for r in outcome.values())
+    assert len(seen) == 6 and store.counts().events == 12
+    assert ingestor.delete_user("u0")  # the other writes too: committed, answered as such

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
-from pulserec.storage.base import StoreUnavailable
+from pulserec.storage.base import CommitUnknown, StoreUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -138,6 +138,8 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_unavailable(request: Request, exc: Exception) -> JSONResponse:
     logger.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    if isinstance(exc, CommitUnknown):  # its message is ours: no driver detail in it
+        return error_response(503, str(exc))
     return error_response(503, f"the store is unreachable: {exc}")
 
 

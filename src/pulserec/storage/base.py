@@ -171,6 +171,12 @@ class StoreUnavailable(Exception):
     committed; the API answers 503 ``unavailable``."""
 
 
+class CommitUnknown(StoreUnavailable):
+    """The connection was lost while ``COMMIT`` was on its way: the write may or may not be
+    stored. Retrying with the same ``event_id`` values is safe (a stored one counts as a
+    duplicate); the API answers 503 and says so."""
+
+
 def ascii_lower(text: str) -> str:
     """``text`` with A-Z lowered and nothing else changed (as SQLite's ``lower()`` does)."""
     return text.translate(_ASCII_LOWER)

@@ -100,8 +100,14 @@ class Ingestor:
         return Change(items=change.items, users=change.users, prepared=prepared)
 
     def _publish(self, change: Change) -> None:
+        """Tell the subscribers of a committed change. Never raises: the change is durable,
+        and what the writer is told must not depend on a subscriber (a follower reads it from
+        the log on its next catch-up)."""
         for subscriber in self._subscribers:
-            subscriber(change)
+            try:
+                subscriber(change)
+            except Exception:
+                logger.exception("a subscriber failed on a committed change; it stays committed")
 
     def add_items(self, items: Sequence[Item]) -> int:
         change = self._prepared(Change(items=tuple(items)))
@@ -197,10 +203,8 @@ class Ingestor:
                 continue
             self.events_accepted += result.accepted
             self.events_duplicate += result.duplicates
-            try:
-                self._publish(Change(events=batch.events, result=result))
-            finally:
-                batch.succeed(result)
+            self._publish(Change(events=batch.events, result=result))  # never raises
+            batch.succeed(result)
 
     def delete_item(self, item_id: str) -> bool:
         with self.lock:

@@ -15,7 +15,7 @@ import psycopg
 
 from pulserec.core.types import Event
 from pulserec.storage import postgres_schema as sql
-from pulserec.storage.base import StoreUnavailable
+from pulserec.storage.base import CommitUnknown, StoreUnavailable
 from pulserec.storage.changelog import CommitHook, LogEntry
 from pulserec.storage.postgres_pool import UNREACHABLE, Connections
 from pulserec.storage.postgres_write import Write, begin, commit, safe
@@ -102,12 +102,28 @@ class PostgresCore:
                         continue
                     try:
                         yield write
+                    except BaseException:
+                        if not conn.broken:
+                            conn.execute("ROLLBACK")
+                        raise
+                    try:
                         commit(conn, write)
+                    except UNREACHABLE as exc:
+                        if not conn.broken:  # the server refused it: nothing was written
+                            conn.execute("ROLLBACK")
+                            raise
+                        raise CommitUnknown(  # COMMIT may have landed before the loss
+                            "PostgreSQL connection lost during COMMIT: the write may or may not"
+                            " be stored; retry with the same event_id values (stored ones count"
+                            " as duplicates)"
+                        ) from exc
                     except BaseException:
                         if not conn.broken:
                             conn.execute("ROLLBACK")
                         raise
                     break
+        except CommitUnknown:
+            raise
         except UNREACHABLE as exc:
             raise StoreUnavailable(f"PostgreSQL unreachable, nothing written: {exc}") from exc
         if write.entries:
