@@ -161,3 +161,24 @@ def test_a_deployments_own_type_with_attributes_is_stored_and_exported(client: T
     assert "stream" in detail["message"] and "[events]" in detail["message"]
     too_many = {f"k{n}": n for n in range(65)}
     assert _post(client, stream | {"event_id": "s3", "attributes": too_many}).status_code == 422
+
+
+def test_unknown_fields_are_attributes_and_huge_timestamps_a_422(client: TestClient) -> None:
+    play = {"event_id": "p1", "user_id": "w", "item_id": "t", "type": "view", "ms_played": 9}
+    assert _post(client, play).json() == {"accepted": 1, "duplicates": 0}
+    (stored,) = client.get("/v1/users/w/events").json()["events"]
+    assert stored["attributes"] == {"ms_played": 9}
+    typo = _post(client, play | {"event_id": "p2", "timestmap": 5})
+    assert typo.status_code == 422
+    assert "did you mean 'timestamp'" in typo.json()["error"]["details"][0]["message"]
+    huge = client.post(
+        "/v1/events",
+        content=b'{"events": [{"user_id": "w", "item_id": "t", "type": "view", "timestamp": 1'
+        + b"0" * 400
+        + b"}]}",
+        headers={"content-type": "application/json"},
+    )
+    assert huge.status_code == 422
+    assert huge.json()["error"]["details"][0]["field"].endswith("timestamp")
+    millis = _post(client, play | {"event_id": "p3", "timestamp": 1_700_000_000_000})
+    assert millis.status_code == 200

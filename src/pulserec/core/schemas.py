@@ -7,9 +7,11 @@ frozen domain type from ``pulserec.core.types``.
 
 from __future__ import annotations
 
+import difflib
 import math
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 import orjson
@@ -21,7 +23,9 @@ from pydantic import (
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from pulserec.core import event_types
 from pulserec.core.types import MAX_RATING, Event, EventType, Item, User
@@ -54,24 +58,70 @@ def _no_nul(value: Any) -> Any:
 Text = Annotated[str, BeforeValidator(_no_nul)]
 
 
+# Unix time in seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude: a
+# number below 1e11 is seconds (up to the year 5138), below 1e14 milliseconds, and so on.
+EPOCH_UNITS: tuple[tuple[float, float, str], ...] = (
+    (1e11, 1.0, "seconds"),
+    (1e14, 1e3, "milliseconds"),
+    (1e17, 1e6, "microseconds"),
+    (1e20, 1e9, "nanoseconds"),
+)
+TIMESTAMP_FORMS = (
+    "Unix time (seconds, milliseconds, microseconds or nanoseconds, told apart by magnitude) "
+    "or an RFC 3339 string"
+)
+
+
 def parse_timestamp(value: Any) -> float | None:
-    """Unix seconds (int, float or numeric string) or RFC 3339 (no zone = UTC) to Unix seconds."""
+    """Unix time (int, float or numeric string, in seconds, milliseconds, microseconds or
+    nanoseconds by magnitude), RFC 3339 (no zone = UTC) or a ``datetime`` to Unix seconds."""
     if value is None or value == "":
         return None
     if isinstance(value, bool):
-        raise ValueError("timestamp must be Unix seconds or an RFC 3339 string, not a boolean")
-    if isinstance(value, int | float):
-        seconds = float(value)
+        raise ValueError(f"timestamp must be {TIMESTAMP_FORMS}, not a boolean")
+    unit = "seconds"
+    if isinstance(value, datetime):
+        seconds = _datetime_seconds(value)
+    elif isinstance(value, int | float | Decimal):
+        seconds, unit = _epoch_seconds(value)
     elif isinstance(value, str):
-        seconds = _parse_timestamp_text(value.strip())
+        seconds, unit = _parse_timestamp_text(value.strip())
     else:
-        raise ValueError("timestamp must be Unix seconds or an RFC 3339 string")
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError("timestamp must be a finite, non-negative time")
+        raise ValueError(f"timestamp must be {TIMESTAMP_FORMS}")
     if seconds > time.time() + MAX_FUTURE_SECONDS:
+        read = "" if unit == "seconds" else f" (read as {unit})"
         raise ValueError(
-            f"timestamp {_readable(seconds)} is more than 5 minutes ahead of the server's clock"
+            f"timestamp {_readable(seconds)}{read} is more than 5 minutes ahead of the server's "
+            "clock"
         )
+    return seconds
+
+
+def _epoch_seconds(number: int | float | Decimal) -> tuple[float, str]:
+    """Unix seconds and the unit ``number`` was read in; compared before any conversion, so an
+    integer of any size is a clear error, never an overflow."""
+    if isinstance(number, float | Decimal) and not math.isfinite(number):
+        raise ValueError("timestamp must be a finite, non-negative time")
+    if number < 0:
+        raise ValueError("timestamp must be a finite, non-negative time")
+    for limit, per_second, unit in EPOCH_UNITS:
+        if number < limit:
+            return float(number) / per_second, unit
+    raise ValueError(
+        "timestamp is too large for Unix time in seconds, milliseconds, microseconds or "
+        f"nanoseconds (at most {EPOCH_UNITS[-1][0]:.0e})"
+    )
+
+
+def _datetime_seconds(moment: datetime) -> float:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        seconds = moment.timestamp()
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"timestamp {moment.isoformat()} is out of range") from None
+    if seconds < 0:
+        raise ValueError("timestamp must be a finite, non-negative time")
     return seconds
 
 
@@ -82,18 +132,18 @@ def _readable(seconds: float) -> str:
         return f"{seconds:g} (Unix seconds)"
 
 
-def _parse_timestamp_text(text: str) -> float:
+def _parse_timestamp_text(text: str) -> tuple[float, str]:
     try:
-        return float(text)
+        number = float(text)
     except ValueError:
         pass
+    else:
+        return _epoch_seconds(number)
     try:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
-        raise ValueError(f"timestamp {text!r} is neither Unix seconds nor RFC 3339") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+        raise ValueError(f"timestamp {text[:64]!r} is neither Unix time nor RFC 3339") from None
+    return _datetime_seconds(parsed), "seconds"
 
 
 def format_timestamp(seconds: float) -> str:
@@ -181,8 +231,48 @@ def _event_type(value: Any) -> EventType | str:
     return event_types.as_type(value)
 
 
+def fold_unknown_fields(data: Any, known: Any, title: str) -> Any:
+    """``data`` with its unknown fields moved into ``attributes`` (explicit attributes win); a
+    name that looks like a misspelt known field (``timestmap``) is refused instead, so a typo
+    never silently turns into an attribute."""
+    if not isinstance(data, dict):
+        return data
+    extras = {name: value for name, value in data.items() if name not in known}
+    if not extras:
+        return data
+    typos = [
+        InitErrorDetails(
+            type=PydanticCustomError(
+                "unknown_field",
+                "unknown field {name}: did you mean {guess}? (other unknown fields are kept "
+                "as attributes)",
+                {"name": repr(str(name)), "guess": repr(guesses[0])},
+            ),
+            loc=(str(name),),
+            input=value,
+        )
+        for name, value in extras.items()
+        if (guesses := difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.8))
+    ]
+    if typos:
+        raise ValidationError.from_exception_data(title, typos)
+    attributes = data.get("attributes")
+    if attributes is None:
+        attributes = {}
+    if not isinstance(attributes, dict):
+        return data  # the attributes field's own check names the problem
+    shaped = {name: value for name, value in data.items() if name in known}
+    shaped["attributes"] = {**extras, **attributes}
+    return shaped
+
+
 class EventIn(_Strict):
-    """An event as a client sends it. Field order matters: later checks read earlier fields."""
+    """An event as a client sends it. Field order matters: later checks read earlier fields.
+    Unknown fields (``ms_played``) are kept in ``attributes``, over HTTP and on import alike."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra={"additionalProperties": True}
+    )
 
     type: Annotated[
         EventType | str,
@@ -199,6 +289,11 @@ class EventIn(_Strict):
     event_id: ExternalId | None = None
     impression_id: ExternalId | None = None  # the experiment impression it answers
     attributes: Annotated[Attributes, Field(max_length=64)] = {}  # e.g. ms_played
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unknown_fields_as_attributes(cls, data: Any) -> Any:
+        return fold_unknown_fields(data, cls.model_fields, cls.__name__)
 
     @field_validator("item_id")
     @classmethod
