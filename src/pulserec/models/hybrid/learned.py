@@ -14,21 +14,19 @@ on the holdout. Then the sources are refit on all of ``data`` (those in ``update
 costly to train, fold the held-out events in). :meth:`HybridRanker.served` reports the
 choice; every list names what answered (:attr:`HybridRanker.served_by`).
 
-Training, offline ``score`` and served ``retrieve`` share one core
-(:mod:`pulserec.models.hybrid.core`)
-over the same inputs: each source's scores (seen items left out; all of them, or only its top
-``depth`` when ``depth`` is set, cheaper on a large catalog) and the request's latest items.
-A known user's request reads the sources' rows for that user, exactly as ``score`` does; any
-other request (an unknown user, a history, a stated text) reads each source's ``retrieve``.
-A source missing at request time leaves NaN features: the blend counts them as far below every
-scored candidate, LightGBM routes them by learned defaults.
+Training, offline ``score`` and served ``retrieve`` share one core (:mod:`~.core`) over the
+same inputs (:mod:`~.inputs`): each source's scores (seen items left out; all of them, or only
+its top ``depth`` when ``depth`` is set, cheaper on a large catalog) and the request's latest
+items. A known user's request reads the sources' rows for that user, exactly as ``score``
+does; any other request (an unknown user, a history, a stated text) reads each source's
+``retrieve``. A source missing at request time leaves NaN features: the blend counts them as
+far below every scored candidate, LightGBM routes them by learned defaults. The fitting steps
+are in :mod:`~.fitting`, the saved arrays in :mod:`~.saved`.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Self
 
@@ -38,46 +36,42 @@ import numpy.typing as npt
 from pulserec.core.ids import IdMap
 from pulserec.core.interactions import Interactions
 from pulserec.core.item_vectors import ItemVectors
-from pulserec.models.arrays import interactions_from_state, interactions_state, under
+from pulserec.models.arrays import interactions_from_state
 from pulserec.models.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.models.cf._cf import derived
-from pulserec.models.hybrid.blend import LinearBlend
-from pulserec.models.hybrid.choice import (
-    catalog_ndcg,
-    choose_ranker,
-    held_out_labels,
-    sub_blend,
-)
+from pulserec.models.hybrid.choice import choose_ranker, held_out_labels
 from pulserec.models.hybrid.core import Rows, ScoringCore
 from pulserec.models.hybrid.features import ItemStats
+from pulserec.models.hybrid.fitting import (
+    COSTLY_SOURCES,
+    MIN_ORDER_LIFT,
+    MIN_VALIDATION_USERS,
+    Parallel,
+    fit_sources,
+    order_lift,
+    prune,
+    refit_sources,
+    too_few_users,
+    unpaid_reason,
+)
+from pulserec.models.hybrid.fitting import PRUNE_TOLERANCE as PRUNE_TOLERANCE  # re-exported
 from pulserec.models.hybrid.fused import fused_retrieve
 from pulserec.models.hybrid.holdout import holdout_split
-from pulserec.models.hybrid.rankers import (
-    lightgbm_from_text,
-    lightgbm_text,
-    new_ranker,
-    train_ranker,
+from pulserec.models.hybrid.inputs import (
+    TEXT_SOURCE,
+    is_warm,
+    latest_of_users,
+    popular_now,
+    query_rows,
+    user_rows,
 )
-from pulserec.models.hybrid.rows import candidate_row, keep_top, latest_items, latest_of_history
-from pulserec.models.persistable import (
-    Inputs,
-    Model,
-    State,
-    array_text,
-    persistable,
-    required,
-    text_array,
-)
+from pulserec.models.hybrid.rows import latest_items, latest_of_history
+from pulserec.models.hybrid.saved import Chosen, chosen_from_state, hybrid_state
+from pulserec.models.hybrid.served import served_report
+from pulserec.models.persistable import Inputs, Model, State, persistable, required
 
 logger = logging.getLogger(__name__)
-TEXT_SOURCE = "content"
-RANKER_TEXT = "ranker.txt"
-PRUNE_TOLERANCE = 0.005  # relative held-out NDCG@10 a smaller served set of sources may lose
 RANKERS = ("auto", "blend", "lightgbm")
-COSTLY_SOURCES = ("sequence",)  # fitted only when the order of events pays (see _fit_costly)
-ORDER_SOURCE = "transitions"  # the cheap order-aware source that measures whether it does
-MIN_ORDER_LIFT = 0.02  # relative held-out NDCG@10 it must add to the cheap blend
-MIN_VALIDATION_USERS = 20  # users with a held-out positive needed to learn and choose a ranker
 
 
 @persistable("hybrid")
@@ -129,18 +123,7 @@ class HybridRanker:
     # -- training -------------------------------------------------------------------------
     # runs independent fits (name -> job) and returns their results: e.g. as Ray tasks
     # (pulserec.engine.lifecycle.distributed); None: one after another in this process. Not saved.
-    parallel: Callable[[dict[str, Callable[[], Any]]], dict[str, Any]] | None = None
-
-    def _fit_sources(self, data: Interactions, names: list[str]) -> None:
-        """Fit the named sources on ``data``, in parallel when :attr:`parallel` is set."""
-        if self.parallel is None or len(names) < 2:
-            for name in names:
-                self.sources[name].fit(data)
-            return
-        jobs: dict[str, Callable[[], Any]] = {
-            name: functools.partial(self.sources[name].fit, data) for name in names
-        }
-        self.sources.update(self.parallel(jobs))
+    parallel: Parallel | None = None
 
     def fit(self, data: Interactions) -> Self:
         self.ranker_: Any = None
@@ -148,24 +131,21 @@ class HybridRanker:
         self.validation_: dict[str, Any] = {}
         self.serving_: list[str] | None = None  # the sources the served blend reads (None: all)
         if not self.learned:
-            self._fit_sources(data, list(self.sources))
+            fit_sources(self.sources, data, list(self.sources), self.parallel)
             self._context(data)
             return self
         rest, held = holdout_split(data, self.holdout, self.seed)
         self.validation_["holdout"] = self.holdout
         users = np.unique(held.user_idx[held.positive_mask()]).astype(np.int32)
         if len(users) < MIN_VALIDATION_USERS:  # too few to tell rankers apart: fused by rank
-            self.validation_["note"] = (
-                f"{len(users)} users with a held-out positive event (at least "
-                f"{MIN_VALIDATION_USERS} are needed to validate): reciprocal rank fusion serves"
-            )
-            self._fit_sources(data, list(self.sources))
+            self.validation_["note"] = too_few_users(len(users))
+            fit_sources(self.sources, data, list(self.sources), self.parallel)
             self._context(data)
             return self
         truth = held.matrix()[users]
         half = np.random.default_rng(self.seed).random(len(users)) < 0.5
         cheap = [n for n in self.sources if n not in COSTLY_SOURCES]
-        self._fit_sources(rest, cheap)
+        fit_sources(self.sources, rest, cheap, self.parallel)
         self._context(rest)
         latest = self._latest(users)
         if len(cheap) < len(self.sources):
@@ -173,16 +153,12 @@ class HybridRanker:
         rows = self._user_rows(users)[0]
         features, candidates, _ = self._core().features(rows, latest)
         labels = held_out_labels(truth, candidates)
-        self.ranker_, self.fallback_ = self._learn(features, labels, half)
+        kinds = ("blend", "lightgbm") if self.ranker_kind == "auto" else (self.ranker_kind,)
+        choice = choose_ranker(features, labels, half, list(self.sources), kinds, self.lgbm_params)
+        self.validation_.update(choice.validation)  # the served ranker, or a source instead
+        self.ranker_, self.fallback_ = choice.ranker, choice.fallback
         self._prune(rows, latest, truth)
-        refit = [n for n in self.sources if n not in self.update_only]
-        if self.parallel is not None:
-            self._fit_sources(data, refit)
-        for name, source in self.sources.items():
-            if name in self.update_only:
-                source.update(held)  # costly to train: the held-out events are folded in
-            elif self.parallel is None:
-                source.fit(data)  # the blend weights carry over to sources fit on all data
+        refit_sources(self.sources, data, held, self.update_only, self.parallel)
         self._context(Interactions.concat([rest, held]))
         return self
 
@@ -196,48 +172,25 @@ class HybridRanker:
         cheap: list[str],
     ) -> None:
         """Fit the costly sources (the sequence network) only where the order of events pays:
-        when the cheap order-aware source (:data:`ORDER_SOURCE`) lifts the cheap blend's
-        held-out NDCG@10 by at least :data:`MIN_ORDER_LIFT`; otherwise leave them out."""
+        when the cheap order-aware source lifts the cheap blend's held-out NDCG@10 by at least
+        :data:`MIN_ORDER_LIFT` (:func:`~pulserec.models.hybrid.fitting.order_lift`); otherwise
+        leave them out."""
         costly = [n for n in self.sources if n not in cheap]
-        lift = self._order_lift(users, latest, truth, half, cheap)
+
+        def rows_of(names: list[str]) -> Rows:
+            return self._user_rows(users, served={n: self.sources[n] for n in names})[0]
+
+        lift = order_lift(rows_of, self._core(), latest, truth, half, cheap, self.lgbm_params)
         if lift is not None:
             self.validation_["order_lift"] = round(lift, 4)
         if lift is None or lift >= MIN_ORDER_LIFT:
-            self._fit_sources(rest, costly)
+            fit_sources(self.sources, rest, costly, self.parallel)
             return
         for name in costly:
-            reason = (
-                f"not fitted: the order of events lifts the held-out NDCG@10 by {lift:.1%} "
-                f"(< {MIN_ORDER_LIFT:.0%})"
-            )
+            reason = unpaid_reason(lift)
             logger.info("hybrid: %s %s", name, reason)
             self.validation_[f"skipped.{name}"] = reason
             del self.sources[name]
-
-    def _order_lift(
-        self,
-        users: Int32s,
-        latest: Int32s,
-        truth: Any,
-        half: npt.NDArray[np.bool_],
-        cheap: list[str],
-    ) -> float | None:
-        """Relative gain in catalog NDCG@10 (on the held-out half not learnt from) of a blend
-        of the ``cheap`` sources over the same blend without the order-aware one."""
-        if ORDER_SOURCE not in cheap or len(cheap) < 2 or not (~half).any():
-            return None
-        figures = []
-        for names in (cheap, [n for n in cheap if n != ORDER_SOURCE]):
-            self.serving_ = names
-            rows = self._user_rows(users)[0]
-            features, candidates, _ = self._core().features(rows, latest)
-            blend = new_ranker("blend", len(names), self.lgbm_params)
-            train_ranker(blend, features[half], held_out_labels(truth, candidates)[half])
-            core = replace(self._core(), ranker=blend)
-            scores = core.scores({n: rows[n][~half] for n in names}, latest[~half])
-            figures.append(catalog_ndcg(scores, truth[np.flatnonzero(~half)]))
-        self.serving_ = None
-        return figures[0] / figures[1] - 1.0 if figures[1] > 0 else None
 
     def forget(self, users: Int32s) -> None:
         """Deleted users leave every source that can forget, and the ranker's own context:
@@ -261,50 +214,17 @@ class HybridRanker:
             self.text_, _ = self.item_text.aligned(data.items)
         self.recent_items_ = latest_items(data, self.recent)
 
-    def _learn(
-        self, features: Float32s, labels: Any, half: npt.NDArray[np.bool_]
-    ) -> tuple[Any, str | None]:
-        """The served ranker (or the source that serves instead): :func:`choose_ranker`."""
-        kinds = ("blend", "lightgbm") if self.ranker_kind == "auto" else (self.ranker_kind,)
-        choice = choose_ranker(features, labels, half, list(self.sources), kinds, self.lgbm_params)
-        self.validation_.update(choice.validation)
-        return choice.ranker, choice.fallback
-
     def _prune(self, rows: Rows, latest: Int32s, truth: Any) -> None:
-        """Serve only the sources the learned blend weighs (and the text source, which orders
-        cold items), when the pool they make alone ranks the held-out users as well as the
-        pool of every source (within :data:`PRUNE_TOLERANCE`): a source with no weight only
-        shapes the pool, and is otherwise computed on every request for that alone. NDCG@10
-        here is over the whole catalog (ideal from every held-out item), so pools of
-        different recall compare fairly."""
-        ranker = self.ranker_
-        if not isinstance(ranker, LinearBlend) or self.fallback_ is not None:
-            return
-        names = list(self.sources)
-        kept = [n for n, w in zip(names, ranker.weights_, strict=True) if w or n == TEXT_SOURCE]
-        if len(kept) == len(names) or not any(ranker.weights_):
-            return
-        everything = self._core().scores(rows, latest)
-        self.serving_, self.ranker_ = kept, sub_blend(ranker, names, kept)
-        fewer = self._core().scores({n: rows[n] for n in kept}, latest)
-        full_ndcg, kept_ndcg = catalog_ndcg(everything, truth), catalog_ndcg(fewer, truth)
-        logger.info(
-            "hybrid serving %s: ndcg@10 %.4f vs all sources %.4f", kept, kept_ndcg, full_ndcg
-        )
-        self.validation_.update(
-            {"catalog_ndcg@10.all_sources": full_ndcg, "catalog_ndcg@10.served_sources": kept_ndcg}
-        )
-        if kept_ndcg < full_ndcg * (1 - PRUNE_TOLERANCE):
-            self.serving_, self.ranker_ = None, ranker
-        else:
-            self.validation_["served_sources"] = ",".join(kept)
+        """Serve only the sources the learned blend weighs, when that ranks the held-out users
+        as well as every source: :func:`~pulserec.models.hybrid.fitting.prune`."""
+        pruned = prune(self._core(), list(self.sources), rows, latest, truth, self.validation_)
+        if pruned is not None:
+            self.serving_, self.ranker_ = pruned
 
     def _served(self) -> dict[str, Model]:
         """The sources whose rows the core reads."""
         serving = getattr(self, "serving_", None)
-        if serving is None:
-            return self.sources
-        return {name: self.sources[name] for name in serving}
+        return self.sources if serving is None else {n: self.sources[n] for n in serving}
 
     # -- the core's inputs -----------------------------------------------------------------
     def _core(self) -> ScoringCore:
@@ -314,58 +234,27 @@ class HybridRanker:
         )
 
     def _user_rows(
-        self, users: Int32s, exclude: Int32s | None = None
+        self,
+        users: Int32s,
+        exclude: Int32s | None = None,
+        served: dict[str, Model] | None = None,
     ) -> tuple[Rows, Float32s | None]:
-        """Each source's ``score`` rows for ``users`` (its top ``depth`` when set), leaving out
-        the items they have seen (and ``exclude``); and the text source's whole rows, which
-        order the cold items."""
-        known = np.flatnonzero(users < self.seen_.shape[0])
-        rows, cols = self.seen_[users[known]].nonzero()
-        out, cold_text = {}, None
-        served = self._served()
-        wanted = dict(served)
-        if TEXT_SOURCE in self.sources and self.stats_.any_cold:
-            wanted.setdefault(TEXT_SOURCE, self.sources[TEXT_SOURCE])
-        for name, source in wanted.items():
-            scores = np.array(source.score(users), dtype=np.float32)
-            scores[known[rows], cols] = -np.inf
-            if exclude is not None and exclude.size:
-                scores[:, exclude[(exclude >= 0) & (exclude < scores.shape[1])]] = -np.inf
-            if name in served:
-                out[name] = scores if self.depth is None else keep_top(scores, self.depth)
-            if name == TEXT_SOURCE:
-                cold_text = scores
-        return out, cold_text
+        """The served sources' (or ``served``'s) rows for ``users``, and the text source's
+        whole rows: :func:`~pulserec.models.hybrid.inputs.user_rows`."""
+        served = self._served() if served is None else served
+        return user_rows(self.sources, served, self.seen_, self.stats_, users, self.depth, exclude)
 
     def _latest(self, users: Int32s) -> Int32s:
-        known = users < self.recent_items_.shape[0]
-        latest = np.full((len(users), self.recent), -1, dtype=np.int32)
-        latest[known] = self.recent_items_[users[known]]
-        return latest
+        return latest_of_users(self.recent_items_, users, self.recent)
 
     def _query_rows(self, query: Query) -> tuple[Rows, Float32s | None]:
-        """Each source's ``retrieve`` of the request (every item it scores, or its top
-        ``depth``), one row per source; and the text source's scores of every cold item."""
+        """The served sources' ``retrieve`` rows of the request and the text source's scores
+        of the cold items: :func:`~pulserec.models.hybrid.inputs.query_rows`."""
         n_items = self.seen_.shape[1]
-        rows = {}
-        for name, source in self._served().items():
-            depth = n_items if self.depth is None else self.depth
-            rows[name] = candidate_row(source.retrieve(query, depth), n_items)
-        cold = self._core().cold()
-        if TEXT_SOURCE not in self.sources or not self.stats_.any_cold:
-            return rows, None
-        if self.depth is None:  # the text source's whole row
-            if TEXT_SOURCE in rows:
-                return rows, rows[TEXT_SOURCE]
-            return rows, candidate_row(self.sources[TEXT_SOURCE].retrieve(query, n_items), n_items)
-        warm = np.flatnonzero(~cold).astype(np.int32)
-        only_cold = replace(query, exclude=np.concatenate([query.exclude, warm]))
-        found = self.sources[TEXT_SOURCE].retrieve(only_cold, int(cold.sum()))
-        return rows, candidate_row(found, n_items)
+        return query_rows(self.sources, self._served(), self.stats_, n_items, query, self.depth)
 
     def _warm(self, user: int) -> bool:
-        seen = self.seen_
-        return bool(0 <= user < seen.shape[0] and seen.indptr[user + 1] > seen.indptr[user])
+        return is_warm(self.seen_, user)
 
     # -- serving ---------------------------------------------------------------------------
     def score(self, users: Int32s) -> Float32s:
@@ -380,20 +269,12 @@ class HybridRanker:
 
     def _popular(self) -> Float32s:
         """The list for a request with no history, no stated taste and no known user: what
-        is popular now, as the engine's trending fill serves it (positive events, each
-        halving in weight every ``popular_half_life_days`` before the newest one; -inf for
-        items nobody engaged with)."""
+        is popular now (:func:`~pulserec.models.hybrid.inputs.popular_now`), kept until the
+        events change."""
         data = self.data_
-
-        def build() -> Float32s:
-            positive = data.select(data.positive_mask())
-            age_days = (positive.timestamp.max(initial=0.0) - positive.timestamp) / 86_400.0
-            half_life = self.popular_half_life_days
-            weights = np.ones(len(positive)) if half_life is None else 0.5 ** (age_days / half_life)
-            mass = np.bincount(positive.item_idx, weights, minlength=data.n_items)
-            return np.where(mass > 0, mass, -np.inf).astype(np.float32)
-
-        return derived(self, "_popular_row", data, build)
+        return derived(
+            self, "_popular_row", data, lambda: popular_now(data, self.popular_half_life_days)
+        )
 
     def retrieve(self, query: Query, k: int) -> Candidates:
         """One request through the core: a known user's rows as in ``score`` (so the list
@@ -423,39 +304,13 @@ class HybridRanker:
         return candidates_from_scores(scores, query, k, self.served_by)
 
     def served(self) -> dict[str, Any]:
-        """The served configuration as the held-out events chose it, for operators: what
-        answers (``blend``, ``lightgbm`` or a source's name), over which sources, each
-        candidate's held-out NDCG@10 and the sources left unfitted and why."""
+        """The served configuration as the held-out events chose it, for operators:
+        :func:`~pulserec.models.hybrid.served.served_report`."""
         validation = getattr(self, "validation_", {})
-        ranker = self.ranker_
-        kind = "blend" if isinstance(ranker, LinearBlend) else "lightgbm"
-        kind = "rrf" if ranker is None else kind  # unlearned: fused by reciprocal rank
-        report: dict[str, Any] = {
-            "served_by": self.served_by,
-            "ranker": None if self.fallback_ is not None else kind,
-            "sources": list(self._served()),
-            "holdout": validation.get("holdout", self.holdout if self.learned else None),
-            "validation_ndcg@10": {
-                key.partition(".")[2]: value
-                for key, value in validation.items()
-                if key.startswith(("source.", "ranker."))
-            },
-            "skipped": {
-                key.partition(".")[2]: value
-                for key, value in validation.items()
-                if key.startswith("skipped.")
-            },
-        }
-        if "served_ndcg@10" in validation:
-            report["served_ndcg@10"] = validation["served_ndcg@10"]
-        for key in ("order_lift", "note"):
-            if key in validation:
-                report[key] = validation[key]
-        if isinstance(ranker, LinearBlend) and self.fallback_ is None:
-            report["weights"] = {
-                name: float(w) for name, w in zip(self._served(), ranker.weights_, strict=True)
-            }
-        return report
+        holdout, sources = self.holdout if self.learned else None, list(self._served())
+        return served_report(
+            self.ranker_, self.fallback_, self.served_by, sources, holdout, validation
+        )
 
     @property
     def served_by(self) -> str:
@@ -491,18 +346,10 @@ class HybridRanker:
     def state(self) -> State:
         """Own arrays (the sources are children): the training events the serving context is
         rebuilt from, the blend or the LightGBM text model, the fallback, the validation."""
-        out: State = interactions_state("_data.", self.data_)
-        if isinstance(self.ranker_, LinearBlend):
-            out.update({f"_ranker.{k}": v for k, v in self.ranker_.state().items()})
-        elif (text := lightgbm_text(self.ranker_)) is not None:
-            out[RANKER_TEXT] = text_array(text)
-        if self.fallback_ is not None:
-            out["_fallback"] = np.array(self.fallback_)
-        if getattr(self, "serving_", None) is not None:
-            out["_serving"] = np.array(self.serving_)
-        for key, value in self.validation_.items():
-            out[f"_validation.{key}"] = np.array(value)
-        return out
+        serving = getattr(self, "serving_", None)
+        return hybrid_state(
+            self.data_, Chosen(self.ranker_, self.fallback_, serving, self.validation_)
+        )
 
     def children(self) -> dict[str, Model]:
         return dict(self.sources)
@@ -525,15 +372,8 @@ class HybridRanker:
         the serving context is recomputed from the saved events over ``users`` and ``items``."""
         init = {**params, "update_only": tuple(params.get("update_only", ("sequence",)))}
         model = cls(dict(children), item_text=vectors, **init)
-        model.ranker_ = None
-        if "_ranker.weights" in state:
-            model.ranker_ = LinearBlend.from_state(under("_ranker.", state))
-        elif RANKER_TEXT in state:
-            model.ranker_ = lightgbm_from_text(array_text(state[RANKER_TEXT]))
-        model.fallback_ = str(state["_fallback"]) if "_fallback" in state else None
-        model.serving_ = [str(n) for n in state["_serving"]] if "_serving" in state else None
-        validation = under("_validation.", state)
-        model.validation_ = {key: value.item() for key, value in validation.items()}
+        chosen = chosen_from_state(state)
+        model.ranker_, model.fallback_, model.serving_, model.validation_ = chosen
         users, items = required("users", users, cls), required("items", items, cls)
         model._context(interactions_from_state("_data.", state, users, items))
         return model
