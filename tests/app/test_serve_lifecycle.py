@@ -18,7 +18,6 @@ from pulserec.app.server_lock import SERVER_FILE, claim, read_record
 from pulserec.core.types import Event, EventType
 from pulserec.engine.lifecycle.publish import TRAINING_LOCK, try_lock
 from pulserec.engine.runtime import MODELS_DIR, Runtime
-
 from tests.engine.conftest import build, filled_store
 
 
