@@ -182,3 +182,27 @@ def test_an_experiment_started_by_one_worker_assigns_on_the_other(tmp_path: Path
     assert sum(v["impressions"] for v in report["variants"]) == 12
     _close(first, first_store)
     _close(second, second_store)
+
+
+def test_salts_are_random_and_never_shown(tmp_path: Path) -> None:
+    client, store = _client(tmp_path / "db")
+    created = client.post("/v1/experiments", json=AB).json()
+    assert "salt" not in created
+    assert all("salt" not in e for e in client.get("/v1/experiments").json()["experiments"])
+    assert "salt" not in client.get("/v1/experiments/e1").json()
+    salt = client.app.state.services.runtime.experiments.get("e1").salt
+    assert salt != "e1" and len(salt) >= 32  # not the id: nobody can steer ids into an arm
+    _close(client, store)
+
+
+def test_made_up_ids_take_no_part_and_write_no_impression(tmp_path: Path) -> None:
+    client, store = _client(tmp_path / "db")
+    client.post("/v1/experiments", json=AB)
+    _trained(client, "e1")
+    for n in range(50):
+        answer = client.get(f"/v1/recommend/made-up-{n}?k=5").json()
+        assert "experiment" not in answer and len(answer["items"]) == 5
+    counted = client.get("/v1/admin/stats").json()["experiments"]
+    assert counted["impressions_written"] + counted["impressions_queued"] == 0
+    assert "experiment" in client.get(f"/v1/recommend/{PEOPLE[0]}?k=5").json()
+    _close(client, store)

@@ -3,6 +3,8 @@ mode, the salt, the traffic share and an optional horizon for the stopping rule.
 
 from __future__ import annotations
 
+import secrets
+
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -83,7 +85,9 @@ class ExperimentIn(_Strict):
                 for v in self.variants
             ],
             "mode": self.mode,
-            "salt": self.salt or self.id,
+            # a random salt by default: a guessable one (the id) lets anyone pick ids that land
+            # in the arm they want
+            "salt": self.salt or secrets.token_hex(16),
             "traffic": self.traffic,
             "horizon": self.horizon.model_dump() if self.horizon is not None else None,
         }

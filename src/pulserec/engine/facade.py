@@ -152,6 +152,10 @@ class Engine:
         """The live catalog, to read (names, masks, version): callers never write to it."""
         return self.state.catalog
 
+    def knows(self, user_id: str) -> bool:
+        """Whether ``user_id`` is a user this engine holds (a profile or events)."""
+        return user_id in self.state.users
+
     def item(self, item_id: str) -> Item | None:
         return self.store.get_item(item_id)
 

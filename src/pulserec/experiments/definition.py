@@ -109,8 +109,10 @@ class Experiment:
         }
 
     def as_json(self) -> dict[str, Any]:
+        """The experiment as the API shows it: never its salt (who knows it can steer ids)."""
+        shown = {k: v for k, v in self.definition().items() if k != "salt"}
         return {
-            **self.definition(),
+            **shown,
             "state": "running" if self.running else "stopped",
             "started_at": self.started_at,
             "stopped_at": self.stopped_at,

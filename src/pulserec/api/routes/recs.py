@@ -131,7 +131,9 @@ def recs_router(services: Services) -> APIRouter:
         explain = bool_param(params, "explain", False)
         diversity = float_param(params, "diversity", 0.0, 0.0, 1.0)
         engine.catch_up()  # experiments started or stopped elsewhere arrive on the log
-        placed = experiments.assign(user)
+        # only people the engine holds take part: an id made up per request writes no
+        # impression and skews no arm
+        placed = experiments.assign(user) if engine.knows(user) else None
         if placed is None:
             ranked = engine.recommend(user, k, offset, exclude_seen, category, explain, diversity)
             return json_response(_body(ranked, started, item_store(request), user_id=user_id))
