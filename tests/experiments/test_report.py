@@ -125,3 +125,37 @@ def test_interleaving_credits_teams_and_tests_users_by_the_sign() -> None:
     assert found["lift"]["p_value"] == pytest.approx(stats.sign_test(6, 24))
     assert found["preferred"] == "b" and found["significant"] is True
     assert math.isclose(found["variants"][1]["ctr"], 24 / 30)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_lift_over_time_equals_attribution_on_each_moments_data(seed: int) -> None:
+    """One attribution with first-click times gives, at every moment of the history, what
+    attributing only the data up to that moment gives (clicks with and without an
+    impression id, late ones, ones stamped before their impression, interleaved users)."""
+    from pulserec.experiments.attribution import SKEW_S, attribute
+    from pulserec.experiments.stopping import estimates_over_time
+    from pulserec.experiments.users import log_lift, per_user, ratio
+
+    rng = np.random.default_rng(seed)
+    shown, clicks = [], []
+    for n in range(300):
+        user, arm = f"u{rng.integers(40)}", ("a", "b")[int(rng.integers(2))]
+        at = START + float(rng.uniform(0, 5000))
+        items = tuple(str(i) for i in rng.choice(6, 3, replace=False))
+        impression = Impression(f"i{n}", "e", arm, user, at, items)
+        shown.append(impression)
+        for _ in range(int(rng.integers(0, 3))):
+            named = impression.id if rng.random() < 0.5 else None
+            when = at + float(rng.uniform(-SKEW_S, 3000))
+            clicks.append(Event(user, str(rng.integers(6)), EventType.CLICK, when,
+                                impression_id=named))  # fmt: skip
+    experiment = _experiment()
+    for at, found in estimates_over_time(experiment, shown, clicks):
+        prefix = [i for i in shown if i.timestamp <= at]
+        seen = [e for e in clicks if e.timestamp <= at]
+        groups = per_user(experiment, prefix, attribute(prefix, seen))
+        control, treatment = (ratio(groups[v]) for v in ("a", "b"))
+        expected = (
+            log_lift(control, treatment) if control is not None and treatment is not None else None
+        )
+        assert found == expected

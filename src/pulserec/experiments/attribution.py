@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pulserec.core.types import Event, EventType, Impression
 
@@ -28,6 +28,29 @@ ATTRIBUTED = frozenset({EventType.CLICK, EventType.CART, EventType.PURCHASE, Eve
 def attribute(impressions: Sequence[Impression], events: Sequence[Event]) -> dict[str, set[str]]:
     """The items clicked in each impression: ``{impression id: {item ids}}`` (clicked ones
     only)."""
+    clicked: dict[str, set[str]] = defaultdict(set)
+    for target, event in _attributed(impressions, events):
+        clicked[target].add(str(event.item_id))
+    return dict(clicked)
+
+
+def first_clicks(impressions: Sequence[Impression], events: Sequence[Event]) -> dict[str, float]:
+    """When each clicked impression was first clicked: ``{impression id: event time}``. The
+    impressions clicked on the data up to any moment ``at`` are exactly those shown by ``at``
+    whose first click is by ``at`` (a click is only ever attributed to an impression shown
+    before it, or up to ``SKEW_S`` after when it names it), so a report's history needs one
+    attribution, not one per moment."""
+    first: dict[str, float] = {}
+    for target, event in _attributed(impressions, events):
+        if event.timestamp < first.get(target, float("inf")):
+            first[target] = event.timestamp
+    return first
+
+
+def _attributed(
+    impressions: Sequence[Impression], events: Sequence[Event]
+) -> Iterator[tuple[str, Event]]:
+    """Each attributed event with the impression it belongs to."""
     by_id = {i.id: i for i in impressions}
     shown = {i.id: set(i.items) for i in impressions}
     timeline: dict[str, list[tuple[float, str]]] = defaultdict(list)
@@ -35,7 +58,6 @@ def attribute(impressions: Sequence[Impression], events: Sequence[Event]) -> dic
         timeline[impression.user_id].append((impression.timestamp, impression.id))
     for entries in timeline.values():
         entries.sort()
-    clicked: dict[str, set[str]] = defaultdict(set)
     for event in events:
         if event.type not in ATTRIBUTED or event.item_id is None:
             continue
@@ -43,8 +65,7 @@ def attribute(impressions: Sequence[Impression], events: Sequence[Event]) -> dic
         if event.impression_id is None:
             target = _latest(event, timeline.get(event.user_id, ()), shown)
         if target is not None:
-            clicked[target].add(event.item_id)
-    return dict(clicked)
+            yield target, event
 
 
 def _in_window(event: Event, shown_at: float) -> bool:

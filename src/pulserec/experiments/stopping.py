@@ -18,7 +18,7 @@ import numpy as np
 
 from pulserec.core.types import Event, Impression
 from pulserec.experiments import stats
-from pulserec.experiments.attribution import attribute
+from pulserec.experiments.attribution import first_clicks
 from pulserec.experiments.definition import Experiment
 from pulserec.experiments.users import ALPHA, finite, log_lift, per_user, ratio
 
@@ -48,13 +48,14 @@ def stopping(
     users, looks = experiment.horizon_users, experiment.looks
     c = boundary(looks)
     done, significant = 0, False
+    clicked_at = first_clicks(impressions, events)
     for look in range(1, looks + 1):
         need = math.ceil(users * look / looks)
         at = _moment_with_users(experiment, impressions, need)
         if at is None:
             break
         done = look
-        z = _z_at(experiment, impressions, events, at)
+        z = _z_at(experiment, impressions, clicked_at, at)
         if z is not None and abs(z) >= c:
             significant = True
             break
@@ -97,25 +98,20 @@ def always_valid(
     }
 
 
-def _upto(
-    impressions: Sequence[Impression], events: Sequence[Event], at: float | None
-) -> tuple[list[Impression], list[Event]]:
-    if at is None:
-        return list(impressions), list(events)
-    return [i for i in impressions if i.timestamp <= at], [e for e in events if e.timestamp <= at]
-
-
 def _estimate_at(
     experiment: Experiment,
     impressions: Sequence[Impression],
-    events: Sequence[Event],
+    clicked_at: dict[str, float],
     at: float | None,
 ) -> tuple[float, float] | None:
-    """log-lift of the first treatment over the control, and its se, on data up to ``at``."""
+    """log-lift of the first treatment over the control, and its se, on data up to ``at``
+    (``clicked_at``: :func:`~pulserec.experiments.attribution.first_clicks` over all data)."""
     if len(experiment.variants) < 2:
         return None
-    shown, seen = _upto(impressions, events, at)
-    groups = per_user(experiment, shown, attribute(shown, seen))
+    limit = float("inf") if at is None else at
+    shown = [i for i in impressions if i.timestamp <= limit]
+    clicked = {i for i, when in clicked_at.items() if when <= limit}
+    groups = per_user(experiment, shown, clicked)
     control, treatment = (ratio(groups[v.name]) for v in experiment.variants[:2])
     if control is None or treatment is None:
         return None
@@ -123,9 +119,12 @@ def _estimate_at(
 
 
 def _z_at(
-    experiment: Experiment, impressions: Sequence[Impression], events: Sequence[Event], at: float
+    experiment: Experiment,
+    impressions: Sequence[Impression],
+    clicked_at: dict[str, float],
+    at: float,
 ) -> float | None:
-    found = _estimate_at(experiment, impressions, events, at)
+    found = _estimate_at(experiment, impressions, clicked_at, at)
     if found is None or found[1] <= 0:
         return None
     return found[0] / found[1]
@@ -156,8 +155,9 @@ def estimates_over_time(
     experiment: Experiment, impressions: Sequence[Impression], events: Sequence[Event]
 ) -> Moments:
     """The first treatment's log-lift and se on the data up to each of 20 moments."""
+    clicked_at = first_clicks(impressions, events)  # once, not once per moment
     return [
-        (at, _estimate_at(experiment, impressions, events, at))
+        (at, _estimate_at(experiment, impressions, clicked_at, at))
         for at in _history_moments(impressions)
     ]
 

@@ -4,7 +4,7 @@ figures share: the significance level and JSON-ready floats."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,9 +27,10 @@ class Users:
 
 
 def per_user(
-    experiment: Experiment, impressions: Sequence[Impression], clicked: dict[str, set[str]]
+    experiment: Experiment, impressions: Sequence[Impression], clicked: Container[str]
 ) -> dict[str, Users]:
-    """Each variant's users with their impression and clicked-impression counts."""
+    """Each variant's users with their impression and clicked-impression counts (``clicked``:
+    the ids of the impressions clicked)."""
     counts: dict[str, dict[str, list[int]]] = {v.name: {} for v in experiment.variants}
     for impression in impressions:
         cell = counts.setdefault(impression.variant, {}).setdefault(impression.user_id, [0, 0])
