@@ -197,15 +197,17 @@ def train_private(
     steps (opacus's count). ``delta`` defaults to :func:`default_delta` of ``len(sequences)``
     (every user, with or without items). ``freeze`` names parameters not trained (they must
     not depend on data).
-    Leaves the module in eval mode; returns what the accountant says was spent."""
+    Leaves the module in eval mode; returns what the accountant says was spent (nothing, the
+    module untouched, when no user has two items)."""
     if max_grad_norm <= 0 or epochs < 1 or batch_size < 1 or lr <= 0:
         raise ValueError("need max_grad_norm > 0, epochs >= 1, batch_size >= 1, lr > 0")
     max_len = int(getattr(model, "max_len"))  # noqa: B009 (any module that keeps one)
     examples = user_examples(sequences, max_len)
     n = int(examples.shape[0])
-    if n == 0:
-        raise ValueError("no user has two items or more: nothing to learn")
     delta = default_delta(len(sequences)) if delta is None else delta
+    if n == 0:  # no user has a next item: nothing is learned, nothing of anyone is spent
+        model.eval()
+        return PrivacySpent(0.0, delta, 0.0, 0, 0.0, max_grad_norm, accountant)
     sample_rate = min(1.0, batch_size / n)
     steps = max(1, int(epochs / sample_rate))  # opacus's count: an epoch is 1 / q steps
     sigma = noise_multiplier(epsilon, delta, sample_rate, steps, accountant)

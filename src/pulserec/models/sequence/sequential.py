@@ -39,13 +39,14 @@ if TYPE_CHECKING:
 
 
 def _windows(sequences: list[list[int]], length: int) -> torch.Tensor:
-    """Left-padded windows of ``length + 1`` items cut from the end of every sequence."""
+    """Left-padded windows of ``length + 1`` items cut from the end of every sequence: (W,
+    length + 1), W = 0 when no sequence has two items."""
     rows = []
     for seq in sequences:
         for end in range(len(seq), 1, -length):
             window = seq[max(0, end - length - 1) : end]
             rows.append([0] * (length + 1 - len(window)) + window)
-    return torch.tensor(rows, dtype=torch.long)
+    return torch.tensor(rows, dtype=torch.long).reshape(len(rows), length + 1)
 
 
 def principal_text(text: torch.Tensor, dims: int) -> torch.Tensor:
@@ -152,6 +153,9 @@ class SequenceRetriever(Leaf):
 
     def _train(self, windows: torch.Tensor) -> None:
         model = self.model_
+        if not len(windows):  # nobody has a next item yet: the network stays as built
+            model.eval()
+            return
         optimizer = torch.optim.Adam(model.parameters(), lr=self.lr)
         generator = torch.Generator().manual_seed(self.seed)
         model.train()
