@@ -68,6 +68,13 @@ class IdMap:
         """External ids for an array of indices (holes raise KeyError)."""
         return [self.id_of(int(i)) for i in np.asarray(indices).ravel()]
 
+    def live_ids(self, indices: npt.ArrayLike) -> tuple[list[str], npt.NDArray[np.bool_]]:
+        """External ids of the indices that still have one (an id removed meanwhile, e.g. by a
+        concurrent delete, is left out), and the mask of those kept."""
+        found = [self.id_of_or_none(i) for i in np.asarray(indices).ravel().tolist()]
+        kept = np.fromiter((i is not None for i in found), dtype=bool, count=len(found))
+        return [i for i in found if i is not None], kept
+
     def remove(self, external_id: str) -> int | None:
         """Forget an id; its index becomes a hole. Returns the freed index, or None if unknown."""
         index = self._index.pop(external_id, None)

@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 Float32s = npt.NDArray[np.float32]
 Bools = npt.NDArray[np.bool_]
 DEFAULT_WINDOW = lookups.DEFAULT_WINDOW
+GONE = "an item since removed"  # a cited item deleted while its answer was computed
 
 
 class Follower(Protocol):
@@ -79,13 +80,18 @@ class Engine:
             catalog.vectors,
             catalog.has_vector,
             catalog.categories_of,
-            lambda indices: pipeline.titles(
-                ids := state.items.ids_of(indices), store.get_items(ids)
-            ),
+            self._titles_of,
             config.category_label,
         )
         self._has_fresh = pipeline.FreshCheck()
         self._unreachable_logged = float("-inf")
+
+    def _titles_of(self, indices: Sequence[int]) -> list[str]:
+        """Each item's stored title (its id without one); an item deleted meanwhile is named
+        as such, never a KeyError."""
+        ids = [self.state.items.id_of_or_none(int(i)) for i in indices]
+        stored = self.store.get_items([i for i in ids if i is not None])
+        return [GONE if i is None else pipeline.titles([i], stored)[0] for i in ids]
 
     # -- writes: the change log and model versions -----------------------------------------
     def catch_up(self) -> None:
@@ -269,4 +275,4 @@ class Engine:
         if len(self.state.catalog.index) == 0:
             return []
         items, _ = lookups.nearest(self._served(), vector, n, self.state.catalog.servable().copy())
-        return [i for i in self.state.items.ids_of(items) if i is not None]
+        return self.state.items.live_ids(items)[0]

@@ -20,18 +20,25 @@ from pulserec.engine.state.online_state import EMPTY, UnknownItem
 from pulserec.models.base import Query
 
 Int32s = npt.NDArray[np.int32]
-_WINDOW = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
+_WINDOW = re.compile(r"^\s*([0-9]+)\s*([mhd])\s*$")
 _UNIT_SECONDS = {"m": 60.0, "h": 3600.0, "d": 86_400.0}
+LONGEST_WINDOW_DAYS = 3650  # the event log keeps at most this span (event_log.RETENTION_S)
 EXACT_LIMIT = 20_000
 DEFAULT_WINDOW = "24h"
 
 
 def parse_window(window: str) -> float:
-    """``<int>m|h|d`` to seconds; ValueError otherwise."""
+    """``<int>m|h|d`` to seconds, from 1m up to ``LONGEST_WINDOW_DAYS``; ValueError otherwise
+    (the number is bounded before any arithmetic: 400 digits never reach a float)."""
     match = _WINDOW.match(window)
-    if not match or int(match.group(1)) <= 0:
+    digits = match.group(1).lstrip("0") if match else ""
+    if not match or not digits:
         raise ValueError("window must look like 30m, 24h or 7d")
-    return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    unit = match.group(2)
+    longest = LONGEST_WINDOW_DAYS * 86_400.0
+    if len(digits) > 12 or int(digits) * _UNIT_SECONDS[unit] > longest:
+        raise ValueError(f"window must be at most {LONGEST_WINDOW_DAYS}d (10 years)")
+    return int(digits) * _UNIT_SECONDS[unit]
 
 
 def search(

@@ -199,9 +199,13 @@ def filled(served: Served, listed: Listed, allowed: Bools, need: int) -> Listed:
 def answer(
     served: Served, items: Int32s, scores: Float32s, sources: list[str], request: Request
 ) -> RankedList:
-    """Map indices back to ids, with explanations when the request asks."""
+    """Map indices back to ids, with explanations when the request asks. An item deleted
+    while the list was computed (reads do not take the write lock) is left out."""
     state, bundle = served.state, served.bundle
-    ids = state.items.ids_of(items)
+    ids, live = state.items.live_ids(items)
+    if not live.all():
+        items, scores = items[live], scores[live]
+        sources = [s for s, keep in zip(sources, live.tolist(), strict=True) if keep]
     version = bundle.version if bundle is not None else "none"
     if not request.explain:
         return RankedList(
@@ -228,7 +232,7 @@ def answer(
     ):
         for reason in reasons:
             if reason["kind"] == "history":
-                reason["item_ids"] = state.items.ids_of(reason["item_ids"])
+                reason["item_ids"] = state.items.live_ids(reason["item_ids"])[0]
         if rewrite is not None:
             sentence = rewrite(sentence, titles([item_id], titled)[0], reasons)
         out.append(Ranked(item_id, float(score), (source,), sentence, reasons))
