@@ -14,3 +14,27 @@ def test_a_window_of_400_digits_is_a_422_naming_the_longest(trained_client: Test
         assert detail["field"] == "window" and "3650d" in detail["message"]
     assert trained_client.get("/v1/popular", params={"window": "3650d"}).status_code == 200
     assert trained_client.get("/v1/popular", params={"window": "0" * 400 + "7d"}).status_code == 200
+
+
+def test_an_encoded_slash_stays_inside_the_id(client: TestClient) -> None:
+    """``alice%2Fexport`` is the user ``alice/export``: never alice's export."""
+    client.post("/v1/users", json={"users": [{"id": "alice", "preferences": "jazz"}]})
+    client.post(
+        "/v1/events", json={"events": [{"user_id": "alice", "item_id": "a", "type": "click"}]}
+    )
+    for path in ("/v1/users/alice%2Fexport", "/v1/users/alice%2Fevents"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "alice/" in response.json()["error"]["message"]
+    assert client.delete("/v1/users/alice%2Fevents").status_code == 404
+    client.post("/v1/users", json={"users": [{"id": "alice/export"}]})
+    assert client.get("/v1/users/alice%2Fexport").json()["id"] == "alice/export"
+    exported = client.get("/v1/users/alice%2Fexport/export").json()
+    assert exported["user"]["id"] == "alice/export" and not exported["events"]
+    assert client.get("/v1/users/alice/export").json()["events"]  # alice's own export
+
+
+def test_an_item_id_with_an_encoded_slash_is_read_not_routed(client: TestClient) -> None:
+    client.post("/v1/items", json={"items": [{"id": "shop/similar", "title": "A shop"}]})
+    assert client.get("/v1/items/shop%2Fsimilar").json()["id"] == "shop/similar"
+    assert client.get("/v1/items/shop%2Fsimilar/similar").status_code == 200

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pulserec.api.errors import ApiError
 from pulserec.api.query_params import path_id
+from pulserec.api.raw_path import RawPathRoute
 from pulserec.api.schemas import (
     ItemsBody,
     UsersBody,
@@ -34,7 +35,7 @@ UserQuery = Annotated[
 
 
 def catalog_router(services: Services) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["catalog"])
+    router = APIRouter(prefix="/v1", tags=["catalog"], route_class=RawPathRoute)
     store, ingestor = services.store, services.ingestor
 
     @router.post("/items")

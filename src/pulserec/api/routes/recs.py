@@ -18,6 +18,7 @@ from pulserec.api.experiment_answers import answer_in_experiment
 from pulserec.api.filters import category_filter
 from pulserec.api.item_fields import INCLUDE_DESCRIPTION, wants_item, with_items
 from pulserec.api.query_params import bool_param, documented, float_param, int_param, path_id
+from pulserec.api.raw_path import RawPathRoute
 from pulserec.api.responses import json_response
 from pulserec.api.services import Services
 from pulserec.core.schemas import ExternalId
@@ -109,7 +110,7 @@ def _experiment_body(
 
 
 def recs_router(services: Services) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["recommendations"])
+    router = APIRouter(prefix="/v1", tags=["recommendations"], route_class=RawPathRoute)
     engine, store = services.runtime.engine, services.store
     experiments = services.runtime.experiments
     chat_service = ChatService(engine)
