@@ -30,17 +30,30 @@ def import_files(
         str | None, typer.Option(help="X-API-Key for --url (or PULSEREC_API_KEY).")
     ] = None,
     config: ConfigFile = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(help="CSV delimiter: one character or tab (default: detect , ; tab |)."),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Encoding of CSV and JSONL files (default: utf-8).")
+    ] = None,
 ) -> None:
     """Bulk-load items, users or events; rejected rows are summarised with reasons.
 
-    Into a data dir that a running server holds, the rows go through that server's API (it sees
-    them at once); if it does not answer, the import is refused. Event types are the built-in
-    ones and those of the settings file's ``[events]`` table (``--config`` or
-    ``PULSEREC_CONFIG``)."""
+    Items are imported before users before events, whatever the order of the files. Into a data
+    dir that a running server holds, the rows go through that server's API (it sees them at
+    once); if it does not answer, the import is refused. Event types are the built-in ones and
+    those of the settings file's ``[events]`` table (``--config`` or ``PULSEREC_CONFIG``)."""
     from pulserec.cli.import_files import remote_target, run_import
+    from pulserec.data.readers import ReadOptions
 
     if kind is not None and kind not in ("items", "users", "events"):
         fail(f"--kind must be items, users or events, not {kind!r}")
+    try:
+        options = ReadOptions(delimiter=delimiter, encoding=encoding)
+    except ValueError as exc:
+        fail(str(exc))
+        return
     settings = command_settings(config, data_dir=data_dir)  # its [events]: the types it accepts
     data_dir = settings.data_dir
     try:
@@ -48,7 +61,7 @@ def import_files(
     except ValueError as exc:
         fail(str(exc))
         return
-    stored, unreadable = run_import(files, kind, data_dir, console, remote)
+    stored, unreadable = run_import(files, kind, data_dir, console, remote, options)
     if unreadable:
         fail(f"{unreadable} file(s) could not be imported (see above)")
     if stored == 0:

@@ -8,6 +8,7 @@ frozen domain type from ``pulserec.core.types``.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import time
 from datetime import UTC, datetime
@@ -231,15 +232,24 @@ def _event_type(value: Any) -> EventType | str:
     return event_types.as_type(value)
 
 
-def fold_unknown_fields(data: Any, known: Any, title: str) -> Any:
-    """``data`` with its unknown fields moved into ``attributes`` (explicit attributes win); a
-    name that looks like a misspelt known field (``timestmap``) is refused instead, so a typo
-    never silently turns into an attribute."""
-    if not isinstance(data, dict):
+@functools.cache
+def _known_set(known: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(known)
+
+
+@functools.lru_cache(maxsize=4096)
+def _misspelt(name: str, known: tuple[str, ...]) -> list[str]:
+    """The known field ``name`` looks like a misspelling of (at most one)."""
+    return difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+
+
+def fold_unknown_fields(data: Any, known: tuple[str, ...], title: str) -> Any:
+    """``data`` with its fields not in ``known`` moved into ``attributes`` (explicit attributes
+    win); a name that looks like a misspelt known field (``timestmap``) is refused instead, so
+    a typo never silently turns into an attribute."""
+    if not isinstance(data, dict) or data.keys() <= _known_set(known):
         return data
-    extras = {name: value for name, value in data.items() if name not in known}
-    if not extras:
-        return data
+    extras = {name: value for name, value in data.items() if name not in _known_set(known)}
     typos = [
         InitErrorDetails(
             type=PydanticCustomError(
@@ -252,7 +262,7 @@ def fold_unknown_fields(data: Any, known: Any, title: str) -> Any:
             input=value,
         )
         for name, value in extras.items()
-        if (guesses := difflib.get_close_matches(str(name), list(known), n=1, cutoff=0.8))
+        if (guesses := _misspelt(str(name), known))
     ]
     if typos:
         raise ValidationError.from_exception_data(title, typos)
@@ -293,7 +303,7 @@ class EventIn(_Strict):
     @model_validator(mode="before")
     @classmethod
     def _unknown_fields_as_attributes(cls, data: Any) -> Any:
-        return fold_unknown_fields(data, cls.model_fields, cls.__name__)
+        return fold_unknown_fields(data, _EVENT_FIELDS, "EventIn")
 
     @field_validator("item_id")
     @classmethod
@@ -332,3 +342,6 @@ class EventIn(_Strict):
             impression_id=self.impression_id,
             attributes=dict(self.attributes),
         )
+
+
+_EVENT_FIELDS = tuple(EventIn.model_fields)

@@ -1,81 +1,59 @@
 """Column types inferred in a CSV file (all strings): int, float or bool where every value is one.
 
-A column is ``int`` when every non-empty value is a whole number without leading zeros that fits
+A column is ``int`` when every non-null value is a whole number without leading zeros that fits
 in 64 bits (so zip codes like ``02139`` and 20-digit barcodes stay strings), ``float`` when every
 value is a decimal number (ints and decimals mixed) and finite, ``bool`` when every value is
 ``true`` or ``false`` (any of ``true True TRUE``); otherwise, or when the column is empty, string.
+Records that cannot be used (``csv_text``) take no part.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+import itertools
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
+from pulserec.data.csv_text import NULLS
 
-_INT = r"^-?(?:0|[1-9][0-9]{0,17})$"
-_FLOAT = r"^-?(?:0|[1-9][0-9]{0,17}|[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?$"
-_BOOL = r"^(?:true|True|TRUE|false|False|FALSE)$"
-_PATTERNS: dict[str, str] = {"int": _INT, "float": _FLOAT, "bool": _BOOL}
-_TYPES: dict[str, pa.DataType] = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
-BLOCK_SIZE = 8 << 20
-
-
-def string_options(columns: Sequence[str], include: Sequence[str] = ()) -> pacsv.ConvertOptions:
-    """Read ``columns`` as strings (empty and NA-like cells as null), only ``include`` if given."""
-    return pacsv.ConvertOptions(
-        column_types={name: pa.string() for name in columns},
-        strings_can_be_null=True,
-        include_columns=list(include),
-    )
+_PATTERNS: dict[str, re.Pattern[str]] = {
+    "int": re.compile(r"-?(?:0|[1-9][0-9]{0,17})"),
+    "float": re.compile(
+        r"-?(?:0|[1-9][0-9]{0,17}|[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?"
+    ),
+    "bool": re.compile(r"true|True|TRUE|false|False|FALSE"),
+}
+Converter = Callable[[str], Any]
+CONVERTERS: dict[str, Converter] = {
+    "int": int,
+    "float": float,
+    "bool": lambda value: value.lower() == "true",
+}
 
 
-def _fits(values: pa.Array, kind: str) -> bool:
-    if not pc.all(pc.match_substring_regex(values, _PATTERNS[kind])).as_py():
+BLOCK_ROWS = 10_000
+
+
+def _all_fit(values: list[str], kind: str) -> bool:
+    if not all(map(_PATTERNS[kind].fullmatch, values)):
         return False
-    if kind == "float":
-        return bool(pc.all(pc.is_finite(pc.cast(values, pa.float64()))).as_py())
-    return True
+    return kind != "float" or all(map(math.isfinite, map(float, values)))
 
 
-def infer_types(path: Path, columns: Sequence[str]) -> dict[str, pa.DataType]:
-    """The non-string type of each of ``columns`` that has one, from a pass over the file."""
-    if not columns:
-        return {}
+def infer_types(records: Iterable[list[str]], columns: Mapping[str, int]) -> dict[str, Converter]:
+    """The converter of each of ``columns`` (name -> position) whose values all share a type."""
     candidates = {name: ["int", "float", "bool"] for name in columns}
     seen: set[str] = set()
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(block_size=BLOCK_SIZE),
-        convert_options=string_options(columns, columns),
-    )
-    for batch in reader:
+    rows = iter(records)
+    while candidates and (block := list(itertools.islice(rows, BLOCK_ROWS))):
         for name in list(candidates):
-            values = pc.drop_null(batch.column(name))
-            if len(values) == 0:
+            at = columns[name]
+            values = [cells[at] for cells in block if cells[at] not in NULLS]
+            if not values:
                 continue
             seen.add(name)
-            candidates[name] = [kind for kind in candidates[name] if _fits(values, kind)]
+            candidates[name] = [kind for kind in candidates[name] if _all_fit(values, kind)]
             if not candidates[name]:
                 del candidates[name]
-        if not candidates:
-            break
-    return {name: _TYPES[kinds[0]] for name, kinds in candidates.items() if name in seen}
-
-
-def convert(batch: pa.RecordBatch, types: dict[str, pa.DataType]) -> pa.RecordBatch:
-    """``batch`` with the inferred columns cast from strings to their types."""
-    if not types:
-        return batch
-    arrays = []
-    for name, column in zip(batch.schema.names, batch.columns, strict=True):
-        target = types.get(name)
-        if target is None:
-            arrays.append(column)
-        elif target == pa.bool_():
-            arrays.append(pc.equal(pc.utf8_lower(column), "true"))
-        else:
-            arrays.append(pc.cast(column, target))
-    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+    return {name: CONVERTERS[kinds[0]] for name, kinds in candidates.items() if name in seen}

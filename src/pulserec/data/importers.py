@@ -1,60 +1,47 @@
 """Bulk import of items, users or events from CSV, JSONL or Parquet.
 
 Rows go through the same validation as the HTTP API (``pulserec.core.schemas``); valid rows are
-stored
-chunk by chunk (each chunk atomically, retries deduplicated by ``event_id``), invalid ones are
-counted and reported with their row number and reason. In CSV, the extra columns of items and
-users (the ones folded into ``attributes``) get an inferred int, float or bool type; the named
-fields stay strings for the schema to parse.
+stored chunk by chunk (each chunk atomically, retries deduplicated by ``event_id``), invalid ones
+are counted and reported with their line (row) number and reason, and the others are stored. An
+item or user id that an earlier row of the same file had is a duplicate: counted and sampled,
+the first row kept. In CSV, the extra columns of items and users (the ones folded into
+``attributes``) get an inferred int, float or bool type; the named fields stay strings for the
+schema to parse.
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
 from pulserec.core.schemas import EventIn, ItemIn, UserIn
-from pulserec.data.readers import BadRow, Row, columns_of, read_chunks
+from pulserec.data.import_report import KINDS, ImportReport, Kind
+from pulserec.data.readers import (
+    BadRow,
+    Numbered,
+    ReadOptions,
+    UnreadableFileError,
+    columns_of,
+    file_format,
+    read_chunks,
+)
 from pulserec.storage.ingest import Ingestor
 
-Kind = Literal["items", "users", "events"]
-KINDS: tuple[Kind, ...] = ("items", "users", "events")
-ITEM_FIELDS = frozenset(
-    {"id", "title", "description", "tags", "categories", "attributes", "hidden", "timestamp"}
-)
-USER_FIELDS = frozenset({"id", "preferences", "attributes"})
-EVENT_FIELDS = frozenset(
-    {"event_id", "user_id", "item_id", "type", "value", "timestamp", "query", "attributes"}
-)
+__all__ = ["KINDS", "ImportReport", "Kind", "LocalSink", "Sink", "detect_kind", "import_file"]
+
+ITEM_FIELDS = frozenset(ItemIn.model_fields)
+USER_FIELDS = frozenset(UserIn.model_fields)
+EVENT_FIELDS = frozenset(EventIn.model_fields)
+REQUIRED: dict[Kind, tuple[str, ...]] = {
+    "items": ("id", "title"),
+    "users": ("id",),
+    "events": ("user_id", "type"),
+}
 LIST_SEPARATOR = "|"
-MAX_SAMPLES = 10
-
-
-@dataclass
-class ImportReport:
-    """What happened to one file."""
-
-    path: Path
-    kind: Kind
-    rows: int = 0
-    stored: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    reasons: Counter[str] = field(default_factory=Counter)
-    samples: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def reject(self, number: int, reason: str) -> None:
-        self.rejected += 1
-        self.reasons[reason] += 1
-        if len(self.samples) < MAX_SAMPLES:
-            self.samples.append(f"row {number}: {reason}")
 
 
 def detect_kind(columns: Sequence[str]) -> Kind:
@@ -108,10 +95,9 @@ def shape_user(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def shape_event(row: dict[str, Any]) -> dict[str, Any]:
-    """Known fields as they are (empty ones left out); other columns (``ms_played``) folded
-    into ``attributes``, as for items."""
-    present = {k: v for k, v in row.items() if v is not None and v != ""}
-    shaped = _split_extras(present, EVENT_FIELDS)
+    """Known fields as they are (empty ones left out); the other columns (``ms_played``) are
+    folded into ``attributes`` by ``EventIn`` itself, as over HTTP."""
+    shaped = {k: v for k, v in row.items() if v is not None and v != ""}
     for name in ("user_id", "item_id", "event_id"):
         if name in shaped:
             shaped[name] = _as_id(shaped[name])
@@ -165,18 +151,48 @@ class LocalSink:
             report.stored += self.ingestor.add_users([m.to_domain() for m in models])
 
 
-def _validate_chunk(rows: list[Row], kind: Kind, start: int, report: ImportReport) -> list[Valid]:
-    shape, model, _ = _PLAN[kind]
-    valid: list[Valid] = []
-    for offset, row in enumerate(rows):
-        if isinstance(row, BadRow):
-            report.reject(row.number, row.reason)
-            continue
-        try:
-            valid.append((start + offset, model.model_validate(shape(row))))
-        except ValidationError as error:
-            report.reject(start + offset, _reason(error))
-    return valid
+class _Validator:
+    """Validates one file's rows; remembers the item or user ids seen, to report repeats."""
+
+    def __init__(self, kind: Kind, report: ImportReport) -> None:
+        self.shape, self.model, _ = _PLAN[kind]
+        self.report = report
+        self.seen: set[int] | None = None if kind == "events" else set()
+
+    def chunk(self, rows: list[Numbered]) -> list[Valid]:
+        """The valid rows of ``rows``; the others are counted in the report."""
+        valid: list[Valid] = []
+        for number, row in rows:
+            if isinstance(row, BadRow):
+                self.report.reject(row.number, row.reason)
+                continue
+            try:
+                model: Any = self.model.model_validate(self.shape(row))
+            except ValidationError as error:
+                self.report.reject(number, _reason(error))
+                continue
+            if self.seen is not None:
+                key = str(model.id)
+                if hash(key) in self.seen:
+                    self.report.repeat(number, key)
+                    continue
+                self.seen.add(hash(key))
+            valid.append((number, model))
+        return valid
+
+
+def resolve_kind(path: Path, kind: Kind | None, options: ReadOptions | None = None) -> Kind:
+    """The kind of ``path``: ``kind`` if given, else detected from its columns. A CSV or Parquet
+    file without the columns its kind needs is refused (UnreadableFileError)."""
+    columns = columns_of(path, options)
+    resolved: Kind = kind or detect_kind(columns)
+    missing = [name for name in REQUIRED[resolved] if name not in columns]
+    if missing and file_format(path) != "jsonl":  # JSONL keys vary by line: checked per row
+        raise UnreadableFileError(
+            f"{path}: {resolved} need the columns {', '.join(REQUIRED[resolved])}; the file has "
+            f"{', '.join(columns) or 'none'}"
+        )
+    return resolved
 
 
 def import_file(
@@ -185,19 +201,20 @@ def import_file(
     kind: Kind | None = None,
     chunk_rows: int = 20_000,
     on_rows: Callable[[int], None] | None = None,
+    *,
+    options: ReadOptions | None = None,
 ) -> ImportReport:
     """Import one file into a store (an ``Ingestor``) or another sink; ``on_rows`` is told how many
-    rows each chunk held (for a progress bar)."""
+    rows each chunk held (for a progress bar). ``options``: the CSV delimiter and the encoding."""
     sink = LocalSink(target) if isinstance(target, Ingestor) else target
-    columns = columns_of(path)
-    resolved: Kind = kind or detect_kind(columns)
+    resolved = resolve_kind(path, kind, options)
     report = ImportReport(path=path, kind=resolved)
     started = time.perf_counter()
     known = _PLAN[resolved][2]
-    typed = [c for c in columns if c not in known]  # extra columns become attributes
-    for chunk in read_chunks(path, chunk_rows, infer=typed):
-        first_row = report.rows + (2 if path.suffix.lower() == ".csv" else 1)
-        sink.store(resolved, _validate_chunk(chunk, resolved, first_row, report), report)
+    typed = [c for c in columns_of(path, options) if c not in known]  # extras become attributes
+    validator = _Validator(resolved, report)
+    for chunk in read_chunks(path, chunk_rows, infer=typed, options=options):
+        sink.store(resolved, validator.chunk(chunk), report)
         report.rows += len(chunk)
         if on_rows is not None:
             on_rows(len(chunk))
