@@ -16,7 +16,7 @@ from starlette.responses import Response
 from pulserec.api.errors import ApiError
 from pulserec.api.experiment_answers import answer_in_experiment
 from pulserec.api.filters import category_filter
-from pulserec.api.item_fields import INCLUDE_DESCRIPTION, wants_item, with_items
+from pulserec.api.item_fields import INCLUDE_DESCRIPTION, item_fields, wants_item, with_items
 from pulserec.api.query_params import bool_param, documented, float_param, int_param, path_id
 from pulserec.api.raw_path import RawPathRoute
 from pulserec.api.responses import json_response
@@ -42,6 +42,7 @@ RECOMMEND_PARAMETERS = documented(
     ("diversity", "number", 0.0, "MMR trade-off in [0, 1]: 0 keeps relevance order"),
     INCLUDE,
 )
+MAX_BATCH_RESULTS = 200_000  # users x k of one batch: the CLI's 200 users at k=1000
 IncludeBody: list[str] = Field(
     default_factory=list, max_length=10, description='``["item"]``: add item fields'
 )
@@ -68,7 +69,8 @@ class ChatBody(BaseModel):
 
 
 class BatchBody(BaseModel):
-    """Many users' lists in one call, each the same as ``GET /v1/recommend/{user}``."""
+    """Many users' lists in one call, each the same as ``GET /v1/recommend/{user}``; users x k
+    at most ``MAX_BATCH_RESULTS``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -156,6 +158,12 @@ def recs_router(services: Services) -> APIRouter:
     async def batch(body: BatchBody, request: Request) -> Response:
         """Many users' lists at once (at most 1000), the same as one call per user."""
         started = time.perf_counter()
+        if len(body.users) * body.k > MAX_BATCH_RESULTS:
+            message = (
+                f"users x k must be at most {MAX_BATCH_RESULTS} (here {len(body.users)} x "
+                f"{body.k}): ask for fewer users per call"
+            )
+            raise ApiError(422, message, [{"index": None, "field": "k", "message": message}])
         category = category_filter(engine, body.category)
         details = item_store(request, body.include)
 
@@ -166,9 +174,15 @@ def recs_router(services: Services) -> APIRouter:
             ]
 
         def results(ranked: list[RankedList]) -> list[dict[str, Any]]:
+            listed = [[item.as_json() for item in answer.items] for answer in ranked]
+            if details is not None:  # every list's items in one read, one dict per item
+                ids = list(dict.fromkeys(r["id"] for found in listed for r in found))
+                stored = details.get_items(ids)
+                fields = {i: item_fields(stored.get(i)) for i in ids}
+                listed = [[{**r, "item": fields[r["id"]]} for r in found] for found in listed]
             return [
-                {"user_id": user, "items": _items(answer, details)}
-                for user, answer in zip(body.users, ranked, strict=True)
+                {"user_id": user, "items": found}
+                for user, found in zip(body.users, listed, strict=True)
             ]
 
         ranked = await run_in_threadpool(lists)
