@@ -183,3 +183,15 @@ def test_unknown_event_fields_become_attributes_on_import_as_over_http(
     assert "did you mean 'timestamp'" in report.samples[0]
     (event,) = ingestor.store.user_events("u", 5)
     assert event.attributes == {"ms_played": 9} and event.impression_id == "x"
+
+
+def test_a_csv_attributes_column_holds_json_and_tsv_is_csv(
+    tmp_path: Path, ingestor: Ingestor
+) -> None:
+    path = tmp_path / "items.tsv"
+    path.write_text('id\ttitle\tattributes\tcolor\n1\tA\t{"a": 1}\tred\n2\tB\toops\tblue\n')
+    report = import_file(path, ingestor)
+    assert (report.stored, report.rejected) == (1, 1)
+    assert report.samples[0].startswith("row 3: attributes:")
+    item = ingestor.store.get_item("1")
+    assert item is not None and item.attributes == {"a": 1, "color": "red"}

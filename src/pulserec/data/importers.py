@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from pulserec.core.schemas import EventIn, ItemIn, UserIn
@@ -69,12 +70,27 @@ def _as_list(value: Any) -> Any:
     return [] if value is None else value
 
 
+def _json_object(value: Any) -> Any:
+    """An ``attributes`` cell: a JSON object written as text (CSV) becomes that object; anything
+    else is left for the schema to refuse."""
+    if isinstance(value, str | bytes):
+        try:
+            parsed = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+        return parsed if isinstance(parsed, dict) else value
+    return value
+
+
 def _split_extras(row: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
     """Known fields as they are; other non-null columns folded into ``attributes``."""
     shaped = {k: v for k, v in row.items() if k in known and v is not None}
     extras = {k: v for k, v in row.items() if k not in known and v is not None}
-    if extras:
-        shaped["attributes"] = {**extras, **(shaped.get("attributes") or {})}
+    if "attributes" in shaped:
+        shaped["attributes"] = _json_object(shaped["attributes"])
+    attributes = shaped.get("attributes", {})
+    if extras and isinstance(attributes, dict):
+        shaped["attributes"] = {**extras, **attributes}
     if "id" in shaped:
         shaped["id"] = _as_id(shaped["id"])
     return shaped
@@ -98,6 +114,8 @@ def shape_event(row: dict[str, Any]) -> dict[str, Any]:
     """Known fields as they are (empty ones left out); the other columns (``ms_played``) are
     folded into ``attributes`` by ``EventIn`` itself, as over HTTP."""
     shaped = {k: v for k, v in row.items() if v is not None and v != ""}
+    if "attributes" in shaped:
+        shaped["attributes"] = _json_object(shaped["attributes"])
     for name in ("user_id", "item_id", "event_id"):
         if name in shaped:
             shaped[name] = _as_id(shaped[name])

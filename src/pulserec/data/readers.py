@@ -23,7 +23,13 @@ import pyarrow.parquet as pq
 from pulserec.data.csv_text import NULLS, BadFileError, CsvText, delimiter_of, encoding_of
 from pulserec.data.csv_types import infer_types
 
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+}
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
