@@ -195,3 +195,17 @@ def test_a_csv_attributes_column_holds_json_and_tsv_is_csv(
     assert report.samples[0].startswith("row 3: attributes:")
     item = ingestor.store.get_item("1")
     assert item is not None and item.attributes == {"a": 1, "color": "red"}
+
+
+def test_broken_quoting_is_a_rejected_record_not_a_silent_merge(
+    tmp_path: Path, ingestor: Ingestor
+) -> None:
+    path = tmp_path / "items.csv"
+    path.write_text('id,title\n1,"A" x\n2,B\n3,"C\n4,D\n')
+    report = import_file(path, ingestor)
+    assert (report.stored, report.rejected) == (1, 2)
+    assert report.samples == [
+        "row 2: cannot parse the record: ',' expected after '\"'",
+        "row 4: cannot parse the record: unexpected end of data",
+    ]
+    assert ingestor.store.get_item("3") is None

@@ -154,4 +154,4 @@ class CsvText:
 def _reader(handle: TextIO, delimiter: str) -> _csv.Reader:
     if csv.field_size_limit() < MAX_FIELD_CHARS:
         csv.field_size_limit(MAX_FIELD_CHARS)
-    return csv.reader(handle, delimiter=delimiter)
+    return csv.reader(handle, delimiter=delimiter, strict=True)
