@@ -6,7 +6,6 @@ import math
 import threading
 import time
 from bisect import bisect_left
-from collections import deque
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -117,6 +116,42 @@ class Timeseries:
         return out
 
 
+class EventRate:
+    """Events accepted per second over the last ``seconds`` seconds: one slot per second in a
+    fixed ring (memory does not grow with traffic, whether or not anyone reads the rate)."""
+
+    def __init__(self, seconds: int = 300) -> None:
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._stamp = [-1] * seconds
+        self._count = [0] * seconds
+
+    def __len__(self) -> int:
+        """The slots kept: ``seconds``, always."""
+        return len(self._count)
+
+    def record(self, n: int, now: float | None = None) -> None:
+        second = int(time.monotonic() if now is None else now)
+        slot = second % self.seconds
+        with self._lock:
+            if self._stamp[slot] != second:
+                self._stamp[slot], self._count[slot] = second, 0
+            self._count[slot] += n
+
+    def rate(self, window_s: float = 60.0, now: float | None = None) -> float:
+        """Per second over the last ``window_s`` seconds (at most ``seconds``), this one
+        included."""
+        window = max(1, min(int(window_s), self.seconds))
+        current = int(time.monotonic() if now is None else now)
+        with self._lock:
+            total = sum(
+                self._count[second % self.seconds]
+                for second in range(current - window + 1, current + 1)
+                if self._stamp[second % self.seconds] == second
+            )
+        return round(total / window, 3)
+
+
 class ApiMetrics:
     """The server's instruments."""
 
@@ -158,21 +193,17 @@ class ApiMetrics:
             ["version"],
             registry=self.registry,
         )
-        self._recent_events: deque[tuple[float, int]] = deque()
+        self.recent_events = EventRate()
         self.timeseries = Timeseries()
 
     def record_events(self, accepted: int) -> None:
         """Count accepted events (for the counter and the events/s figure)."""
         self.events_ingested.inc(accepted)
-        self._recent_events.append((time.monotonic(), accepted))
+        self.recent_events.record(accepted)
 
     def event_rate(self, window_s: float = 60.0) -> float:
         """Events accepted per second over the last ``window_s`` seconds."""
-        cutoff = time.monotonic() - window_s
-        recent = self._recent_events
-        while recent and recent[0][0] < cutoff:
-            recent.popleft()
-        return round(sum(n for _, n in recent) / window_s, 3)
+        return self.recent_events.rate(window_s)
 
     def set_model_version(self, version: str) -> None:
         self.model_info.clear()
