@@ -37,6 +37,7 @@ from pulserec.engine.lifecycle.publish import (
 )
 
 logger = logging.getLogger(__name__)
+KEPT_JOBS = 100  # the newest jobs ``GET /v1/admin/train/{job}`` can still report
 
 
 class TrainingConflict(RuntimeError):
@@ -73,7 +74,8 @@ class TrainJob:
 
 
 class Trainer:
-    """Runs one training at a time for an engine, in the background or inline."""
+    """Runs one training at a time for an engine, in the background or inline; ``jobs`` keeps
+    the newest ``KEPT_JOBS``."""
 
     def __init__(self, engine: Engine, artifacts: ArtifactStore | None) -> None:
         self.engine = engine
@@ -111,6 +113,8 @@ class Trainer:
                     raise TrainingConflict("a training is running in another process")
             job = TrainJob(uuid.uuid4().hex[:12])
             self.jobs[job.id] = job
+            for old in list(self.jobs)[: max(0, len(self.jobs) - KEPT_JOBS)]:
+                del self.jobs[old]  # the oldest (none runs: this one is the only running)
             self._running = job
             return job
 

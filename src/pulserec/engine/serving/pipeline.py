@@ -252,5 +252,5 @@ def stamp(
         state.user_states.version(user) if user is not None else -1,
         model_version,
         state.catalog.version,
-        len(state.event_log) // config.trending_every,
+        state.event_log.appended // config.trending_every,
     )
