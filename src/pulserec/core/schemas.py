@@ -232,24 +232,19 @@ def _event_type(value: Any) -> EventType | str:
     return event_types.as_type(value)
 
 
-@functools.cache
-def _known_set(known: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(known)
-
-
 @functools.lru_cache(maxsize=4096)
-def _misspelt(name: str, known: tuple[str, ...]) -> list[str]:
+def _misspelt(name: str, known: frozenset[str]) -> list[str]:
     """The known field ``name`` looks like a misspelling of (at most one)."""
-    return difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+    return difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
 
 
-def fold_unknown_fields(data: Any, known: tuple[str, ...], title: str) -> Any:
+def fold_unknown_fields(data: Any, known: frozenset[str], title: str) -> Any:
     """``data`` with its fields not in ``known`` moved into ``attributes`` (explicit attributes
     win); a name that looks like a misspelt known field (``timestmap``) is refused instead, so
     a typo never silently turns into an attribute."""
-    if not isinstance(data, dict) or data.keys() <= _known_set(known):
+    if not isinstance(data, dict) or data.keys() <= known:
         return data
-    extras = {name: value for name, value in data.items() if name not in _known_set(known)}
+    extras = {name: value for name, value in data.items() if name not in known}
     typos = [
         InitErrorDetails(
             type=PydanticCustomError(
@@ -344,4 +339,4 @@ class EventIn(_Strict):
         )
 
 
-_EVENT_FIELDS = tuple(EventIn.model_fields)
+_EVENT_FIELDS = frozenset(EventIn.model_fields)
