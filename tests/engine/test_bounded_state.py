@@ -60,3 +60,22 @@ def test_rows_past_the_retention_are_dropped_when_the_log_grows() -> None:
     log.append(np.ones(100, np.int32), np.full(100, 1000.0), None)
     assert len(log) == 100 and log.floor == 0.0
     assert log.window_counts(10**6, 2)[0] == 0.0
+
+
+def test_deleted_users_are_kept_until_a_training_no_longer_needs_them(runtime: Runtime) -> None:
+    for user in ("u00", "u01", "u02"):
+        runtime.ingestor.delete_user(user)
+    assert len(runtime.engine.state.deleted_users) == 3  # a training cut before may need them
+    assert runtime.trainer.train_now().state == "done"
+    assert len(runtime.engine.state.deleted_users) == 0  # the next training cuts after them
+
+
+def test_deleted_users_are_bounded_by_count() -> None:
+    from pulserec.engine.state.online_state import DeletedUsers
+
+    deleted = DeletedUsers(lambda: 7, limit=3)
+    for n in range(5):
+        deleted[f"u{n}"] = n
+    assert len(deleted) == 3 and deleted.get("u1") is None and deleted.get("u4") == 4
+    deleted.prune(8)
+    assert len(deleted) == 0

@@ -127,8 +127,12 @@ class Engine:
         return self.served.version
 
     def swap(self, bundle: ModelBundle) -> None:
-        """Serve ``bundle`` from the next request on (one reference assignment)."""
+        """Serve ``bundle`` from the next request on (one reference assignment). A bundle on
+        the live user map (trained here) no longer needs the deletions before its cut."""
         self.served.swap(bundle)
+        cut = bundle.meta.get("cut_log_seq")
+        if bundle.users is None and cut is not None:
+            self.state.deleted_users.prune(int(cut))
         logger.info("serving model version %s", bundle.version)
 
     def stats(self) -> dict[str, Any]:

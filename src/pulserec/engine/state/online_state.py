@@ -10,6 +10,8 @@ vector and the popularity ranking.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +39,45 @@ Float32s = npt.NDArray[np.float32]
 EMPTY = np.zeros(0, dtype=np.int32)
 TASTE_ITEMS = 20
 TRENDING_EVIDENCE = 50
+KEPT_DELETIONS = 100_000  # deleted users' former indices kept for a training (DeletedUsers)
+logger = logging.getLogger(__name__)
+
+
+class DeletedUsers:
+    """Deleted users' former indices, for a training in this process whose cut precedes the
+    deletion (its models share the live map, where the id is now a hole).
+
+    Bounded by need: :meth:`prune` drops the entries recorded before the cut of a swapped-in
+    training (``Engine.swap``), since trainings here run one at a time and the next one cuts
+    later. Bounded by count: past ``limit`` the oldest entries go, logged (a training during
+    which more users are deleted than that misses the rows of the first ones)."""
+
+    def __init__(self, seq: Callable[[], int], limit: int = KEPT_DELETIONS) -> None:
+        self._seq = seq  # the log position now: when an entry was recorded
+        self.limit = limit
+        self._rows: dict[str, tuple[int, int]] = {}  # id -> (index it had, seq recorded at)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __setitem__(self, user_id: str, index: int) -> None:
+        self._rows.pop(user_id, None)
+        self._rows[user_id] = (index, self._seq())
+        if len(self._rows) > self.limit:
+            oldest = next(iter(self._rows))
+            del self._rows[oldest]
+            logger.warning(
+                "more than %d deletions kept for a training: dropped the oldest", self.limit
+            )
+
+    def get(self, user_id: str) -> int | None:
+        """The index ``user_id`` had, or None."""
+        found = self._rows.get(user_id)
+        return found[0] if found is not None else None
+
+    def prune(self, before_seq: int) -> None:
+        """Forget the entries recorded before log position ``before_seq``."""
+        self._rows = {k: v for k, v in self._rows.items() if v[1] >= before_seq}
 
 
 class UnknownItem(KeyError):
@@ -64,7 +105,7 @@ class OnlineState:
         self.user_states = UserStates()
         self.trending = TrendingCounter(config.trending_half_life_s)
         self.event_log = EventLog()
-        self.deleted_users: dict[str, int] = {}  # id -> the index it had (bundles in training)
+        self.deleted_users = DeletedUsers(lambda: self.applied_seq)
         self.private: PrivateCounts | None = None  # released counts (PULSEREC_DP_EPSILON)
         self.applied_seq = 0  # the last change-log entry applied
         self.applied_event_seq = 0  # the last event sequence number applied
