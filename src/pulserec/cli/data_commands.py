@@ -18,7 +18,7 @@ from pulserec.cli.common import (
 
 
 def import_files(
-    files: Annotated[list[Path], typer.Argument(help="CSV, JSONL or Parquet files.")],
+    files: Annotated[list[Path], typer.Argument(help="CSV (or TSV), JSONL or Parquet files.")],
     kind: Annotated[
         str | None, typer.Option(help="items, users or events (default: detect).")
     ] = None,
@@ -43,7 +43,7 @@ def import_files(
     Items are imported before users before events, whatever the order of the files. Into a data
     dir that a running server holds, the rows go through that server's API (it sees them at
     once); if it does not answer, the import is refused. Event types are the built-in ones and
-    those of the settings file's ``[events]`` table (``--config`` or ``PULSEREC_CONFIG``)."""
+    those of the settings file's ``\\[events]`` table (``--config`` or ``PULSEREC_CONFIG``)."""
     from pulserec.cli.import_files import remote_target, run_import
     from pulserec.data.readers import ReadOptions
 
