@@ -140,7 +140,8 @@ async def _on_unavailable(request: Request, exc: Exception) -> JSONResponse:
     logger.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, CommitUnknown):  # its message is ours: no driver detail in it
         return error_response(503, str(exc))
-    return error_response(503, f"the store is unreachable: {exc}")
+    # the driver's message names hosts, users, paths: it goes to the log, not to the client
+    return error_response(503, "the store is unreachable; try again (details in the server log)")
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

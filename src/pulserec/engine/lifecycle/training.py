@@ -11,6 +11,7 @@ each exactly once, before they serve. Items posted during the fit stay "fresh".
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import uuid
@@ -35,9 +36,24 @@ from pulserec.engine.lifecycle.publish import (
     fit_and_publish,
     try_lock,
 )
+from pulserec.storage import StoreUnavailable
 
 logger = logging.getLogger(__name__)
 KEPT_JOBS = 100  # the newest jobs ``GET /v1/admin/train/{job}`` can still report
+
+
+_PATH = re.compile(r"""(?<![\w.:])(?:/[^\s'"/]+)+/?""")
+
+
+def public_error(failure: BaseException) -> str:
+    """What a job reports of its failure: the type, and pulserec's or Python's own message with
+    paths taken out; nothing of a file-system or driver error (host, user, path: those are in
+    the server log)."""
+    name = type(failure).__name__
+    module = type(failure).__module__.split(".")[0]
+    if isinstance(failure, (OSError, StoreUnavailable)) or module not in ("pulserec", "builtins"):
+        return f"{name} (details in the server log)"
+    return f"{name}: {_PATH.sub('<path>', str(failure))}"
 
 
 class TrainingConflict(RuntimeError):
@@ -129,7 +145,7 @@ class Trainer:
             job.served = dict(bundle.meta.get("served", {}))
         except Exception as failure:  # reported through the job; the old models keep serving
             logger.exception("training %s failed", job.id)
-            error = f"{type(failure).__name__}: {failure}"
+            error = public_error(failure)
         finally:
             with self._lock:  # free the trainer before the job reads as finished
                 self._running = None
