@@ -114,7 +114,7 @@ def test_malformed_json_is_400(client: TestClient) -> None:
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "bad_json"
     plain = client.post("/v1/events", content=b"hello", headers={"content-type": "text/plain"})
-    assert plain.status_code == 400
+    assert plain.status_code == 415  # not JSON: refused before parsing (issue 26)
 
 
 def test_wrong_shapes_are_422(client: TestClient) -> None:

@@ -65,7 +65,8 @@ def test_api_key_guards_writes_and_grants_reads(make_client: MakeClient) -> None
         == 200
     )
     assert client.delete("/v1/users/u").status_code == 401
-    assert client.get("/v1/users/u").status_code == 200, "reads stay open without a read key"
+    assert client.get("/v1/items").status_code == 200, "reads stay open without a read key"
+    assert client.get("/v1/users/u").status_code == 401, "but not personal data (issue 26)"
     assert client.get("/healthz").status_code == 200 and client.get("/metrics").status_code == 200
 
 

@@ -15,7 +15,8 @@ def test_defaults_without_flags_env_or_file() -> None:
     settings = Settings.load({}, env={})
     assert settings.data_dir == DEFAULT_DATA_DIR and settings.port == 8000
     assert settings.workers == 1 and settings.dataset is None and settings.cache_dir is None
-    assert settings.server == ServerSettings() and settings.server.eval_dir == DEFAULT_EVAL_DIR
+    assert settings.server == ServerSettings(host="127.0.0.1")  # the Host check is on
+    assert settings.server.eval_dir == DEFAULT_EVAL_DIR
     assert settings.engine == EngineConfig()
     assert settings.llm.url is None and settings.config_file is None
 
@@ -40,7 +41,7 @@ def test_the_config_flag_names_the_file(tmp_path: Path) -> None:
     file = tmp_path / "a.toml"
     file.write_text('api_key = "k"\nmax_body_bytes = 1024\neval_dir = "reports"\n')
     settings = Settings.load({"config": file}, env={"PULSEREC_CONFIG": "/nowhere.toml"})
-    assert settings.server == ServerSettings("k", None, 1024, Path("reports"))
+    assert settings.server == ServerSettings("k", None, 1024, Path("reports"), "127.0.0.1")
 
 
 def test_every_variable_read_today_is_covered() -> None:
@@ -53,6 +54,7 @@ def test_every_variable_read_today_is_covered() -> None:
         "PULSEREC_POSITIVE_RATING": "4.5",
         "PULSEREC_API_KEY": "w",
         "PULSEREC_READ_KEY": "r",
+        "PULSEREC_ALLOWED_HOSTS": "recs.example, [fd00::1]",
         "PULSEREC_MAX_BODY_BYTES": "2048",
         "PULSEREC_EVAL_DIR": "ev",
         "PULSEREC_CACHE_DIR": "cache",
@@ -67,7 +69,8 @@ def test_every_variable_read_today_is_covered() -> None:
     assert engine.models == () and engine.train_every_s == 60.0
     assert (engine.item_encoder, engine.query_encoder) == ("hashing", "hashing")
     assert engine.answer_cache == 0 and engine.positive_rating == 4.5
-    assert settings.server == ServerSettings("w", "r", 2048, Path("ev"))
+    hosts = ("recs.example", "[fd00::1]")
+    assert settings.server == ServerSettings("w", "r", 2048, Path("ev"), "127.0.0.1", hosts)
     assert settings.cache_dir == Path("cache") and settings.data_dir == Path("d")
     assert (settings.llm.url, settings.llm.model, settings.llm.key) == (
         "http://localhost:1/v1",

@@ -1,4 +1,5 @@
-"""The ASGI application: routes, error format, auth, body limit and metrics in one place."""
+"""The ASGI application: routes, error format, Host and cross-site checks, auth, body limit
+and metrics in one place."""
 
 from __future__ import annotations
 
@@ -8,6 +9,12 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 
 from pulserec import __version__
+from pulserec.api.browser_guards import (
+    CrossSiteWriteMiddleware,
+    HostCheckMiddleware,
+    allowed_names,
+    answered_hosts,
+)
 from pulserec.api.errors import install_error_handlers
 from pulserec.api.guards import ApiKeyMiddleware, BodyLimitMiddleware
 from pulserec.api.metrics import ApiMetrics, MetricsMiddleware
@@ -63,8 +70,13 @@ def create_app(store: Store, settings: ServerSettings, runtime: Runtime) -> Fast
         app.include_router(router)
     app.mount("/static", static_files(), name="static")
     app.mount(DOCS_ASSETS, docs_assets(), name="docs-assets")
-    # Added innermost first: metrics see every response, auth runs before the body is read.
+    # Added innermost first: metrics see every response; the Host, the origin of a write and
+    # the key are checked, in that order, before the body is read.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key, read_key=settings.read_key)
+    app.add_middleware(CrossSiteWriteMiddleware, own_names=allowed_names(settings))
+    hosts = answered_hosts(settings)
+    if hosts is not None:
+        app.add_middleware(HostCheckMiddleware, names=hosts)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
     return app

@@ -23,10 +23,12 @@ logger = logging.getLogger(__name__)
 _CODES_BY_STATUS = {
     400: "bad_json",
     401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     422: "validation_error",
     503: "unavailable",
 }
@@ -53,9 +55,11 @@ class ErrorBody(BaseModel):
 _ERROR_DESCRIPTIONS = {
     400: "Malformed JSON",
     401: "Missing or wrong API key",
+    403: "A cross-site write (a foreign Origin or Sec-Fetch-Site: cross-site)",
     404: "Unknown resource",
     409: "Conflict (a second training, an existing id)",
     413: "Request body over the limit",
+    415: "A write whose body is not JSON",
     422: "A well-formed request that breaks the rules",
     503: "The store is unreachable",
 }
@@ -156,7 +160,7 @@ def _error_statuses(method: str, path: str, operation: dict[str, Any]) -> list[i
     if "requestBody" in operation:
         statuses.add(400)
     if method in _WRITES:
-        statuses |= {413, 503}
+        statuses |= {403, 413, 415, 503}
     if "{" in path:
         statuses.add(404)
     if method == "post" and path.startswith(_CONFLICTS):

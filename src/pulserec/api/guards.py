@@ -10,19 +10,30 @@ from pulserec.api.errors import error_response
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _READ_LIKE_POSTS = frozenset({"/v1/recommend/session", "/v1/chat"})
+# personal data and operations: never open while any key is set
+_PERSONAL = ("/v1/users", "/v1/admin", "/v1/experiments")
 
 
-def _key_matches(given: str | None, expected: str | None) -> bool:
-    return given is not None and expected is not None and hmac.compare_digest(given, expected)
+def _is_personal(path: str) -> bool:
+    return any(path == prefix or path.startswith(prefix + "/") for prefix in _PERSONAL)
+
+
+def _encoded(key: str | None) -> bytes | None:
+    return key.encode("utf-8") if key is not None else None
 
 
 class ApiKeyMiddleware:
-    """The API key guards writes under /v1 and grants reads; the read key guards reads."""
+    """The API key guards writes under /v1 and grants reads; the read key guards reads.
+    Personal data and operations (``/v1/users*``, ``/v1/admin/*``, ``/v1/experiments*``) need
+    the API key whenever one is set, else the read key when that is set.
+
+    Keys are compared as bytes (a header is bytes; a configured key as UTF-8), in constant time.
+    """
 
     def __init__(self, app: ASGIApp, api_key: str | None, read_key: str | None) -> None:
         self.app = app
-        self.api_key = api_key
-        self.read_key = read_key
+        self.api_key = _encoded(api_key)
+        self.read_key = _encoded(read_key)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/v1/"):
@@ -33,19 +44,24 @@ class ApiKeyMiddleware:
         await self.app(scope, receive, send)
 
     def _refusal(self, scope: Scope) -> str | None:
-        headers = dict(scope["headers"])
-        raw = headers.get(b"x-api-key")
-        given = raw.decode("latin-1") if raw is not None else None
-        is_write = scope["method"] in _WRITE_METHODS and scope["path"] not in _READ_LIKE_POSTS
-        if is_write:
-            if self.api_key is None or _key_matches(given, self.api_key):
-                return None
-            return "this route needs the X-API-Key header with the API key"
-        if self.read_key is None:
+        """Why the request is refused (None: it may pass)."""
+        path = scope["path"]
+        keys: tuple[bytes | None, ...]
+        if _is_personal(path):
+            which = "API key" if self.api_key is not None else "read key"
+            keys = (self.api_key if self.api_key is not None else self.read_key,)
+            needs = f"reveals personal data or operations: it needs the {which}"
+        elif scope["method"] in _WRITE_METHODS and path not in _READ_LIKE_POSTS:
+            keys, needs = (self.api_key,), "needs the API key"
+        else:
+            keys = (self.read_key, self.api_key) if self.read_key is not None else (None,)
+            needs = "needs the read key or the API key"
+        if keys[0] is None:
             return None
-        if _key_matches(given, self.read_key) or _key_matches(given, self.api_key):
+        given = dict(scope["headers"]).get(b"x-api-key")
+        if given is not None and any(k is not None and hmac.compare_digest(given, k) for k in keys):
             return None
-        return "this route needs the X-API-Key header with the read key or the API key"
+        return f"this route {needs} in the X-API-Key header"
 
 
 class BodyLimitMiddleware:

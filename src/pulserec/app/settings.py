@@ -28,6 +28,7 @@ from pulserec.core.config import (
 )
 from pulserec.engine.config import EngineConfig
 
+DEFAULT_HOST = "127.0.0.1"
 CONFIG_ENV = "PULSEREC_CONFIG"
 WORKER_ENV = "PULSEREC_WORKER_SETTINGS"  # the parent's settings, for `serve --workers` processes
 
@@ -55,6 +56,7 @@ FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "eval_dir": ("PULSEREC_EVAL_DIR", Path),
     "api_key": ("PULSEREC_API_KEY", _optional(str)),
     "read_key": ("PULSEREC_READ_KEY", _optional(str)),
+    "allowed_hosts": ("PULSEREC_ALLOWED_HOSTS", _names),
     "max_body_bytes": ("PULSEREC_MAX_BODY_BYTES", int),
     "models": ("PULSEREC_MODELS", _names),
     "train_every": ("PULSEREC_TRAIN_EVERY", _optional(float)),
@@ -98,7 +100,7 @@ class Settings:
     """One process's settings (see the module doc for where each value comes from)."""
 
     data_dir: Path = DEFAULT_DATA_DIR
-    host: str = "127.0.0.1"
+    host: str = DEFAULT_HOST
     port: int = 8000
     workers: int = 1
     store: str | None = None  # a store URL; None: the SQLite file in data_dir
@@ -167,6 +169,8 @@ class Settings:
             read_key=parsed.get("read_key"),
             max_body_bytes=parsed.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES),
             eval_dir=parsed.get("eval_dir", DEFAULT_EVAL_DIR),
+            host=parsed.get("host", DEFAULT_HOST),
+            allowed_hosts=parsed.get("allowed_hosts", ()),
         )
         llm = LlmSettings(*(parsed.get(f"llm_{part}") for part in ("url", "model", "key", "gguf")))
         names = ("data_dir", "host", "port", "workers", "store", "bus", "artifacts", "dataset",

@@ -54,3 +54,7 @@ class ServerSettings:
     read_key: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     eval_dir: Path = DEFAULT_EVAL_DIR  # where `pulserec evaluate` reports are read from
+    # the interface listened on (None: not known, an app built in-process): on loopback, only
+    # loopback host names and ``allowed_hosts`` ("*": any) are answered
+    host: str | None = None
+    allowed_hosts: tuple[str, ...] = ()

@@ -218,6 +218,15 @@ export function initTry() {
 }
 
 export async function startTry() {
-  await loadUsers();
+  try {
+    await loadUsers();
+  } catch (error) {
+    if (error.status !== 401) throw error;
+    // the user list is personal data: without the key (the page asks for it) show trending
+    if (state.mode === "user") {
+      $("#mode-anon").checked = true;
+      state.mode = "anon";
+    }
+  }
   await refresh();
 }
