@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from pulserec.core.schemas import EventIn, ItemIn, UserIn, format_timestamp
-from pulserec.core.types import Event, Item, User
+from pulserec.core.types import Event, Impression, Item, User
 
 
 class _Body(BaseModel):
@@ -50,14 +53,35 @@ def user_json(user: User, events: int) -> dict[str, Any]:
     }
 
 
-def user_export_json(user: User, events: list[Event]) -> dict[str, Any]:
-    """``GET /v1/users/{id}/export``: the profile, stated preferences and every event
-    (arrival order), with the time of the export."""
+def user_export_json(
+    user: User,
+    events: list[Event],
+    impressions: Sequence[Impression] = (),
+    preference_vector: npt.NDArray[np.float32] | None = None,
+) -> dict[str, Any]:
+    """``GET /v1/users/{id}/export``: the profile, stated preferences and their embedding, every
+    event and every impression shown to them (arrival order), with the time of the export."""
     return {
         "user": {"id": user.id, "attributes": user.attributes},
         "preferences": user.preferences,
+        "preference_vector": (
+            None if preference_vector is None else [float(x) for x in preference_vector]
+        ),
         "events": [event_json(e) for e in events],
+        "impressions": [impression_json(i) for i in impressions],
         "exported_at": format_timestamp(time.time()),
+    }
+
+
+def impression_json(impression: Impression) -> dict[str, Any]:
+    """One list an experiment showed (export): its items in order, and each one's team."""
+    return {
+        "impression_id": impression.id,
+        "experiment": impression.experiment,
+        "variant": impression.variant,
+        "timestamp": format_timestamp(impression.timestamp),
+        "items": list(impression.items),
+        "teams": list(impression.teams),
     }
 
 

@@ -31,6 +31,7 @@ from pulserec.data.readers import (
     read_chunks,
 )
 from pulserec.storage.ingest import Ingestor
+from pulserec.storage.tombstones import FORGOTTEN_MESSAGE, RESTORE_HINT
 
 __all__ = ["KINDS", "ImportReport", "Kind", "LocalSink", "Sink", "detect_kind", "import_file"]
 
@@ -163,10 +164,17 @@ class LocalSink:
             result = self.ingestor.add_events([m.to_domain(now) for m in models])
             report.stored += result.accepted
             report.duplicates += result.duplicates
+            for index in result.forgotten:  # a deleted user's: refused (storage.tombstones)
+                report.reject(rows[index][0], f"user_id: {FORGOTTEN_MESSAGE}")
         elif kind == "items":
             report.stored += self.ingestor.add_items([m.to_domain(now) for m in models])
         else:
-            report.stored += self.ingestor.add_users([m.to_domain() for m in models])
+            users = [m.to_domain() for m in models]
+            dead = self.ingestor.store.forgotten([u.id for u in users])
+            for (number, _), user in zip(rows, users, strict=True):
+                if user.id in dead:
+                    report.reject(number, f"id: {FORGOTTEN_MESSAGE}{RESTORE_HINT}")
+            report.stored += self.ingestor.add_users([u for u in users if u.id not in dead])
 
 
 class _Validator:

@@ -47,7 +47,7 @@ def scrub_deleted(scrubber: ArtifactScrubber | None) -> Callable[[LogEntry], Non
     on disk, in the background (:class:`~.lifecycle.scrubber.ArtifactScrubber`)."""
 
     def scrub(entry: LogEntry) -> None:
-        if scrubber is not None:
+        if scrubber is not None and entry.payload["id"]:  # empty: hashed, long ago
             scrubber.add(str(entry.payload["id"]))
 
     return scrub

@@ -5,8 +5,10 @@ Semantics every backend keeps (checked by ``tests/contracts/test_store_contract.
 - ``append_events`` is atomic: all of a batch or nothing;
 - an ``event_id`` already stored, or repeated inside the batch, is a duplicate: counted, not stored;
 - an event's unknown user is created, its unknown item becomes a placeholder item;
-- deleting a user removes their events and impressions; deleting an item keeps the events that
-  name it;
+- deleting a user removes their events and impressions and leaves a tombstone (a keyed hash of
+  the id, :mod:`~.tombstones`): until it expires, their events and impressions are refused
+  (``AppendResult.forgotten``) and so is their user record unless ``restore`` lifts it;
+  deleting an item keeps the events that name it;
 - ``user_events`` is newest first (by timestamp, then arrival); ``all_user_events`` is every
   event of a user in arrival order (the export of ``GET /v1/users/{id}/export``);
 - ``search_users`` finds ids containing a text, ASCII letters case-insensitive, in listing order;
@@ -42,6 +44,8 @@ class AppendResult:
     new_items: tuple[str, ...] = ()
     # the events actually stored (duplicates left out), in order
     stored: tuple[Event, ...] = field(default=(), compare=False, repr=False)
+    # positions in the batch of events refused because their user was deleted (a tombstone)
+    forgotten: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +81,19 @@ class UserStore(Protocol):
     """Users, with their stated preferences' vectors."""
 
     def upsert_users(
-        self, users: Sequence[User], vectors: Sequence[Floats | None] | None = None
-    ) -> int: ...
+        self,
+        users: Sequence[User],
+        vectors: Sequence[Floats | None] | None = None,
+        restore: bool = False,
+    ) -> int:
+        """Upsert users; a deleted one (a live tombstone) is skipped, unless ``restore``
+        lifts its tombstone. Returns how many were stored."""
+        ...
+
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        """Which of ``user_ids`` have a live tombstone (deleted, not restored, not expired)."""
+        ...
+
     def get_user(self, user_id: str) -> User | None: ...
     def list_users(self, offset: int, limit: int) -> tuple[list[User], int]: ...
     def iter_users(self, batch: int = 10_000) -> Iterator[list[User]]:
@@ -140,10 +155,15 @@ class ExperimentStore(Protocol):
         ...
 
     def append_impressions(self, impressions: Sequence[Impression]) -> None:
-        """Keep a batch of impressions (an id already stored is skipped), logged as one entry."""
+        """Keep a batch of impressions (an id already stored is skipped, and so is one of a
+        deleted user), logged as one entry."""
         ...
 
     def impressions(self, experiment_id: str) -> list[Impression]: ...
+    def user_impressions(self, user_id: str) -> list[Impression]:
+        """Every stored impression shown to ``user_id``, in arrival order (the export)."""
+        ...
+
     def experiment_events(self, experiment_id: str, since: float) -> list[Event]:
         """Every event at or after ``since`` of the users the experiment showed lists to, in
         arrival order (what attribution and the pre-period covariate read)."""

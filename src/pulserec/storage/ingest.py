@@ -117,12 +117,15 @@ class Ingestor:
             self._publish(change)
         return count
 
-    def add_users(self, users: Sequence[User]) -> int:
+    def add_users(self, users: Sequence[User], restore: bool = False) -> int:
+        """Upsert users; deleted ones are skipped unless ``restore`` (see
+        :meth:`~pulserec.storage.base.UserStore.upsert_users`). Returns how many were stored."""
         change = self._prepared(Change(users=tuple(users)))
         vectors = (change.prepared or {}).get("preference_vectors")
         with self.lock:
-            count = self.store.upsert_users(users, vectors)
-            self._publish(change)
+            count = self.store.upsert_users(users, vectors, restore)
+            if count:
+                self._publish(change)
         return count
 
     def add_events(self, events: Sequence[Event]) -> AppendResult:

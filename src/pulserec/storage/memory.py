@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import Any, TypeVar
@@ -32,6 +33,14 @@ from pulserec.storage.changelog import (
     Cut,
     LogEntry,
 )
+from pulserec.storage.tombstones import (
+    LOG_ID_KEEP_S,
+    SECRET_NAME,
+    TOMBSTONE_RETENTION_S,
+    hashed_delete,
+    refuse,
+    tombstone_hash,
+)
 
 Floats = npt.NDArray[np.float32]
 T = TypeVar("T")
@@ -55,6 +64,8 @@ class MemoryStore:
         self._experiments: dict[str, ExperimentRecord] = {}
         self._secrets: dict[str, bytes] = {}
         self._impressions: dict[str, Impression] = {}
+        # tombstone hash -> (deleted at, the delete_user entry still holding the id, or 0)
+        self._tombstones: dict[str, tuple[float, int]] = {}
 
     def _append_log(
         self, kind: str, payload: dict[str, Any], events: tuple[Event, ...] = ()
@@ -100,14 +111,58 @@ class MemoryStore:
             return True
 
     def upsert_users(
-        self, users: Sequence[User], vectors: Sequence[Floats | None] | None = None
+        self,
+        users: Sequence[User],
+        vectors: Sequence[Floats | None] | None = None,
+        restore: bool = False,
     ) -> int:
         with self._lock:
-            for n, user in enumerate(users):
+            dead = self._dead([u.id for u in users])
+            for user_id in dead if restore else ():
+                self._tombstones.pop(self._hash(user_id), None)
+            kept = [n for n, u in enumerate(users) if restore or u.id not in dead]
+            for n in kept:
+                user = users[n]
                 self._users[user.id] = user
                 _keep_vector(self._user_vectors, user.id, None if vectors is None else vectors[n])
-            self._append_log(USERS, {"ids": [u.id for u in users]})
-            return len(users)
+            if kept:
+                self._append_log(USERS, {"ids": [users[n].id for n in kept]})
+            return len(kept)
+
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        with self._lock:
+            return self._dead(user_ids)
+
+    def _hash(self, user_id: str) -> str:
+        return tombstone_hash(self.secret(SECRET_NAME), user_id)
+
+    def _dead(self, user_ids: Sequence[str]) -> set[str]:
+        if not self._tombstones:
+            return set()
+        since = time.time() - TOMBSTONE_RETENTION_S
+        return {
+            u
+            for u in dict.fromkeys(user_ids)
+            if (held := self._tombstones.get(self._hash(u))) is not None and held[0] >= since
+        }
+
+    def _bury(self, user_id: str) -> None:
+        """The tombstone of a user just deleted (its log entry the last one), the id taken out
+        of older ``users`` entries; expired tombstones purged, and delete entries past
+        ``LOG_ID_KEEP_S`` hashed."""
+        now = time.time()
+        for n, entry in enumerate(self._log):
+            ids = entry.payload.get("ids", ()) if entry.kind == USERS else ()
+            if user_id in ids:
+                payload = {**entry.payload, "ids": [i for i in ids if i != user_id]}
+                self._log[n] = LogEntry(entry.seq, entry.kind, payload)
+        for digest, (at, seq) in list(self._tombstones.items()):
+            if at < now - TOMBSTONE_RETENTION_S:
+                del self._tombstones[digest]
+            elif seq and at < now - LOG_ID_KEEP_S:
+                self._log[seq - 1] = LogEntry(seq, DELETE_USER, hashed_delete(digest))
+                self._tombstones[digest] = (at, 0)
+        self._tombstones[self._hash(user_id)] = (now, len(self._log))
 
     def get_user(self, user_id: str) -> User | None:
         return self._users.get(user_id)
@@ -134,6 +189,7 @@ class MemoryStore:
             self._user_vectors.pop(user_id, None)
             self._impressions = {k: i for k, i in self._impressions.items() if i.user_id != user_id}
             self._append_log(DELETE_USER, {"id": user_id})
+            self._bury(user_id)
             for position in self._by_user.pop(user_id, []):
                 event = self._events[position]
                 if event is not None and event.event_id is not None:
@@ -148,7 +204,8 @@ class MemoryStore:
 
     def append_events(self, events: Sequence[Event]) -> AppendResult:
         with self._lock:
-            fresh, duplicates = dedupe_batch(events, self._event_ids)
+            alive, forgotten = refuse(events, self._dead([e.user_id for e in events]))
+            fresh, duplicates = dedupe_batch(alive, self._event_ids)
             user_ids, item_ids = referenced_ids(fresh)
             new_users = tuple(u for u in user_ids if u not in self._users)
             new_items = tuple(i for i in item_ids if i not in self._items)
@@ -168,7 +225,9 @@ class MemoryStore:
                 last = len(self._events)
                 payload = {"first": last - len(fresh) + 1, "last": last}
                 self._append_log(EVENTS, payload, tuple(fresh))
-            return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
+            return AppendResult(
+                len(fresh), duplicates, new_users, new_items, tuple(fresh), forgotten
+            )
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
         with self._lock:
@@ -261,7 +320,9 @@ class MemoryStore:
 
     def append_impressions(self, impressions: Sequence[Impression]) -> None:
         with self._lock:
+            dead = self._dead([i.user_id for i in impressions])
             fresh = [i for i in impressions if i.id not in self._impressions]
+            fresh = [i for i in fresh if i.user_id not in dead]
             for impression in fresh:
                 self._impressions[impression.id] = impression
             if fresh:
@@ -270,6 +331,10 @@ class MemoryStore:
     def impressions(self, experiment_id: str) -> list[Impression]:
         with self._lock:
             return [i for i in self._impressions.values() if i.experiment == experiment_id]
+
+    def user_impressions(self, user_id: str) -> list[Impression]:
+        with self._lock:
+            return [i for i in self._impressions.values() if i.user_id == user_id]
 
     def experiment_events(self, experiment_id: str, since: float) -> list[Event]:
         with self._lock:

@@ -24,6 +24,7 @@ import psycopg
 
 from pulserec.core.types import Event, Item, User
 from pulserec.storage import postgres_schema as sql
+from pulserec.storage import postgres_tombstones as tombstones
 from pulserec.storage import rows as convert
 from pulserec.storage.base import (
     AppendResult,
@@ -47,6 +48,7 @@ from pulserec.storage.postgres_experiments import PostgresExperiments
 from pulserec.storage.postgres_pool import CONNECT_TIMEOUT_S, UNREACHABLE, Connections
 from pulserec.storage.postgres_write import EventRows, Write, existing, scalar, write_vectors
 from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
+from pulserec.storage.tombstones import hashes, refuse
 
 __all__ = ["CONNECT_TIMEOUT_S", "Connections", "PostgresStore"]
 
@@ -104,15 +106,29 @@ class PostgresStore(PostgresExperiments):
 
     # -- users ----------------------------------------------------------------------------------
     def upsert_users(
-        self, users: Sequence[User], vectors: Sequence[Floats | None] | None = None
+        self,
+        users: Sequence[User],
+        vectors: Sequence[Floats | None] | None = None,
+        restore: bool = False,
     ) -> int:
-        """Upsert users; ``vectors`` are their encoded stated preferences (None: none)."""
+        """Upsert users; ``vectors`` are their encoded stated preferences (None: none). A
+        deleted user is skipped unless ``restore`` lifts their tombstone."""
         with self._transaction() as write:
-            write.cursor.executemany(sql.UPSERT_USER, [convert.user_row(u) for u in users])
-            rows = list(vectors) if vectors is not None else [None] * len(users)
-            write_vectors(write.cursor, "user_vectors", [u.id for u in users], rows)
-            self._log(write, USERS, {"ids": [u.id for u in users]})
-        return len(users)
+            dead = tombstones.dead(write.cursor, self._tomb_key, [u.id for u in users])
+            if restore:
+                tombstones.lift(write.cursor, self._tomb_key, list(dead))
+            kept = [n for n, u in enumerate(users) if restore or u.id not in dead]
+            rows = [convert.user_row(users[n]) for n in kept]
+            if rows:
+                write.cursor.executemany(sql.UPSERT_USER, rows)
+            vectors_kept = [vectors[n] if vectors is not None else None for n in kept]
+            write_vectors(write.cursor, "user_vectors", [users[n].id for n in kept], vectors_kept)
+            if kept:
+                self._log(write, USERS, {"ids": [users[n].id for n in kept]})
+        return len(kept)
+
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        return self._read(lambda conn: tombstones.dead(conn, self._tomb_key, user_ids))
 
     def get_user(self, user_id: str) -> User | None:
         row = self._one(f"SELECT {USER_COLUMNS} FROM users WHERE id = %s", (user_id,))
@@ -153,7 +169,8 @@ class PostgresStore(PostgresExperiments):
             cursor.execute("DELETE FROM user_vectors WHERE id = %s", (user_id,))
             cursor.execute("DELETE FROM impressions WHERE user_id = %s", (user_id,))
             if deleted:
-                self._log(write, DELETE_USER, {"id": user_id})
+                seq = self._log(write, DELETE_USER, {"id": user_id})
+                tombstones.bury(cursor, self._tomb_key, user_id, seq)
         return deleted
 
     # -- events ---------------------------------------------------------------------------------
@@ -166,14 +183,17 @@ class PostgresStore(PostgresExperiments):
         everything = [event for events in batches for event in events]
         users, items = referenced_ids(everything)
         ids = list(dict.fromkeys(e.event_id for e in everything if e.event_id is not None))
-        with self._transaction(
-            (sql.EXISTING, {"ids": ids, "users": users, "items": items})
-        ) as write:
+        by_hash = hashes(self._tomb_key, users)
+        checks: dict[str, Any] = {"ids": ids, "users": users, "items": items}
+        checks |= {"hashes": list(by_hash), "since": tombstones.since()}
+        with self._transaction((sql.EXISTING, checks)) as write:
             assert write.checked is not None
-            known, old_users, old_items = (set(found) for found in write.checked)
+            known, old_users, old_items, buried = (set(found) for found in write.checked)
+            dead = {by_hash[h] for h in buried}
             rows = EventRows()
             results = [
-                self._append(write, events, known, old_users, old_items, rows) for events in batches
+                self._append(write, events, known, old_users, old_items, rows, dead)
+                for events in batches
             ]
             if rows.events:
                 write.deferred.append((sql.INSERT_EVENTS, rows.params()))
@@ -187,10 +207,13 @@ class PostgresStore(PostgresExperiments):
         old_users: set[str],
         old_items: set[str],
         rows: EventRows,
+        dead: set[str],
     ) -> AppendResult:
-        """One batch of a group: deduplicated against what is stored and the batches before it,
-        numbered, logged; its rows added to ``rows``."""
-        fresh, duplicates = dedupe_batch(events, known)
+        """One batch of a group: the events of deleted users (``dead``) refused, the rest
+        deduplicated against what is stored and the batches before it, numbered, logged; its
+        rows added to ``rows``."""
+        alive, forgotten = refuse(events, dead)
+        fresh, duplicates = dedupe_batch(alive, known)
         known.update(e.event_id for e in fresh if e.event_id is not None)
         user_ids, item_ids = referenced_ids(fresh)
         new_users = tuple(u for u in user_ids if u not in old_users)
@@ -206,7 +229,7 @@ class PostgresStore(PostgresExperiments):
             write.event_seq = start + len(fresh) - 1
             payload = {"first": start, "last": write.event_seq}
             self._log(write, EVENTS, payload, tuple(fresh))
-        return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
+        return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh), forgotten)
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
         rows = self._rows(

@@ -15,10 +15,12 @@ import psycopg
 
 from pulserec.core.types import Event
 from pulserec.storage import postgres_schema as sql
+from pulserec.storage import postgres_tombstones as tombstones
 from pulserec.storage.base import CommitUnknown, StoreUnavailable
 from pulserec.storage.changelog import CommitHook, LogEntry
 from pulserec.storage.postgres_pool import UNREACHABLE, Connections
 from pulserec.storage.postgres_write import Write, begin, commit, safe
+from pulserec.storage.tombstones import SECRET_NAME
 
 Floats = npt.NDArray[np.float32]
 T = TypeVar("T")
@@ -38,6 +40,13 @@ class PostgresCore:
             with self._writes.connection() as conn, conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (sql.SCHEMA_LOCK,))
                 conn.execute(sql.SCHEMA.encode())
+                conn.execute(tombstones.SCHEMA.encode())
+                self._tomb_key = tombstones.key(conn, SECRET_NAME)
+                row = conn.execute("SELECT schema_version FROM heads").fetchone()
+                if row is not None and int(row[0]) < tombstones.VERSION:  # older data
+                    tombstones.backfill(conn, self._tomb_key)
+                    conn.execute("UPDATE heads SET schema_version = %s", (sql.SCHEMA_VERSION,))
+                tombstones.tidy(conn)
         except psycopg.OperationalError as exc:
             raise StoreUnavailable(f"cannot reach PostgreSQL at {safe(url)}: {exc}") from exc
 
@@ -132,9 +141,11 @@ class PostgresCore:
 
     def _log(
         self, write: Write, kind: str, payload: dict[str, Any], events: tuple[Event, ...] = ()
-    ) -> None:
+    ) -> int:
+        """Log an entry with the write; returns its number."""
         write.log_seq += 1
         write.entries.append(LogEntry(write.log_seq, kind, payload, events))
+        return write.log_seq
 
     def after_commit(self, hook: CommitHook) -> None:
         self._hooks.append(hook)

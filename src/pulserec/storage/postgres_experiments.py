@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from pulserec.core.types import Event, ExperimentRecord, Impression
 from pulserec.storage import postgres_schema as sql
+from pulserec.storage import postgres_tombstones as tombstones
 from pulserec.storage import rows as convert
 from pulserec.storage.base import Admit
 from pulserec.storage.changelog import EXPERIMENT, IMPRESSIONS
@@ -54,9 +55,13 @@ class PostgresExperiments(PostgresCore):
     def append_impressions(self, impressions: Sequence[Impression]) -> None:
         if not impressions:
             return
-        columns = list(zip(*(convert.impression_row(i) for i in impressions), strict=True))
         names = ("id", "experiment", "variant", "user_id", "timestamp", "items", "teams", "took_ms")
         with self._transaction() as write:
+            dead = tombstones.dead(write.cursor, self._tomb_key, [i.user_id for i in impressions])
+            kept = [convert.impression_row(i) for i in impressions if i.user_id not in dead]
+            if not kept:
+                return
+            columns = list(zip(*kept, strict=True))
             write.cursor.execute(
                 sql.INSERT_IMPRESSIONS, dict(zip(names, map(list, columns), strict=True))
             )
@@ -65,6 +70,10 @@ class PostgresExperiments(PostgresCore):
 
     def impressions(self, experiment_id: str) -> list[Impression]:
         rows = self._rows(sql.IMPRESSIONS_OF, (experiment_id,))
+        return [convert.impression_from_row(r) for r in rows]
+
+    def user_impressions(self, user_id: str) -> list[Impression]:
+        rows = self._rows(sql.USER_IMPRESSIONS, (user_id,))
         return [convert.impression_from_row(r) for r in rows]
 
     def experiment_events(self, experiment_id: str, since: float) -> list[Event]:

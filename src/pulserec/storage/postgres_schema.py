@@ -17,7 +17,8 @@ from pulserec.storage.rows import (
     USER_COLUMNS,
 )
 
-SCHEMA_VERSION = 3  # 2: events.impression_id, experiments, impressions; 3: events.attributes
+# 2: events.impression_id, experiments, impressions; 3: events.attributes; 4: tombstones
+SCHEMA_VERSION = 4
 SCHEMA_LOCK = 7_364_512  # pg_advisory_xact_lock key: one process creates the schema at a time
 
 SCHEMA = f"""
@@ -95,7 +96,9 @@ LOCK_HEADS = "SELECT log_seq, event_seq FROM heads FOR UPDATE"
 EXISTING = """
 SELECT ARRAY(SELECT event_id FROM events WHERE event_id = ANY(%(ids)s::text[])),
        ARRAY(SELECT id FROM users WHERE id = ANY(%(users)s::text[])),
-       ARRAY(SELECT id FROM items WHERE id = ANY(%(items)s::text[]))
+       ARRAY(SELECT id FROM items WHERE id = ANY(%(items)s::text[])),
+       ARRAY(SELECT hash FROM tombstones
+             WHERE hash = ANY(%(hashes)s::text[]) AND deleted_at >= %(since)s)
 """
 INSERT_EVENTS = f"""
 WITH new_users AS (
@@ -146,6 +149,7 @@ SELECT * FROM unnest(%(id)s::text[], %(experiment)s::text[], %(variant)s::text[]
 ON CONFLICT (id) DO NOTHING
 """
 IMPRESSIONS_OF = f"SELECT {IMPRESSION_COLUMNS} FROM impressions WHERE experiment = %s ORDER BY seq"
+USER_IMPRESSIONS = f"SELECT {IMPRESSION_COLUMNS} FROM impressions WHERE user_id = %s ORDER BY seq"
 EXPERIMENT_EVENTS = f"""
 SELECT {EVENT_COLUMNS} FROM events
 WHERE user_id IN (SELECT DISTINCT user_id FROM impressions WHERE experiment = %s)

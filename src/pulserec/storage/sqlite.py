@@ -25,6 +25,7 @@ import orjson
 from pulserec.core.types import Event, Item, User
 from pulserec.storage import rows as convert
 from pulserec.storage import sqlite_schema as sql
+from pulserec.storage import sqlite_tombstones as tombstones
 from pulserec.storage.base import (
     AppendResult,
     StoreCounts,
@@ -51,6 +52,7 @@ from pulserec.storage.sqlite_queries import (
     read_vectors,
     write_vectors,
 )
+from pulserec.storage.tombstones import refuse
 
 __all__ = ["SYNC_MODES", "SqliteStore"]
 
@@ -124,15 +126,27 @@ class SqliteStore(SqliteExperiments):
         return deleted
 
     def upsert_users(
-        self, users: Sequence[User], vectors: Sequence[Floats | None] | None = None
+        self,
+        users: Sequence[User],
+        vectors: Sequence[Floats | None] | None = None,
+        restore: bool = False,
     ) -> int:
-        """Upsert users; ``vectors`` are their encoded stated preferences (None: none)."""
+        """Upsert users; ``vectors`` are their encoded stated preferences (None: none). A
+        deleted user is skipped unless ``restore`` lifts their tombstone."""
         with self._transaction() as conn:
-            conn.executemany(sql.UPSERT_USER, [convert.user_row(u) for u in users])
-            rows = list(vectors) if vectors is not None else [None] * len(users)
-            write_vectors(conn, "user_vectors", [u.id for u in users], rows)
-            self._log(conn, USERS, {"ids": [u.id for u in users]})
-        return len(users)
+            dead = tombstones.dead(conn, self._tomb_key, [u.id for u in users])
+            if restore:
+                tombstones.lift(conn, self._tomb_key, list(dead))
+            kept = [n for n, u in enumerate(users) if restore or u.id not in dead]
+            conn.executemany(sql.UPSERT_USER, [convert.user_row(users[n]) for n in kept])
+            rows = [vectors[n] if vectors is not None else None for n in kept]
+            write_vectors(conn, "user_vectors", [users[n].id for n in kept], rows)
+            if kept:
+                self._log(conn, USERS, {"ids": [users[n].id for n in kept]})
+        return len(kept)
+
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]:
+        return tombstones.dead(self._reader(), self._tomb_key, user_ids)
 
     def get_user(self, user_id: str) -> User | None:
         row = (
@@ -174,7 +188,8 @@ class SqliteStore(SqliteExperiments):
             conn.execute("DELETE FROM user_vectors WHERE id = ?", (user_id,))
             conn.execute("DELETE FROM impressions WHERE user_id = ?", (user_id,))
             if deleted:
-                self._log(conn, DELETE_USER, {"id": user_id})
+                seq = self._log(conn, DELETE_USER, {"id": user_id})
+                tombstones.bury(conn, self._tomb_key, user_id, seq)
         return deleted
 
     def append_events(self, events: Sequence[Event]) -> AppendResult:
@@ -189,9 +204,11 @@ class SqliteStore(SqliteExperiments):
     def _append_in_transaction(
         self, conn: sqlite3.Connection, events: Sequence[Event]
     ) -> AppendResult:
-        ids = [e.event_id for e in events if e.event_id is not None]
+        dead = tombstones.dead(conn, self._tomb_key, [e.user_id for e in events])
+        alive, forgotten = refuse(events, dead)
+        ids = [e.event_id for e in alive if e.event_id is not None]
         known = existing(conn, "SELECT event_id FROM events WHERE event_id IN ({})", ids)
-        fresh, duplicates = dedupe_batch(events, known)
+        fresh, duplicates = dedupe_batch(alive, known)
         user_ids, item_ids = referenced_ids(fresh)
         old_users = existing(conn, "SELECT id FROM users WHERE id IN ({})", user_ids)
         old_items = existing(conn, "SELECT id FROM items WHERE id IN ({})", item_ids)
@@ -207,7 +224,7 @@ class SqliteStore(SqliteExperiments):
             conn.execute(sql.SET_EVENT_SEQ, (str(start + len(fresh) - 1),))
             last = start + len(fresh) - 1
             self._log(conn, EVENTS, {"first": start, "last": last}, tuple(fresh))
-        return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
+        return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh), forgotten)
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
         rows = (

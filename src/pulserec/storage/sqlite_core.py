@@ -16,7 +16,9 @@ import orjson
 
 from pulserec.core.types import Event
 from pulserec.storage import sqlite_schema as sql
+from pulserec.storage import sqlite_tombstones as tombstones
 from pulserec.storage.changelog import CommitHook, HighWater, LogEntry
+from pulserec.storage.tombstones import SECRET_NAME
 
 SYNC_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
@@ -40,16 +42,23 @@ class SqliteCore:
         self._high_water = HighWater(self.path.with_name(self.path.name + ".seq"))
         self._process_lock = self.path.with_name(self.path.name + ".lock").open("a")
         with self._write_lock:
-            self._writer.executescript(sql.SCHEMA)
+            self._writer.executescript(sql.SCHEMA + tombstones.SCHEMA)
+            found = self._writer.execute(sql.STORED_VERSION).fetchone()
             columns = {r[1] for r in self._writer.execute("PRAGMA table_info(events)")}
             if "impression_id" not in columns:  # a version-1 file
                 self._writer.execute(sql.ADD_IMPRESSION_ID)
             if "attributes" not in columns:  # a version-1 or -2 file
                 self._writer.execute(sql.ADD_EVENT_ATTRIBUTES)
+            self._writer.execute("BEGIN IMMEDIATE")
+            self._tomb_key = tombstones.key(self._writer, SECRET_NAME)
+            if found is not None and int(found[0]) < 4:  # a file from before tombstones
+                tombstones.backfill(self._writer, self._tomb_key)
+            tombstones.tidy(self._writer)
             self._writer.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                 (str(sql.SCHEMA_VERSION),),
             )
+            self._writer.execute("COMMIT")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -99,13 +108,15 @@ class SqliteCore:
         kind: str,
         payload: dict[str, Any],
         events: tuple[Event, ...] = (),
-    ) -> None:
-        """Append a log entry inside the open transaction and raise the high-water mark."""
+    ) -> int:
+        """Append a log entry inside the open transaction and raise the high-water mark;
+        returns its number."""
         cursor = conn.execute(sql.INSERT_CHANGE, (kind, orjson.dumps(payload).decode()))
         seq = int(cursor.lastrowid or 0)
         self._high_water.write(seq)
         if self._hooks:
             self._entries.append(LogEntry(seq, kind, payload, events))
+        return seq
 
     def close(self) -> None:
         with self._write_lock:

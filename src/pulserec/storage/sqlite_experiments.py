@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pulserec.core.types import Event, ExperimentRecord, Impression
 from pulserec.storage import rows as convert
 from pulserec.storage import sqlite_schema as sql
+from pulserec.storage import sqlite_tombstones as tombstones
 from pulserec.storage.base import Admit
 from pulserec.storage.changelog import EXPERIMENT, IMPRESSIONS
 from pulserec.storage.sqlite_core import SqliteCore
@@ -51,15 +52,19 @@ class SqliteExperiments(SqliteCore):
         if not impressions:
             return
         with self._transaction() as conn:
+            dead = tombstones.dead(conn, self._tomb_key, [i.user_id for i in impressions])
+            kept = [convert.impression_row(i) for i in impressions if i.user_id not in dead]
             before = conn.total_changes
-            conn.executemany(
-                sql.INSERT_IMPRESSION, [convert.impression_row(i) for i in impressions]
-            )
+            conn.executemany(sql.INSERT_IMPRESSION, kept)
             if conn.total_changes > before:
                 self._log(conn, IMPRESSIONS, {"count": conn.total_changes - before})
 
     def impressions(self, experiment_id: str) -> list[Impression]:
         rows = self._reader().execute(sql.IMPRESSIONS_OF, (experiment_id,)).fetchall()
+        return [convert.impression_from_row(r) for r in rows]
+
+    def user_impressions(self, user_id: str) -> list[Impression]:
+        rows = self._reader().execute(sql.USER_IMPRESSIONS, (user_id,)).fetchall()
         return [convert.impression_from_row(r) for r in rows]
 
     def experiment_events(self, experiment_id: str, since: float) -> list[Event]:

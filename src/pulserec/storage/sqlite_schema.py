@@ -10,7 +10,8 @@ from pulserec.storage.rows import (
     USER_COLUMNS,
 )
 
-SCHEMA_VERSION = 3  # 2: events.impression_id, experiments, impressions; 3: events.attributes
+# 2: events.impression_id, experiments, impressions; 3: events.attributes; 4: tombstones
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -97,6 +98,7 @@ SELECT MAX(COALESCE((SELECT MAX(seq) FROM events), 0),
            COALESCE((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_seq'), 0))
 """
 SET_EVENT_SEQ = "INSERT OR REPLACE INTO meta VALUES ('event_seq', ?)"
+STORED_VERSION = "SELECT value FROM meta WHERE key = 'schema_version'"
 INSERT_CHANGE = "INSERT INTO changes (kind, payload) VALUES (?, ?)"
 CUT = f"SELECT COALESCE((SELECT MAX(seq) FROM changes), 0), ({EVENT_SEQ})"
 
@@ -107,6 +109,7 @@ INSERT_IMPRESSION = (
     f"INSERT OR IGNORE INTO impressions ({IMPRESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 IMPRESSIONS_OF = f"SELECT {IMPRESSION_COLUMNS} FROM impressions WHERE experiment = ? ORDER BY seq"
+USER_IMPRESSIONS = f"SELECT {IMPRESSION_COLUMNS} FROM impressions WHERE user_id = ? ORDER BY seq"
 # every event since a time of the users an experiment showed lists to
 EXPERIMENT_EVENTS = f"""
 SELECT {EVENT_COLUMNS} FROM events

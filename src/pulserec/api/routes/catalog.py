@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from pulserec.api.errors import ApiError
+from pulserec.api.forgotten import refuse_forgotten
 from pulserec.api.query_params import path_id
 from pulserec.api.raw_path import RawPathRoute
 from pulserec.api.schemas import (
@@ -21,10 +22,15 @@ from pulserec.api.schemas import (
 )
 from pulserec.api.services import Services
 from pulserec.core.schemas import MAX_ID_LENGTH
+from pulserec.storage.tombstones import RESTORE_HINT
 
 MAX_OFFSET = 2**53  # past any store's size: a larger offset reads an empty page
 Offset = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1, le=1000)]
+Restore = Annotated[
+    bool,
+    Query(description="Re-create users deleted earlier (lifts their tombstones)"),
+]
 UserQuery = Annotated[
     str | None,
     Query(
@@ -63,9 +69,12 @@ def catalog_router(services: Services) -> APIRouter:
         return {"deleted": item_id}
 
     @router.post("/users")
-    async def upsert_users(body: UsersBody) -> dict[str, int]:
+    async def upsert_users(body: UsersBody, restore: Restore = False) -> dict[str, int]:
         users = [user.to_domain() for user in body.users]
-        return {"upserted": await run_in_threadpool(ingestor.add_users, users)}
+        if not restore:
+            ids = [u.id for u in users]
+            await run_in_threadpool(refuse_forgotten, store, ids, "id", RESTORE_HINT)
+        return {"upserted": await run_in_threadpool(ingestor.add_users, users, restore)}
 
     @router.get("/users")
     async def list_users(
@@ -92,11 +101,15 @@ def catalog_router(services: Services) -> APIRouter:
 
     @router.get("/users/{user_id:path}/export")
     async def export_user(user_id: str) -> dict[str, Any]:
-        """Everything stored about a user (right of access): profile, preferences, events."""
+        """Everything stored about a user (right of access): profile, preferences and their
+        vector, events, impressions."""
         user = await run_in_threadpool(store.get_user, path_id("user_id", user_id))
         if user is None:
             raise ApiError(404, f"no user with id {user_id!r}")
-        return user_export_json(user, await run_in_threadpool(store.all_user_events, user_id))
+        events = await run_in_threadpool(store.all_user_events, user_id)
+        impressions = await run_in_threadpool(store.user_impressions, user_id)
+        vectors = await run_in_threadpool(store.user_vectors, [user_id])
+        return user_export_json(user, events, impressions, vectors.get(user_id))
 
     @router.get("/users/{user_id:path}")
     async def get_user(user_id: str) -> dict[str, Any]:

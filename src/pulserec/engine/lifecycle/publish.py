@@ -114,7 +114,7 @@ def deleted_since(store: ChangeLog, log_seq: int, upto: int | None = None) -> li
         for entry in entries:
             if upto is not None and entry.seq > upto:
                 return deleted
-            if entry.kind == DELETE_USER:
+            if entry.kind == DELETE_USER and entry.payload["id"]:  # empty: hashed, long ago
                 deleted.append(str(entry.payload["id"]))
         if len(entries) < 1000:
             return deleted

@@ -131,7 +131,8 @@ class OnlineUpdater:
         elif entry.kind == DELETE_ITEM:
             self.delete_item(str(payload["id"]))
         elif entry.kind == DELETE_USER:
-            self.delete_user(str(payload["id"]))
+            if payload["id"]:  # empty: hashed once applied everywhere (storage.tombstones)
+                self.delete_user(str(payload["id"]))
         elif entry.kind not in self.listeners:
             logger.warning("skipping log entry %d of unknown kind %r", entry.seq, entry.kind)
         for listener in self.listeners.get(entry.kind, ()):
