@@ -13,7 +13,8 @@ from pulserec.engine.config import EngineConfig
 from pulserec.engine.lifecycle.standalone import train_every
 from pulserec.storage import SqliteStore
 from pulserec.storage.ingest import Ingestor
-from pulserec.storage.redis_bus import STREAM, TRAINERS, BusPublisher, RedisBus, TrainerFeed
+from pulserec.storage.redis_bus import STREAM, BusPublisher, RedisBus
+from pulserec.storage.redis_trainers import TRAINERS, TrainerFeed
 from tests.engine.conftest import catalog, events
 from tests.storage.conftest import click
 

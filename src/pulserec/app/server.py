@@ -178,7 +178,8 @@ def keep_training(settings: Settings, every_s: float) -> None:
         import os
         import socket
 
-        from pulserec.storage.redis_bus import RedisBus, TrainerFeed
+        from pulserec.storage.redis_bus import RedisBus
+        from pulserec.storage.redis_trainers import TrainerFeed
 
         feed = TrainerFeed(RedisBus(settings.bus), f"{socket.gethostname()}-{os.getpid()}")
     try:

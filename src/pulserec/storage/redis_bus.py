@@ -33,12 +33,14 @@ from redis.retry import Retry
 
 from pulserec.storage import rows as convert
 from pulserec.storage.base import Store, StoreUnavailable
-from pulserec.storage.changelog import BusUnavailable, LogEntry
+from pulserec.storage.changelog import DELETE_USER, LogEntry
+from pulserec.storage.redis_scrub import STREAM, StreamScrubber
+from pulserec.storage.tombstones import LOG_ID_KEEP_S
 
 logger = logging.getLogger(__name__)
-STREAM, HIGH = "pulserec:log", "pulserec:log:high"
-TRAINERS = "pulserec:trainers"  # the consumer group of `pulserec trainer --bus`
+HIGH = "pulserec:log:high"
 MAXLEN = 1_000_000  # stream entries kept (approximately); older ones are read from the store
+# entries older than LOG_ID_KEEP_S leave the stream too (a deleted user's id with them)
 RETRY_S = 0.5  # how often a backlog is retried, and how long a failure skips the bus
 STORE_CHECK_S = 1.0  # how often a follower asks the store's own high-water mark
 STORE_CHECK_DOWN_S = 0.05  # ... while the bus cannot be read
@@ -49,11 +51,12 @@ BACKLOG_LIMIT = 100_000  # unpublished entries kept; beyond, followers read them
 TIMEOUT_S = 1.0
 PAGE = 1000
 
-# KEYS: stream, high-water key. ARGV: maxlen, top seq, encoded entries...
+# KEYS: stream, high-water key. ARGV: maxlen, top seq, oldest id kept, encoded entries...
 _PUBLISH = """
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[i])
 end
+redis.call('XTRIM', KEYS[1], 'MINID', ARGV[3])
 local high = tonumber(redis.call('GET', KEYS[2]) or '0')
 if tonumber(ARGV[2]) > high then redis.call('SET', KEYS[2], ARGV[2]) end
 return high
@@ -96,7 +99,8 @@ class RedisBus:
         """Add ``entries`` to the stream and raise the high-water key (raises RedisError)."""
         if entries:
             top = max(e.seq for e in entries)
-            self._publish(keys=[STREAM, HIGH], args=[MAXLEN, top, *map(encode, entries)])
+            oldest = f"{int((time.time() - LOG_ID_KEEP_S) * 1000)}-0"  # stream ids are ms
+            self._publish(keys=[STREAM, HIGH], args=[MAXLEN, top, oldest, *map(encode, entries)])
 
     def high_water(self) -> int | None:
         """The highest entry published (None: the key is gone, e.g. Redis restarted empty)."""
@@ -152,6 +156,7 @@ class BusPublisher:
         self._cond = threading.Condition()
         self._stop = False
         self._stopping = threading.Event()
+        self.scrubber = StreamScrubber(bus.client)  # a deleted user's id out of the stream
         self._thread = threading.Thread(target=self._run, name="bus-publisher", daemon=True)
         self._thread.start()
 
@@ -188,6 +193,9 @@ class BusPublisher:
                 pause = min(pause * 2, RETRY_MAX_S)
                 continue
             pause = RETRY_S
+            for entry in batch:
+                if entry.kind == DELETE_USER and entry.payload.get("id"):
+                    self.scrubber.add(str(entry.payload["id"]))
             top = max(e.seq for e in batch)
             with self._cond:
                 self.backlog = [e for e in self.backlog if e.seq > top]
@@ -221,6 +229,7 @@ class BusPublisher:
             self._stop = True
             self._cond.notify_all()
         self._thread.join(timeout=2 * TIMEOUT_S + 1)
+        self.scrubber.close()
         with self._cond:
             waiting = list(self.backlog)
         try:
@@ -344,53 +353,3 @@ class BusFeed:
     def close(self) -> None:
         self._stop.set()
         self._thread.join(timeout=BLOCK_S + TIMEOUT_S + 1)
-
-
-class TrainerFeed:
-    """The trainers' consumer group (``pulserec:trainers``) on the log stream: each published
-    entry is delivered to one trainer of the group, which acknowledges it once a version
-    trained on it is published. A trainer that dies holding entries leaves them pending in the
-    group; another one claims them after ``claim_after_s`` and trains in its place, so every
-    batch of events reaches a published version even when trainers come and go."""
-
-    def __init__(self, bus: RedisBus, consumer: str, claim_after_s: float = 60.0) -> None:
-        self.bus = bus
-        self.consumer = consumer
-        self.claim_after_ms = int(claim_after_s * 1000)
-        try:
-            bus.client.xgroup_create(STREAM, TRAINERS, id="$", mkstream=True)
-        except redis.ResponseError as exc:
-            if "BUSYGROUP" not in str(exc):
-                raise
-
-    def take(self, block_s: float) -> list[tuple[str, LogEntry]]:
-        """Entries for this trainer: its own still pending (from before a restart), those idle
-        too long with a trainer that went away, then new ones (waiting up to ``block_s``)."""
-        try:
-            return self._take(block_s)
-        except redis.RedisError as exc:
-            raise BusUnavailable(f"bus {self.bus.url} unreachable: {exc}") from exc
-
-    def _take(self, block_s: float) -> list[tuple[str, LogEntry]]:
-        client, out = self.bus.client, []
-        mine: Any = client.xreadgroup(TRAINERS, self.consumer, {STREAM: "0"}, count=PAGE)
-        out += _group_records(mine)
-        claimed: Any = client.xautoclaim(
-            STREAM, TRAINERS, self.consumer, self.claim_after_ms, "0-0", count=PAGE
-        )
-        out += [(rid.decode(), decode(f[b"e"])) for rid, f in claimed[1] if f]
-        if not out:
-            fresh: Any = client.xreadgroup(
-                TRAINERS, self.consumer, {STREAM: ">"}, count=PAGE, block=int(block_s * 1000)
-            )
-            out += _group_records(fresh)
-        return list(dict(out).items())
-
-    def ack(self, ids: Sequence[str]) -> None:
-        if ids:
-            self.bus.client.xack(STREAM, TRAINERS, *ids)
-
-
-def _group_records(reply: Any) -> list[tuple[str, LogEntry]]:
-    records = reply[0][1] if reply else []
-    return [(rid.decode(), decode(fields[b"e"])) for rid, fields in records if fields]

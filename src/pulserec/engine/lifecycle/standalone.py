@@ -107,7 +107,7 @@ def _catalog_vectors(
 
 class Feed(Protocol):
     """Entries handed to this trainer, acknowledged once a version covers them
-    (:class:`pulserec.storage.redis_bus.TrainerFeed`)."""
+    (:class:`pulserec.storage.redis_trainers.TrainerFeed`)."""
 
     def take(self, block_s: float) -> list[tuple[str, LogEntry]]: ...
     def ack(self, ids: Sequence[str]) -> None: ...
