@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from pulserec.app.runtime import artifacts
 from pulserec.cli.main import app
+from pulserec.core.types import Impression, User
 from pulserec.engine.lifecycle.training import Trainer
 from pulserec.privacy.audit import privacy_report, scrub_user
 from pulserec.storage import DB_FILENAME, SqliteStore
@@ -43,7 +45,14 @@ def test_a_deleted_user_leaves_the_store_and_every_published_version(tmp_path: P
         assert runtime.ingestor.delete_user(USER)
         runtime.engine.catch_up()
         after = privacy_report(store, published, USER)
-        assert after["user"] == {"id": USER, "traces": [], "forgotten": True}
+        assert after["user"] == {
+            "id": USER,
+            "traces": [],
+            "forgotten": True,
+            "pending": [after["user"]["pending"][0]],  # the deletion's own entry, for followers
+            "tombstone": True,
+        }
+        assert after["user"]["pending"][0].startswith("change log: delete_user entry")
         for version, now in after["inventory"]["artifacts"].items():
             assert now["user ids"] == held["inventory"]["artifacts"][version]["user ids"] - 1
         # the version loads again with a hole where the user was: no row is theirs
@@ -104,5 +113,27 @@ def test_a_user_deleted_while_a_training_runs_is_not_brought_back(
         assert loaded.forgotten == (index,)
         restarted = build(store, tmp_path, ("itemknn",))  # type: ignore[arg-type]
         assert _row_scores(restarted.engine.bundle, index) == 0
+    finally:
+        store.close()
+
+
+def test_the_audit_looks_at_the_change_log_impressions_and_tombstones(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / DB_FILENAME)
+    published = artifacts(tmp_path / "none")
+    try:
+        store.upsert_users([User("audited-user"), User("other")])
+        shown = Impression("m1", "gone-exp", "a", "audited-user", 1.0, ("i",), (0,), 1.0)
+        store.append_impressions([shown])
+        held = privacy_report(store, published, "audited-user")["user"]
+        assert "change log: users entry 1" in held["traces"]
+        assert "store: 1 impressions in experiment gone-exp" in held["traces"]
+        assert held["tombstone"] is False
+        store.delete_user("audited-user")
+        gone = privacy_report(store, published, "audited-user")["user"]
+        assert gone["traces"] == [] and gone["forgotten"] and gone["tombstone"]
+        assert len(gone["pending"]) == 1
+        with sqlite3.connect(tmp_path / DB_FILENAME) as raw:  # the tombstone holds no id
+            rows = raw.execute("SELECT * FROM tombstones").fetchall()
+        assert len(rows) == 1 and "audited-user" not in repr(rows)
     finally:
         store.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ from pulserec.llm.generate import Generator
 from pulserec.llm.openai_compat import make_generator
 from pulserec.llm.rewriter import ExplanationRewriter
 from pulserec.storage import Store, open_store
-from pulserec.storage.changelog import DELETE_USER, EXPERIMENT, ChangeLog
+from pulserec.storage.changelog import DELETE_USER, EXPERIMENT, ChangeLog, LogEntry
 from pulserec.storage.ingest import Ingestor
 from pulserec.storage.local_feed import LocalFeed
 
@@ -160,6 +161,15 @@ def open_runtime(settings: Settings, train_if_empty: bool) -> tuple[Runtime, Sto
     return runtime, store
 
 
+def drop_queued(experiments: Experiments) -> Callable[[LogEntry], None]:
+    """A ``delete_user`` listener: the user's impressions still queued are dropped."""
+
+    def drop(entry: LogEntry) -> None:
+        experiments.log.forget(str(entry.payload["id"]))
+
+    return drop
+
+
 def assemble(
     store: Store,
     config: EngineConfig,
@@ -211,4 +221,5 @@ def assemble(
         if scrubber is not None:
             scrubber.add(user_id, row)
     updater.listen(DELETE_USER, scrub_deleted(scrubber))
+    updater.listen(DELETE_USER, drop_queued(experiments))
     return Runtime(engine, ingestor, trainer, experiments, scrubber=scrubber)

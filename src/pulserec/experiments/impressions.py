@@ -4,7 +4,9 @@ transaction (one log entry). A report flushes first, so it counts what this proc
 
 What a crash can lose is the last quarter second of impressions, never an event; a store that
 cannot be reached keeps them queued (up to ``MAX_QUEUED``, the oldest dropped after that and
-counted in ``dropped``) and they are written when it is back.
+counted in ``dropped``) and they are written when it is back. A deleted user's queued
+impressions are dropped (:meth:`ImpressionLog.forget`, on the ``delete_user`` log entry); one
+already on its way to the store is refused there (the user's tombstone).
 """
 
 from __future__ import annotations
@@ -76,6 +78,13 @@ class ImpressionLog:
                 raise
             self.written += len(batch)
             return len(batch)
+
+    def forget(self, user_id: str) -> int:
+        """Drop the queued impressions shown to ``user_id``; returns how many."""
+        with self._lock:
+            kept = [i for i in self._queued if i.user_id != user_id]
+            dropped, self._queued = len(self._queued) - len(kept), kept
+        return dropped
 
     @property
     def queued(self) -> int:

@@ -5,7 +5,10 @@
 lists the index under ``forgotten``: every load takes those rows out of the models).
 :func:`privacy_report` lists, per kind of personal data, what the store and the artifacts
 hold, and for one id every place it still appears: the store's profile, preferences and their
-embedding, events and impressions, and a byte search of every artifact file.
+embedding, events and impressions, every change-log payload, and a byte search of every
+artifact file. The deletion's own ``delete_user`` log entry is listed under ``pending`` (it
+keeps the id for followers for ``LOG_ID_KEEP_S``, then holds a hash); the tombstone is
+reported as held or not (it holds a keyed hash, never the id).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import orjson
 
 from pulserec.artifacts import ArtifactStore
 from pulserec.storage import Store
+from pulserec.storage.changelog import DELETE_USER
+from pulserec.storage.tombstones import LOG_ID_KEEP_S
 
 USERS_FILE = "users.json"
 SCRUB_LOCK = ".scrub.lock"
@@ -104,12 +109,21 @@ def privacy_report(store: Store, artifacts: ArtifactStore, user_id: str | None) 
     events = store.count_user_events(user_id)
     if events:
         traces.append(f"store: {events} events")
-    for experiment in store.experiments():
-        shown = sum(1 for i in store.impressions(experiment.id) if i.user_id == user_id)
-        if shown:
-            traces.append(f"store: {shown} impressions in experiment {experiment.id}")
+    shown: dict[str, int] = {}
+    for impression in store.user_impressions(user_id):
+        shown[impression.experiment] = shown.get(impression.experiment, 0) + 1
+    traces += [f"store: {n} impressions in experiment {e}" for e, n in shown.items()]
     needle = user_id.encode()
     quoted = orjson.dumps(user_id)  # how a JSON file holds it
+    pending: list[str] = []
+    for seq, kind in _log_entries_naming(store, quoted):
+        if kind == DELETE_USER:
+            pending.append(
+                f"change log: delete_user entry {seq} (followers apply it by id; hashed"
+                f" {LOG_ID_KEEP_S // 3600} h after the deletion)"
+            )
+        else:
+            traces.append(f"change log: {kind} entry {seq}")
     for path in _files(artifacts.root):
         if path.suffix == ".json":
             found = _holds(path, quoted)
@@ -117,5 +131,22 @@ def privacy_report(store: Store, artifacts: ArtifactStore, user_id: str | None) 
             found = len(needle) >= MIN_BINARY_NEEDLE and _holds(path, needle)
         if found:
             traces.append(f"artifact: {path.relative_to(artifacts.root)}")
-    report["user"] = {"id": user_id, "traces": traces, "forgotten": not traces}
+    report["user"] = {
+        "id": user_id,
+        "traces": traces,
+        "forgotten": not traces,
+        "pending": pending,
+        "tombstone": bool(store.forgotten([user_id])),  # a keyed hash, not the id
+    }
     return report
+
+
+def _log_entries_naming(store: Store, quoted: bytes) -> list[tuple[int, str]]:
+    """The change-log entries whose payload holds the JSON string ``quoted`` (every entry is
+    read, a page at a time)."""
+    found: list[tuple[int, str]] = []
+    after = 0
+    while entries := store.entries(after, 1000):
+        found += [(e.seq, e.kind) for e in entries if quoted in orjson.dumps(e.payload)]
+        after = entries[-1].seq
+    return found
