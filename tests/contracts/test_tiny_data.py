@@ -1,6 +1,6 @@
-"""Every registered model fits any data set the store can hold: one item, one user, one event,
-no text (or text for some items only), equal timestamps, ids deleted (holes in the maps),
-negative feedback only. Fitted, it scores, retrieves, folds new events in and saves.
+"""Every registered model fits any data set the store can hold: one item, one user, one event
+(or none with an item), no text (or text for some items only), equal timestamps, ids deleted
+(holes in the maps), negative feedback only. Fitted, it scores, retrieves, folds new events in and saves.
 
 A model that needs item text is not built without any (the engine skips it with that reason,
 ``engine/lifecycle/fitting.py``); every other combination must work with the registered
@@ -51,7 +51,7 @@ def tiny(draw: st.DrawFn) -> Tiny:
     n_items = draw(st.integers(1, 4))
     users, items = IdMap(f"u{u}" for u in range(n_users)), IdMap(f"i{i}" for i in range(n_items))
     events = []
-    for _ in range(draw(st.integers(1, 6))):
+    for _ in range(draw(st.integers(0, 6))):  # none: only itemless searches stored
         kind = draw(st.sampled_from(TYPES))
         value = float(draw(st.integers(0, 5))) if kind == "rating" else None
         events.append(
