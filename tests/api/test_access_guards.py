@@ -53,6 +53,7 @@ def test_the_read_key_does_not_open_personal_data_when_an_api_key_is_set(
         assert _status(client, path, "r") == 401, path
         assert _status(client, path, "k") == 200, path
     assert _status(client, "/v1/items", "r") == 200
+    assert _status(client, "/v1/sdk.js") != 401  # the browser snippet is always open
 
 
 def test_with_only_a_read_key_personal_routes_need_it_writes_included(

@@ -10,6 +10,7 @@ from pulserec.api.errors import error_response
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _READ_LIKE_POSTS = frozenset({"/v1/recommend/session", "/v1/chat"})
+_OPEN = frozenset({"/v1/sdk.js"})  # the browser snippet: always open, as the page is
 # personal data and operations: never open while any key is set
 _PERSONAL = ("/v1/users", "/v1/admin", "/v1/experiments")
 
@@ -36,7 +37,8 @@ class ApiKeyMiddleware:
         self.read_key = _encoded(read_key)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
+        path = scope["path"] if scope["type"] == "http" else ""
+        if path.startswith("/v1/") and path not in _OPEN:
             message = self._refusal(scope)
             if message:
                 await error_response(401, message)(scope, receive, send)
