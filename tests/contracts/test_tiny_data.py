@@ -1,6 +1,7 @@
 """Every registered model fits any data set the store can hold: one item, one user, one event
 (or none with an item), no text (or text for some items only), equal timestamps, ids deleted
-(holes in the maps), negative feedback only. Fitted, it scores, retrieves, folds new events in and saves.
+(holes in the maps), negative feedback only. Fitted, it scores, retrieves, folds new events
+in and saves.
 
 A model that needs item text is not built without any (the engine skips it with that reason,
 ``engine/lifecycle/fitting.py``); every other combination must work with the registered
