@@ -256,8 +256,8 @@ def swap_in(
         if bundle.models and cut_log_seq is not None:  # users deleted since the cut
             for user_id in deleted_since(engine.store, int(cut_log_seq), engine.state.applied_seq):
                 index = (bundle.users or users).get(user_id)
-                if index is None:  # a hole in the live map now: the index it had
-                    index = engine.state.deleted_users.get(user_id)
+                if index is None and bundle.users is None:  # a hole in the shared map now:
+                    index = engine.state.deleted_users.get(user_id)  # the index it had
                 if index is not None:
                     bundle.forget_rows(np.array([index], dtype=np.int32))
         engine.swap(bundle)
