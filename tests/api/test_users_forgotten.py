@@ -8,7 +8,6 @@ import time
 from typing import Any, cast
 
 import numpy as np
-import pytest
 from fastapi.testclient import TestClient
 
 from pulserec.core.types import Impression, User
@@ -39,7 +38,7 @@ def test_replayed_events_of_a_deleted_user_are_refused_naming_each_index(
     assert ok(client.get("/v1/users/kept"))["events"] == 1  # and nothing of the batch stored
     fresh = {"event_id": "e4", "user_id": "kept", "item_id": "i2", "type": "view"}
     answer = ok(client.post("/v1/events", json={"events": [fresh]}))
-    assert answer == {"accepted": 1, "duplicates": 0}  # "forgotten" only when some were
+    assert answer == {"accepted": 1, "duplicates": 0}
 
 
 def test_a_deleted_user_is_re_created_only_with_restore(client: TestClient) -> None:
@@ -78,15 +77,3 @@ def test_export_carries_impressions_and_the_preference_vector(client: TestClient
     assert ok(client.post("/v1/users", json={"users": [{"id": "bob"}]}))["upserted"] == 1
     plain = ok(client.get("/v1/users/bob/export"))
     assert plain["preference_vector"] is None and len(plain["impressions"]) == 1
-
-
-def test_a_deletion_between_the_check_and_the_commit_is_counted_as_forgotten(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert ok(client.post("/v1/events", json={"events": EVENTS}))["accepted"] == 3
-    assert ok(client.delete("/v1/users/gone")) == {"deleted": "gone"}
-    store = cast(Any, client.app).state.services.store
-    monkeypatch.setattr(store, "forgotten", lambda ids: set())  # the check saw them alive
-    answer = ok(client.post("/v1/events", json={"events": EVENTS}))
-    assert answer == {"accepted": 0, "duplicates": 1, "forgotten": 2}
-    assert client.get("/v1/users/gone").status_code == 404

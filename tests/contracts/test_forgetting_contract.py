@@ -27,10 +27,12 @@ def test_replayed_events_of_a_deleted_user_are_refused_as_forgotten(store: Store
     store.append_events(batch)
     assert store.delete_user("gone")
     assert store.forgotten(["gone", "kept", "never"]) == {"gone"}
-    again = store.append_events([*batch, _click("gone", "i3", None)])  # same ids, and a new one
-    assert again.forgotten == (0, 1, 3)
-    assert (again.accepted, again.duplicates) == (0, 1)  # e3 was stored already
+    fresh = _click("kept", "i9", "e4")
+    again = store.append_events([*batch, _click("gone", "i3", None), fresh])  # ids and new ones
+    assert again.forgotten == (0, 1, 3)  # the batch is refused whole, as the API validates it
+    assert (again.accepted, again.duplicates, again.stored) == (0, 0, ())
     assert store.get_user("gone") is None and store.count_user_events("gone") == 0
+    assert store.count_user_events("kept") == 1
     grouped = store.append_event_batches([[_click("gone", "i1", "e1")], [_click("x", "i", "e9")]])
     assert [r.forgotten for r in grouped] == [(0,), ()] and grouped[1].accepted == 1
     assert store.get_user("gone") is None

@@ -162,10 +162,15 @@ class LocalSink:
         models: list[Any] = [model for _, model in rows]
         if kind == "events":
             result = self.ingestor.add_events([m.to_domain(now) for m in models])
+            while result.forgotten:  # a deleted user's (storage.tombstones): refused whole
+                for index in result.forgotten:
+                    report.reject(rows[index][0], f"user_id: {FORGOTTEN_MESSAGE}")
+                gone = set(result.forgotten)
+                rows = [row for n, row in enumerate(rows) if n not in gone]
+                models = [model for _, model in rows]
+                result = self.ingestor.add_events([m.to_domain(now) for m in models])
             report.stored += result.accepted
             report.duplicates += result.duplicates
-            for index in result.forgotten:  # a deleted user's: refused (storage.tombstones)
-                report.reject(rows[index][0], f"user_id: {FORGOTTEN_MESSAGE}")
         elif kind == "items":
             report.stored += self.ingestor.add_items([m.to_domain(now) for m in models])
         else:

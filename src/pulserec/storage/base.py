@@ -6,8 +6,9 @@ Semantics every backend keeps (checked by ``tests/contracts/test_store_contract.
 - an ``event_id`` already stored, or repeated inside the batch, is a duplicate: counted, not stored;
 - an event's unknown user is created, its unknown item becomes a placeholder item;
 - deleting a user removes their events and impressions and leaves a tombstone (a keyed hash of
-  the id, :mod:`~.tombstones`): until it expires, their events and impressions are refused
-  (``AppendResult.forgotten``) and so is their user record unless ``restore`` lifts it;
+  the id, :mod:`~.tombstones`): until it expires, an event batch holding one of their events is
+  refused whole (``AppendResult.forgotten`` names those events), their impressions are skipped,
+  and so is their user record unless ``restore`` lifts it;
   deleting an item keeps the events that name it;
 - ``user_events`` is newest first (by timestamp, then arrival); ``all_user_events`` is every
   event of a user in arrival order (the export of ``GET /v1/users/{id}/export``);
@@ -44,7 +45,8 @@ class AppendResult:
     new_items: tuple[str, ...] = ()
     # the events actually stored (duplicates left out), in order
     stored: tuple[Event, ...] = field(default=(), compare=False, repr=False)
-    # positions in the batch of events refused because their user was deleted (a tombstone)
+    # positions in the batch of events of deleted users (tombstones): when not empty, nothing
+    # of the batch was stored
     forgotten: tuple[int, ...] = ()
 
 

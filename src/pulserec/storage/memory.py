@@ -38,7 +38,7 @@ from pulserec.storage.tombstones import (
     SECRET_NAME,
     TOMBSTONE_RETENTION_S,
     hashed_delete,
-    refuse,
+    refused,
     tombstone_hash,
 )
 
@@ -204,8 +204,10 @@ class MemoryStore:
 
     def append_events(self, events: Sequence[Event]) -> AppendResult:
         with self._lock:
-            alive, forgotten = refuse(events, self._dead([e.user_id for e in events]))
-            fresh, duplicates = dedupe_batch(alive, self._event_ids)
+            forgotten = refused(events, self._dead([e.user_id for e in events]))
+            if forgotten:
+                return AppendResult(0, 0, forgotten=forgotten)
+            fresh, duplicates = dedupe_batch(events, self._event_ids)
             user_ids, item_ids = referenced_ids(fresh)
             new_users = tuple(u for u in user_ids if u not in self._users)
             new_items = tuple(i for i in item_ids if i not in self._items)
@@ -225,9 +227,7 @@ class MemoryStore:
                 last = len(self._events)
                 payload = {"first": last - len(fresh) + 1, "last": last}
                 self._append_log(EVENTS, payload, tuple(fresh))
-            return AppendResult(
-                len(fresh), duplicates, new_users, new_items, tuple(fresh), forgotten
-            )
+            return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
         with self._lock:

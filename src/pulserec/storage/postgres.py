@@ -48,7 +48,7 @@ from pulserec.storage.postgres_experiments import PostgresExperiments
 from pulserec.storage.postgres_pool import CONNECT_TIMEOUT_S, UNREACHABLE, Connections
 from pulserec.storage.postgres_write import EventRows, Write, existing, scalar, write_vectors
 from pulserec.storage.rows import EVENT_COLUMNS, ITEM_COLUMNS, USER_COLUMNS
-from pulserec.storage.tombstones import hashes, refuse
+from pulserec.storage.tombstones import hashes, refused
 
 __all__ = ["CONNECT_TIMEOUT_S", "Connections", "PostgresStore"]
 
@@ -209,11 +209,13 @@ class PostgresStore(PostgresExperiments):
         rows: EventRows,
         dead: set[str],
     ) -> AppendResult:
-        """One batch of a group: the events of deleted users (``dead``) refused, the rest
-        deduplicated against what is stored and the batches before it, numbered, logged; its
-        rows added to ``rows``."""
-        alive, forgotten = refuse(events, dead)
-        fresh, duplicates = dedupe_batch(alive, known)
+        """One batch of a group: refused whole if it holds an event of a deleted user
+        (``dead``), else deduplicated against what is stored and the batches before it,
+        numbered, logged; its rows added to ``rows``."""
+        forgotten = refused(events, dead)
+        if forgotten:  # refused whole (tombstones)
+            return AppendResult(0, 0, forgotten=forgotten)
+        fresh, duplicates = dedupe_batch(events, known)
         known.update(e.event_id for e in fresh if e.event_id is not None)
         user_ids, item_ids = referenced_ids(fresh)
         new_users = tuple(u for u in user_ids if u not in old_users)
@@ -229,7 +231,7 @@ class PostgresStore(PostgresExperiments):
             write.event_seq = start + len(fresh) - 1
             payload = {"first": start, "last": write.event_seq}
             self._log(write, EVENTS, payload, tuple(fresh))
-        return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh), forgotten)
+        return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
         rows = self._rows(

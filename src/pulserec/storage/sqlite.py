@@ -52,7 +52,7 @@ from pulserec.storage.sqlite_queries import (
     read_vectors,
     write_vectors,
 )
-from pulserec.storage.tombstones import refuse
+from pulserec.storage.tombstones import refused
 
 __all__ = ["SYNC_MODES", "SqliteStore"]
 
@@ -205,10 +205,12 @@ class SqliteStore(SqliteExperiments):
         self, conn: sqlite3.Connection, events: Sequence[Event]
     ) -> AppendResult:
         dead = tombstones.dead(conn, self._tomb_key, [e.user_id for e in events])
-        alive, forgotten = refuse(events, dead)
-        ids = [e.event_id for e in alive if e.event_id is not None]
+        forgotten = refused(events, dead)
+        if forgotten:  # refused whole (tombstones)
+            return AppendResult(0, 0, forgotten=forgotten)
+        ids = [e.event_id for e in events if e.event_id is not None]
         known = existing(conn, "SELECT event_id FROM events WHERE event_id IN ({})", ids)
-        fresh, duplicates = dedupe_batch(alive, known)
+        fresh, duplicates = dedupe_batch(events, known)
         user_ids, item_ids = referenced_ids(fresh)
         old_users = existing(conn, "SELECT id FROM users WHERE id IN ({})", user_ids)
         old_items = existing(conn, "SELECT id FROM items WHERE id IN ({})", item_ids)
@@ -224,7 +226,7 @@ class SqliteStore(SqliteExperiments):
             conn.execute(sql.SET_EVENT_SEQ, (str(start + len(fresh) - 1),))
             last = start + len(fresh) - 1
             self._log(conn, EVENTS, {"first": start, "last": last}, tuple(fresh))
-        return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh), forgotten)
+        return AppendResult(len(fresh), duplicates, new_users, new_items, tuple(fresh))
 
     def user_events(self, user_id: str, limit: int) -> list[Event]:
         rows = (

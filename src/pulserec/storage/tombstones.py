@@ -66,9 +66,7 @@ def quoted(user_id: str) -> str:
     return orjson.dumps(user_id).decode()
 
 
-def refuse(events: Sequence[Event], dead: set[str]) -> tuple[list[Event], tuple[int, ...]]:
-    """``events`` without those of the users in ``dead``, and the positions of those left out."""
-    if not dead:
-        return list(events), ()
-    kept = [e for e in events if e.user_id not in dead]
-    return kept, tuple(n for n, e in enumerate(events) if e.user_id in dead)
+def refused(events: Sequence[Event], dead: set[str]) -> tuple[int, ...]:
+    """The positions in ``events`` of events of users in ``dead``: a batch holding any is
+    refused whole (``AppendResult(0, 0, forgotten=...)``), as the API validates a batch."""
+    return tuple(n for n, e in enumerate(events) if e.user_id in dead) if dead else ()

@@ -6,9 +6,8 @@ import asyncio
 import time
 
 from fastapi import APIRouter
-from starlette.concurrency import run_in_threadpool
 
-from pulserec.api.forgotten import refuse_forgotten
+from pulserec.api.forgotten import forgotten_error
 from pulserec.api.schemas import EventsBody
 from pulserec.api.services import Services
 
@@ -21,14 +20,11 @@ def events_router(services: Services) -> APIRouter:
         """Validate the whole batch, store it durably, then reply."""
         now = time.time()
         events = [event.to_domain(now) for event in body.events]
-        users = [e.user_id for e in events]
-        await run_in_threadpool(refuse_forgotten, services.store, users, "user_id")
         result = await asyncio.wrap_future(services.ingestor.submit_events(events))
+        if result.forgotten:  # a deleted user's events: the store refused the batch whole
+            raise forgotten_error(result.forgotten, "user_id")
         services.metrics.record_events(result.accepted)
         services.metrics.events_duplicate.inc(result.duplicates)
-        answer = {"accepted": result.accepted, "duplicates": result.duplicates}
-        if result.forgotten:  # refused by the store: a deletion committed after the check
-            answer["forgotten"] = len(result.forgotten)
-        return answer
+        return {"accepted": result.accepted, "duplicates": result.duplicates}
 
     return router
