@@ -4,7 +4,6 @@ mode, the salt, the traffic share and an optional horizon for the stopping rule.
 from __future__ import annotations
 
 import secrets
-
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
