@@ -187,6 +187,7 @@ def test_an_experiment_started_by_one_worker_assigns_on_the_other(tmp_path: Path
 def test_salts_are_random_and_never_shown(tmp_path: Path) -> None:
     client, store = _client(tmp_path / "db")
     created = client.post("/v1/experiments", json=AB).json()
+    _trained(client, "e1")
     assert "salt" not in created
     assert all("salt" not in e for e in client.get("/v1/experiments").json()["experiments"])
     assert "salt" not in client.get("/v1/experiments/e1").json()

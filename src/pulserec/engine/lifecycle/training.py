@@ -229,8 +229,13 @@ class Trainer:
 
         threading.Thread(target=loop, name="pulserec-train-schedule", daemon=True).start()
 
-    def stop(self) -> None:
+    def stop(self, wait_s: float = 120.0) -> None:
+        """Stop scheduling, and wait (up to ``wait_s``) for a training in flight to end: it
+        reads the store, which the caller may close next."""
         self._stop.set()
+        running = self._running
+        if running is not None:
+            running.done.wait(wait_s)
 
 
 def swap_in(
