@@ -12,6 +12,7 @@ from pulserec.api.app import create_app
 from pulserec.app.runtime import assemble
 from pulserec.core.config import ServerSettings
 from pulserec.engine.config import EngineConfig
+from pulserec.engine.runtime import Runtime
 from pulserec.storage import MemoryStore, SqliteStore
 from tests.engine.conftest import build, filled_store
 
@@ -22,15 +23,19 @@ MakeClient = Callable[..., TestClient]
 def make_client(tmp_path: Path) -> Iterator[MakeClient]:
     """Build a client over a SQLite store in tmp_path; keyword args become ServerSettings."""
     stores: list[SqliteStore] = []
+    runtimes: list[Runtime] = []
 
     def build(**settings: object) -> TestClient:
         store = SqliteStore(tmp_path / "api.db")
         stores.append(store)
         runtime = assemble(store, EngineConfig(models=()), progress=False)
+        runtimes.append(runtime)
         server = ServerSettings(**settings)  # type: ignore[arg-type]
         return TestClient(create_app(store, server, runtime))
 
     yield build
+    for runtime in runtimes:  # a training a test started ends before its store closes
+        runtime.close()
     for store in stores:
         store.close()
 
