@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
+import pytest
 
 from pulserec.artifacts import ArtifactStore
 from pulserec.core.ids import IdMap
@@ -69,3 +70,20 @@ def test_without_artifacts_the_version_stays_in_memory(tmp_path: Path) -> None:
     assert published.version.startswith("mem-")
     assert set(published.fitted) == {"pop", "itemknn"}
     assert published.meta["cut_event_seq"] == store.cut().event_seq
+
+
+def test_a_model_whose_fit_fails_is_skipped_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pulserec.models.cf.knn import ItemKNN
+
+    def broken(self: object, data: object) -> object:
+        raise FloatingPointError("a bad day for cosines")
+
+    monkeypatch.setattr(ItemKNN, "fit", broken)
+    store, _ = _store()
+    artifacts = ArtifactStore(tmp_path / "models")
+    published = fit_and_publish(store, CONFIG, _snapshot(store), artifacts)
+    assert set(published.fitted) == {"pop"}  # the version goes out with the others
+    assert "FloatingPointError" in published.meta["skipped"]["itemknn"]
+    assert published.version in artifacts.list()

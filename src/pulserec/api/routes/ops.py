@@ -43,7 +43,9 @@ def list_reports(root: Path) -> list[dict[str, Any]]:
         }
         try:
             entry["results"] = json.loads(results.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
+        except OSError as error:  # its message names the absolute path: the type only
+            entry["error"] = f"unreadable results.json ({type(error).__name__})"
+        except ValueError as error:
             entry["error"] = f"unreadable results.json: {error}"
         reports.append(entry)
     reports.sort(key=lambda r: str(r["modified"]), reverse=True)

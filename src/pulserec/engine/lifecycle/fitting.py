@@ -77,15 +77,20 @@ def fit_models(
     extra: Iterable[str] = (),
 ) -> dict[str, Fitted]:
     """Fit every configured model on ``data``, and the ``extra`` ones (what running
-    experiments name): ``{name: Fitted}``; a model that cannot be
-    fitted is named in ``skipped`` with the reason. With ``parallel`` (e.g. Ray tasks)
+    experiments name): ``{name: Fitted}``; a model that cannot be fitted (no text yet, or
+    its fit raised) is named in ``skipped`` with the reason. With ``parallel`` (e.g. Ray tasks)
     independent fits run through it: the models, and a hybrid's sources."""
     if parallel is not None:
         return _fit_in_parallel(config, data, vectors, skipped, parallel, extra)
     fitted: dict[str, Fitted] = {}
     for name, params in _configured(config, vectors, skipped, extra).items():
         started = time.perf_counter()
-        model = registry.make(name, vectors=vectors, **params).fit(data)
+        try:
+            model = registry.make(name, vectors=vectors, **params).fit(data)
+        except Exception as error:  # one model's failure costs only that model
+            skipped[name] = f"its fit failed ({type(error).__name__}; the server log has it)"
+            logger.exception("fitting %s failed; the version goes out without it", name)
+            continue
         fitted[name] = Fitted(model, name, params, time.perf_counter() - started)
         logger.info("trained %s in %.1f s", name, fitted[name].seconds)
     return fitted
