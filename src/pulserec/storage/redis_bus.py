@@ -112,24 +112,10 @@ class RedisBus:
         newest: Any = self.client.xrevrange(STREAM, count=1)
         return str(newest[0][0].decode()) if newest else "0-0"
 
-    def read(self, after_id: str, count: int = PAGE) -> tuple[str, list[LogEntry]]:
-        """Entries published after stream id ``after_id``, and the id of the last one read."""
-        records: Any = self.client.xrange(STREAM, min=f"({after_id}", count=count)
-        return _read_records(after_id, records)
-
     def wait_read(self, after_id: str, block_s: float = BLOCK_S) -> tuple[str, list[LogEntry]]:
         """Entries published after ``after_id``, waiting up to ``block_s`` for the first."""
         reply: Any = self.reader.xread({STREAM: after_id}, count=PAGE, block=int(block_s * 1000))
         return _read_records(after_id, reply[0][1] if reply else [])
-
-    def poll(self, after_id: str) -> tuple[int | None, str, list[LogEntry]]:
-        """The high-water key and the entries after ``after_id``, in one round trip."""
-        pipeline = self.client.pipeline(transaction=False)
-        pipeline.get(HIGH)
-        pipeline.xrange(STREAM, min=f"({after_id}", count=PAGE)
-        value, records = pipeline.execute()
-        last_id, entries = _read_records(after_id, records)
-        return (int(value) if value is not None else None), last_id, entries
 
     def close(self) -> None:
         self.client.close()
