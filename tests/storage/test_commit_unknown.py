@@ -18,8 +18,8 @@ def test_a_commit_whose_answer_never_came_is_unknown_and_a_retry_is_safe(
 ) -> None:
     real_commit = postgres_core.commit
 
-    def commit_then_lose_the_connection(conn: Any, write: Any) -> None:
-        real_commit(conn, write)  # the server stored it ...
+    def commit_then_lose_the_connection(conn: Any, write: Any, keep: int) -> None:
+        real_commit(conn, write, keep)  # the server stored it ...
         conn.execute("SELECT pg_terminate_backend(pg_backend_pid())")  # ... the answer is lost
 
     monkeypatch.setattr(postgres_core, "commit", commit_then_lose_the_connection)

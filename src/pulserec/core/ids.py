@@ -31,6 +31,10 @@ class IdMap:
     def __contains__(self, external_id: object) -> bool:
         return external_id in self._index
 
+    def held(self) -> list[str]:
+        """Every id the map holds now (holes left out), in index order."""
+        return [i for i in self._ids if i is not None]
+
     def add(self, external_id: str) -> int:
         """The index of ``external_id``, assigning the next one if it is new."""
         index = self._index.get(external_id)

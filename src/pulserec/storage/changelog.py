@@ -6,6 +6,13 @@ from the store, which stays the source of truth. The embedded stores append an e
 the very transaction of the write, so an entry exists exactly when its write is committed,
 numbers never repeat and never skip a committed write, and their order is commit order.
 
+The log is pruned as it grows: the store keeps its newest ``LOG_KEEP`` entries (about 5 MB in
+SQLite) and deletes older ones every ``PRUNE_EVERY`` entries, in the appending transaction
+(:func:`prune_horizon`). Numbers are dense, so a reader sees a pruned stretch as a gap
+(:func:`contiguous`); it then applies the store itself instead of the entries it missed
+(:mod:`pulserec.engine.state.resync`). The newest entry is never pruned, so numbers are
+never reused.
+
 ``HighWater`` is the log's high-water mark in a memory-mapped file beside the database: a
 consumer that is current pays one 8-byte read to know it, with no query and no lock.
 """
@@ -27,6 +34,8 @@ DELETE_ITEM, DELETE_USER = "delete_item", "delete_user"
 EXPERIMENT, IMPRESSIONS = "experiment", "impressions"
 KINDS = (ITEMS, USERS, EVENTS, DELETE_ITEM, DELETE_USER, EXPERIMENT, IMPRESSIONS)
 _WORD = struct.Struct("<q")
+LOG_KEEP = 100_000  # entries kept
+PRUNE_EVERY = 1_000  # entries between two prunings
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,37 @@ class Cut:
 
 
 CommitHook = Callable[[list["LogEntry"]], None]
+
+
+class LogPruned(Exception):
+    """The log no longer holds what a reader needs right after its position: entries pruned,
+    or a deletion whose id was hashed (``storage.tombstones``)."""
+
+    def __init__(self, after: int, first: int, what: str = "") -> None:
+        gone = what or f"entries {after + 1}-{first - 1} are gone"
+        super().__init__(f"the change log was pruned: {gone}")
+        self.after, self.first = after, first
+
+
+def prune_horizon(seq: int, keep: int) -> int | None:
+    """After appending entry ``seq``: the last entry to delete now (every entry up to it), or
+    None when this append does not prune. Prunes every ``min(PRUNE_EVERY, keep)`` entries, so
+    the log holds at most ``keep`` plus that many."""
+    keep = max(1, keep)
+    if seq <= keep or seq % min(PRUNE_EVERY, keep):
+        return None
+    return seq - keep
+
+
+def contiguous(after: int, entries: list[LogEntry]) -> list[LogEntry]:
+    """``entries`` read after ``after``; LogPruned when they do not start right after it, or
+    when one deletes a user whose id the log no longer names (hashed a day after)."""
+    if entries and entries[0].seq != after + 1:
+        raise LogPruned(after, entries[0].seq)
+    for entry in entries:
+        if entry.kind == DELETE_USER and not entry.payload.get("id"):
+            raise LogPruned(after, entry.seq, f"entry {entry.seq} no longer names its user")
+    return entries
 
 
 class BusUnavailable(Exception):

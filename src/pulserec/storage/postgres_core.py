@@ -17,7 +17,7 @@ from pulserec.core.types import Event
 from pulserec.storage import postgres_schema as sql
 from pulserec.storage import postgres_tombstones as tombstones
 from pulserec.storage.base import CommitUnknown, StoreUnavailable
-from pulserec.storage.changelog import CommitHook, LogEntry
+from pulserec.storage.changelog import LOG_KEEP, CommitHook, LogEntry
 from pulserec.storage.postgres_pool import UNREACHABLE, Connections
 from pulserec.storage.postgres_write import Write, begin, commit, safe
 from pulserec.storage.tombstones import SECRET_NAME
@@ -30,8 +30,11 @@ class PostgresCore:
     """Connections to the database at ``url`` (its tables created when missing), reads and
     write transactions; the store's methods are built on these."""
 
-    def __init__(self, url: str, max_readers: int = 8, max_writers: int = 4) -> None:
+    def __init__(
+        self, url: str, max_readers: int = 8, max_writers: int = 4, log_keep: int = LOG_KEEP
+    ) -> None:
         self.url = url
+        self.log_keep = log_keep  # change log entries kept (storage.changelog)
         self._hooks: list[CommitHook] = []
         self._closed = threading.Event()
         self._reads = Connections(url, max_readers)
@@ -116,7 +119,7 @@ class PostgresCore:
                             conn.execute("ROLLBACK")
                         raise
                     try:
-                        commit(conn, write)
+                        commit(conn, write, self.log_keep)
                     except UNREACHABLE as exc:
                         if not conn.broken:  # the server refused it: nothing was written
                             conn.execute("ROLLBACK")

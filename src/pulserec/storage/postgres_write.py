@@ -14,7 +14,7 @@ import psycopg
 
 from pulserec.storage import postgres_schema as sql
 from pulserec.storage import rows as convert
-from pulserec.storage.changelog import LogEntry
+from pulserec.storage.changelog import LogEntry, prune_horizon
 
 
 @dataclass
@@ -73,8 +73,10 @@ def begin(conn: psycopg.Connection[Any], checks: tuple[str, dict[str, Any]] | No
     return Write(conn.cursor(), int(row[0]), int(row[1]), checked)
 
 
-def commit(conn: psycopg.Connection[Any], write: Write) -> None:
-    """The deferred statements, the log rows, the heads and ``COMMIT``, in one round trip."""
+def commit(conn: psycopg.Connection[Any], write: Write, log_keep: int) -> None:
+    """The deferred statements, the log rows, the heads, the log's pruning when an entry
+    crosses its interval (:func:`~pulserec.storage.changelog.prune_horizon`) and ``COMMIT``,
+    in one round trip."""
     with conn.pipeline():
         for statement, params in write.deferred:
             conn.execute(statement, params)
@@ -87,6 +89,10 @@ def commit(conn: psycopg.Connection[Any], write: Write) -> None:
                 "event_seq": write.event_seq,
             }
             conn.execute(sql.LOG_AND_HEADS, log)
+            horizons = [prune_horizon(e.seq, log_keep) for e in write.entries]
+            horizon = max((h for h in horizons if h is not None), default=None)
+            if horizon is not None:
+                conn.execute("DELETE FROM changes WHERE seq <= %s", (horizon,))
         conn.execute("COMMIT")
 
 

@@ -17,7 +17,7 @@ import orjson
 from pulserec.core.types import Event
 from pulserec.storage import sqlite_schema as sql
 from pulserec.storage import sqlite_tombstones as tombstones
-from pulserec.storage.changelog import CommitHook, HighWater, LogEntry
+from pulserec.storage.changelog import LOG_KEEP, CommitHook, HighWater, LogEntry, prune_horizon
 from pulserec.storage.tombstones import SECRET_NAME
 
 SYNC_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
@@ -27,12 +27,15 @@ class SqliteCore:
     """The database at ``path`` (created with its schema when missing), its connections and
     write transactions; the store's methods are built on these."""
 
-    def __init__(self, path: Path | str, synchronous: str = "FULL") -> None:
+    def __init__(
+        self, path: Path | str, synchronous: str = "FULL", log_keep: int = LOG_KEEP
+    ) -> None:
         if synchronous.upper() not in SYNC_MODES:
             raise ValueError(f"synchronous must be one of {', '.join(SYNC_MODES)}")
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._synchronous = synchronous.upper()
+        self.log_keep = log_keep  # change log entries kept (storage.changelog)
         self._write_lock = threading.Lock()
         self._hooks: list[CommitHook] = []
         self._entries: list[LogEntry] = []  # this transaction's, for the hooks
@@ -113,6 +116,9 @@ class SqliteCore:
         returns its number."""
         cursor = conn.execute(sql.INSERT_CHANGE, (kind, orjson.dumps(payload).decode()))
         seq = int(cursor.lastrowid or 0)
+        horizon = prune_horizon(seq, self.log_keep)
+        if horizon is not None:
+            conn.execute("DELETE FROM changes WHERE seq <= ?", (horizon,))
         self._high_water.write(seq)
         if self._hooks:
             self._entries.append(LogEntry(seq, kind, payload, events))

@@ -13,7 +13,7 @@ import fcntl
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -31,7 +31,7 @@ from pulserec.engine.lifecycle.fitting import (
 )
 from pulserec.experiments.service import running_models
 from pulserec.storage.base import ExperimentStore
-from pulserec.storage.changelog import DELETE_USER, ChangeLog, Cut
+from pulserec.storage.changelog import DELETE_USER, ChangeLog, Cut, LogPruned, contiguous
 
 logger = logging.getLogger(__name__)
 TRAINING_LOCK = ".training.lock"
@@ -70,7 +70,10 @@ class Published:
 
 
 class PublishStore(ChangeLog, ExperimentStore, Protocol):
-    """What publishing reads: running experiments' models and the deletions since the cut."""
+    """What publishing reads: running experiments' models and the deletions since the cut
+    (the log, else the tombstones)."""
+
+    def forgotten(self, user_ids: Sequence[str]) -> set[str]: ...
 
 
 def fit_and_publish(
@@ -101,20 +104,25 @@ def fit_and_publish(
     artifacts.prune(config.keep_versions)
     from pulserec.privacy.audit import scrub_user
 
-    for user_id in deleted_since(store, cut.log_seq):  # deleted while it fitted
+    try:
+        gone = deleted_since(store, cut.log_seq)  # deleted while it fitted
+    except LogPruned:  # the log no longer reaches the cut: ask the tombstones
+        gone = sorted(store.forgotten(data.users.held()))
+    for user_id in gone:
         scrub_user(artifacts, user_id, deleted_row(user_id))
     return Published(version, fitted, meta)
 
 
 def deleted_since(store: ChangeLog, log_seq: int, upto: int | None = None) -> list[str]:
-    """Ids of users deleted by log entries after ``log_seq`` (up to ``upto``, else all)."""
+    """Ids of users deleted by log entries after ``log_seq`` (up to ``upto``, else all);
+    LogPruned when the log no longer holds the entries right after ``log_seq``."""
     deleted: list[str] = []
     while True:
-        entries = store.entries(log_seq, limit=1000)
+        entries = contiguous(log_seq, store.entries(log_seq, limit=1000))
         for entry in entries:
             if upto is not None and entry.seq > upto:
                 return deleted
-            if entry.kind == DELETE_USER and entry.payload["id"]:  # empty: hashed, long ago
+            if entry.kind == DELETE_USER:
                 deleted.append(str(entry.payload["id"]))
         if len(entries) < 1000:
             return deleted

@@ -37,6 +37,7 @@ from pulserec.engine.lifecycle.publish import (
     try_lock,
 )
 from pulserec.storage import StoreUnavailable
+from pulserec.storage.changelog import LogPruned
 
 logger = logging.getLogger(__name__)
 KEPT_JOBS = 100  # the newest jobs ``GET /v1/admin/train/{job}`` can still report
@@ -259,7 +260,7 @@ def swap_in(
                 model.update(fresh)
         cut_log_seq = bundle.meta.get("cut_log_seq")
         if bundle.models and cut_log_seq is not None:  # users deleted since the cut
-            for user_id in deleted_since(engine.store, int(cut_log_seq), engine.state.applied_seq):
+            for user_id in deleted_after(engine, bundle, int(cut_log_seq)):
                 index = (bundle.users or users).get(user_id)
                 if index is None and bundle.users is None:  # a hole in the shared map now:
                     index = engine.state.deleted_users.get(user_id)  # the index it had
@@ -267,3 +268,14 @@ def swap_in(
                     bundle.forget_rows(np.array([index], dtype=np.int32))
         engine.swap(bundle)
     return len(later)
+
+
+def deleted_after(engine: Engine, bundle: ModelBundle, cut_log_seq: int) -> list[str]:
+    """Users deleted after the log entry ``cut_log_seq`` (up to what the engine applied): from
+    the log, else (pruned past the cut) the bundle's users the engine no longer holds."""
+    try:
+        return deleted_since(engine.store, cut_log_seq, engine.state.applied_seq)
+    except LogPruned:
+        if bundle.users is None:  # the engine's own map: its deleted users
+            return engine.state.deleted_users.since(cut_log_seq)
+        return [u for u in bundle.users.held() if u not in engine.state.users]

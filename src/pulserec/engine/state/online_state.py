@@ -70,6 +70,10 @@ class DeletedUsers:
                 "more than %d deletions kept for a training: dropped the oldest", self.limit
             )
 
+    def since(self, seq: int) -> list[str]:
+        """The users recorded at or after log position ``seq``."""
+        return [user_id for user_id, (_, at) in self._rows.items() if at >= seq]
+
     def get(self, user_id: str) -> int | None:
         """The index ``user_id`` had, or None."""
         found = self._rows.get(user_id)

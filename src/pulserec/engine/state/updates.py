@@ -25,8 +25,9 @@ from pulserec.core.types import Event, Item, User
 from pulserec.engine.serving.answer_cache import AnswerCache
 from pulserec.engine.state.apply import apply_events
 from pulserec.engine.state.online_state import OnlineState
+from pulserec.engine.state.resync import CompactStore, compacted
 from pulserec.engine.state.text_vectors import TextStore, TextVectors
-from pulserec.storage.base import EventStore, StoreUnavailable
+from pulserec.storage.base import StoreUnavailable
 from pulserec.storage.changelog import (
     DELETE_ITEM,
     DELETE_USER,
@@ -37,6 +38,8 @@ from pulserec.storage.changelog import (
     USERS,
     ChangeLog,
     LogEntry,
+    LogPruned,
+    contiguous,
 )
 from pulserec.storage.ingest import Change
 
@@ -44,8 +47,9 @@ logger = logging.getLogger(__name__)
 Float32s = npt.NDArray[np.float32]
 
 
-class UpdaterStore(TextStore, EventStore, Protocol):
-    """What the updater reads: the catalog, the users and the events an entry names."""
+class UpdaterStore(TextStore, CompactStore, Protocol):
+    """What the updater reads: the catalog, the users and the events an entry names; the
+    whole store at a cut when the log was pruned past this process (:mod:`.resync`)."""
 
 
 class OnlineUpdater:
@@ -74,6 +78,7 @@ class OnlineUpdater:
         self.answers = answers
         self.events_applied = 0
         self.failures = 0
+        self.resyncs = 0  # times the log was pruned past this process (resync)
         self.last_failure: str | None = None
         # kinds the online state does not hold, applied by whoever listens (experiments), and
         # kinds others also follow (a deleted user leaves the artifacts on disk)
@@ -103,13 +108,31 @@ class OnlineUpdater:
         applied = 0
         with self.write_lock:
             while high() > state.applied_seq:
-                entries = feed.entries(state.applied_seq, limit=1000)
+                try:
+                    entries = contiguous(state.applied_seq, feed.entries(state.applied_seq, 1000))
+                except LogPruned as pruned:
+                    applied += self.resync(pruned)
+                    continue
                 if not entries:
                     break  # the mark is raised before the commit is visible: next time
                 for entry in entries:
                     self.apply_safely(entry)
                     state.applied_seq = entry.seq
                 applied += len(entries)
+        return applied
+
+    def resync(self, pruned: LogPruned) -> int:
+        """The log lost entries this process had not applied: apply the store itself instead
+        (:func:`~.resync.compacted`); returns how many entries that took."""
+        logger.warning("%s: applying the store instead of the entries missed", pruned)
+        cut = self.store.cut()
+        applied = 0
+        for entry in compacted(self.store, self.state, cut):
+            self.apply_safely(entry)
+            applied += 1
+        self.state.applied_seq = cut.log_seq
+        self.state.applied_event_seq = max(self.state.applied_event_seq, cut.event_seq)
+        self.resyncs += 1
         return applied
 
     def apply(self, entry: LogEntry) -> None:
@@ -131,8 +154,7 @@ class OnlineUpdater:
         elif entry.kind == DELETE_ITEM:
             self.delete_item(str(payload["id"]))
         elif entry.kind == DELETE_USER:
-            if payload["id"]:  # empty: hashed once applied everywhere (storage.tombstones)
-                self.delete_user(str(payload["id"]))
+            self.delete_user(str(payload["id"]))  # a hashed id never gets here (contiguous)
         elif entry.kind not in self.listeners:
             logger.warning("skipping log entry %d of unknown kind %r", entry.seq, entry.kind)
         for listener in self.listeners.get(entry.kind, ()):
@@ -162,6 +184,7 @@ class OnlineUpdater:
         return {
             "applied_seq": self.state.applied_seq,
             "failures": self.failures,
+            "resyncs": self.resyncs,
             "last_failure": self.last_failure,
         }
 
