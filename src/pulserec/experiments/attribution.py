@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 from pulserec.core.types import Event, EventType, Impression
 
@@ -25,26 +26,42 @@ SKEW_S = 60.0
 ATTRIBUTED = frozenset({EventType.CLICK, EventType.CART, EventType.PURCHASE, EventType.LIKE})
 
 
+@dataclass(slots=True)
+class Attribution:
+    """What one pass of attribution found: the items clicked in each clicked impression, and
+    when it was first clicked. The impressions clicked on the data up to any moment ``at`` are
+    exactly those shown by ``at`` whose first click is by ``at`` (a click is only ever
+    attributed to an impression shown before it, or up to ``SKEW_S`` after when it names it),
+    so a report's history needs one attribution, not one per moment."""
+
+    clicked: dict[str, set[str]] = field(default_factory=dict)
+    first: dict[str, float] = field(default_factory=dict)
+
+    def add(self, impression_id: str, event: Event) -> None:
+        self.clicked.setdefault(impression_id, set()).add(str(event.item_id))
+        if event.timestamp < self.first.get(impression_id, float("inf")):
+            self.first[impression_id] = event.timestamp
+
+    def drop(self, impression_ids: Iterable[str]) -> None:
+        for impression_id in impression_ids:
+            self.clicked.pop(impression_id, None)
+            self.first.pop(impression_id, None)
+
+
+def attribute_all(
+    impressions: Sequence[Impression], events: Sequence[Event], into: Attribution | None = None
+) -> Attribution:
+    """Attribute ``events`` to ``impressions`` (into ``into``, else a new one)."""
+    found = into if into is not None else Attribution()
+    for target, event in _attributed(impressions, events):
+        found.add(target, event)
+    return found
+
+
 def attribute(impressions: Sequence[Impression], events: Sequence[Event]) -> dict[str, set[str]]:
     """The items clicked in each impression: ``{impression id: {item ids}}`` (clicked ones
     only)."""
-    clicked: dict[str, set[str]] = defaultdict(set)
-    for target, event in _attributed(impressions, events):
-        clicked[target].add(str(event.item_id))
-    return dict(clicked)
-
-
-def first_clicks(impressions: Sequence[Impression], events: Sequence[Event]) -> dict[str, float]:
-    """When each clicked impression was first clicked: ``{impression id: event time}``. The
-    impressions clicked on the data up to any moment ``at`` are exactly those shown by ``at``
-    whose first click is by ``at`` (a click is only ever attributed to an impression shown
-    before it, or up to ``SKEW_S`` after when it names it), so a report's history needs one
-    attribution, not one per moment."""
-    first: dict[str, float] = {}
-    for target, event in _attributed(impressions, events):
-        if event.timestamp < first.get(target, float("inf")):
-            first[target] = event.timestamp
-    return first
+    return attribute_all(impressions, events).clicked
 
 
 def _attributed(

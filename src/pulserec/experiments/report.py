@@ -24,7 +24,7 @@ from statsmodels.stats.power import NormalIndPower
 
 from pulserec.core.types import Event, Impression
 from pulserec.experiments import stats
-from pulserec.experiments.attribution import ATTRIBUTED, SKEW_S, attribute
+from pulserec.experiments.attribution import ATTRIBUTED, SKEW_S, Attribution, attribute_all
 from pulserec.experiments.cuped import POSITIVE, PRE_PERIOD_S, cuped_lift
 from pulserec.experiments.definition import INTERLEAVE, Experiment
 from pulserec.experiments.guardrails import guardrails
@@ -37,7 +37,14 @@ from pulserec.experiments.stopping import (
     history,
     stopping,
 )
-from pulserec.experiments.users import ALPHA, Users, finite, log_lift, per_user, ratio
+from pulserec.experiments.users import (
+    ALPHA,
+    ImpressionTable,
+    Users,
+    finite,
+    log_lift,
+    ratio,
+)
 
 __all__ = [
     "ALPHA",
@@ -50,7 +57,6 @@ __all__ = [
     "boundary",
     "build",
     "minimum_detectable_lift",
-    "per_user",
 ]
 
 SRM_ALPHA = 0.001
@@ -60,43 +66,45 @@ def build(
     experiment: Experiment,
     impressions: Sequence[Impression],
     events: Sequence[Event],
+    attribution: Attribution | None = None,
 ) -> dict[str, Any]:
     """The report of ``experiment`` from its stored impressions and its users' events (those
-    before the start feed CUPED's covariate only)."""
+    before the start feed CUPED's covariate only); ``attribution``: the clicks already
+    attributed (:class:`~.inputs.ReportInputs` keeps it as data arrive), else attributed
+    here."""
     before = [e for e in events if e.timestamp < experiment.started_at - SKEW_S]
-    events = [
-        e for e in events if e.timestamp >= experiment.started_at - SKEW_S and e.type in ATTRIBUTED
-    ]
-    clicked = attribute(impressions, events)
+    if attribution is None:
+        after = [e for e in events if e.timestamp >= experiment.started_at - SKEW_S]
+        attribution = attribute_all(impressions, [e for e in after if e.type in ATTRIBUTED])
     head: dict[str, Any] = {
         "id": experiment.id,
         "mode": experiment.mode,
         "state": "running" if experiment.running else "stopped",
     }
     if experiment.mode == INTERLEAVE:
-        return {**head, **interleaved(experiment, impressions, clicked)}
-    return {**head, **_ab(experiment, impressions, events, before, clicked)}
+        return {**head, **interleaved(experiment, impressions, attribution.clicked)}
+    table = ImpressionTable(experiment, impressions, attribution.first)
+    return {**head, **_ab(experiment, impressions, table, before)}
 
 
 def _ab(
     experiment: Experiment,
     impressions: Sequence[Impression],
-    events: Sequence[Event],
+    table: ImpressionTable,
     before: Sequence[Event],
-    clicked: dict[str, set[str]],
 ) -> dict[str, Any]:
     names = [v.name for v in experiment.variants]
-    groups = per_user(experiment, impressions, clicked)
+    groups = table.per_user()
     ratios = {n: ratio(groups[n]) for n in names}
     variants = [_variant_json(n, groups[n], ratios[n]) for n in names]
     control = names[0]
     lifts = [_lift(n, ratios[control], ratios[n]) for n in names[1:]]
-    moments = estimates_over_time(experiment, impressions, events)  # the plot and the looks
+    moments = estimates_over_time(experiment, impressions, table)  # the plot and the looks
     base, treated = ratios[control], ratios[names[1]] if len(names) > 1 else None
     current = log_lift(base, treated) if base is not None and treated is not None else None
-    rule = stopping(experiment, impressions, events, lifts, moments, current)
+    rule = stopping(experiment, impressions, table, lifts, moments, current)
     rule["detectable_lift"] = _detectable(experiment, groups[control])
-    srm = stats.srm_p_value([len(groups[n].ids) for n in names], experiment.weights)
+    srm = stats.srm_p_value([groups[n].count for n in names], experiment.weights)
     first = lifts[0] if lifts else None
     return {
         "variants": variants,
@@ -109,7 +117,7 @@ def _ab(
         "stopping": rule,
         "cuped": cuped_lift(experiment, groups, before, names),
         "guardrails": guardrails(impressions, names),
-        "history": history(impressions, moments),
+        "history": history(table, moments),
     }
 
 

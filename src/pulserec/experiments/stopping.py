@@ -16,11 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from pulserec.core.types import Event, Impression
+from pulserec.core.types import Impression
 from pulserec.experiments import stats
-from pulserec.experiments.attribution import first_clicks
 from pulserec.experiments.definition import Experiment
-from pulserec.experiments.users import ALPHA, finite, log_lift, per_user, ratio
+from pulserec.experiments.users import ALPHA, ImpressionTable, finite, log_lift, ratio
 
 TAU = 0.2  # the mixing scale of the always-valid test, on the log of the CTR ratio
 HISTORY_POINTS = 20
@@ -36,7 +35,7 @@ def boundary(looks: int) -> float:
 def stopping(
     experiment: Experiment,
     impressions: Sequence[Impression],
-    events: Sequence[Event],
+    table: ImpressionTable,
     lifts: list[dict[str, Any]],
     moments: Moments,
     current: tuple[float, float] | None,
@@ -48,14 +47,13 @@ def stopping(
     users, looks = experiment.horizon_users, experiment.looks
     c = boundary(looks)
     done, significant = 0, False
-    clicked_at = first_clicks(impressions, events)
     for look in range(1, looks + 1):
         need = math.ceil(users * look / looks)
         at = _moment_with_users(experiment, impressions, need)
         if at is None:
             break
         done = look
-        z = _z_at(experiment, impressions, clicked_at, at)
+        z = _z_at(experiment, table, at)
         if z is not None and abs(z) >= c:
             significant = True
             break
@@ -99,32 +97,20 @@ def always_valid(
 
 
 def _estimate_at(
-    experiment: Experiment,
-    impressions: Sequence[Impression],
-    clicked_at: dict[str, float],
-    at: float | None,
+    experiment: Experiment, table: ImpressionTable, at: float | None
 ) -> tuple[float, float] | None:
-    """log-lift of the first treatment over the control, and its se, on data up to ``at``
-    (``clicked_at``: :func:`~pulserec.experiments.attribution.first_clicks` over all data)."""
+    """log-lift of the first treatment over the control, and its se, on data up to ``at``."""
     if len(experiment.variants) < 2:
         return None
-    limit = float("inf") if at is None else at
-    shown = [i for i in impressions if i.timestamp <= limit]
-    clicked = {i for i, when in clicked_at.items() if when <= limit}
-    groups = per_user(experiment, shown, clicked)
+    groups = table.per_user(float("inf") if at is None else at, ids=False)
     control, treatment = (ratio(groups[v.name]) for v in experiment.variants[:2])
     if control is None or treatment is None:
         return None
     return log_lift(control, treatment)
 
 
-def _z_at(
-    experiment: Experiment,
-    impressions: Sequence[Impression],
-    clicked_at: dict[str, float],
-    at: float,
-) -> float | None:
-    found = _estimate_at(experiment, impressions, clicked_at, at)
+def _z_at(experiment: Experiment, table: ImpressionTable, at: float) -> float | None:
+    found = _estimate_at(experiment, table, at)
     if found is None or found[1] <= 0:
         return None
     return found[0] / found[1]
@@ -152,17 +138,13 @@ def _history_moments(impressions: Sequence[Impression]) -> list[float]:
 
 
 def estimates_over_time(
-    experiment: Experiment, impressions: Sequence[Impression], events: Sequence[Event]
+    experiment: Experiment, impressions: Sequence[Impression], table: ImpressionTable
 ) -> Moments:
     """The first treatment's log-lift and se on the data up to each of 20 moments."""
-    clicked_at = first_clicks(impressions, events)  # once, not once per moment
-    return [
-        (at, _estimate_at(experiment, impressions, clicked_at, at))
-        for at in _history_moments(impressions)
-    ]
+    return [(at, _estimate_at(experiment, table, at)) for at in _history_moments(impressions)]
 
 
-def history(impressions: Sequence[Impression], moments: Moments) -> list[dict[str, Any]]:
+def history(table: ImpressionTable, moments: Moments) -> list[dict[str, Any]]:
     """The cumulative lift of the first treatment at those moments (the page's plot)."""
     out = []
     for at, found in moments:
@@ -173,7 +155,7 @@ def history(impressions: Sequence[Impression], moments: Moments) -> list[dict[st
         out.append(
             {
                 "at": at,
-                "impressions": sum(1 for i in impressions if i.timestamp <= at),
+                "impressions": table.shown_by(at),
                 "lift": finite(math.expm1(estimate)),
                 "ci": [finite(math.expm1(estimate - half)), finite(math.expm1(estimate + half))],
             }
