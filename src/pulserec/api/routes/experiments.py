@@ -16,14 +16,15 @@ from pulserec.api.query_params import path_id
 from pulserec.api.responses import json_response
 from pulserec.api.services import Services
 from pulserec.engine.lifecycle.training import TrainingConflict
-from pulserec.experiments import report
 from pulserec.experiments.definition import Experiment, ExperimentConflict
+from pulserec.experiments.reports import Reports
 
 
 def experiments_router(services: Services) -> APIRouter:
     router = APIRouter(prefix="/v1/experiments", tags=["experiments"])
     runtime = services.runtime
     experiments, engine, store = runtime.experiments, runtime.engine, services.store
+    reports = Reports(store, experiments.log)  # built once per state of the store
 
     def found(experiment_id: str) -> Experiment:
         experiments.reload()
@@ -64,16 +65,7 @@ def experiments_router(services: Services) -> APIRouter:
         sample-ratio check, guardrails, CUPED and the stopping rule's decision."""
         experiment = found(experiment_id)
 
-        def build() -> dict[str, Any]:
-            experiments.log.flush()  # what this process served, before reading the store
-            since = experiment.started_at - report.PRE_PERIOD_S
-            return report.build(
-                experiment,
-                store.impressions(experiment.id),
-                store.experiment_events(experiment.id, since),
-            )
-
-        return json_response(await run_in_threadpool(build))
+        return json_response(await run_in_threadpool(reports.of, experiment))
 
     @router.post("/{experiment_id:path}/stop")
     async def stop(experiment_id: str) -> Response:
