@@ -80,3 +80,25 @@ def test_shapes_and_empty_history(trained: tuple[SequenceRetriever, Interactions
     assert len(model.retrieve(Query(user=-1), 5)) == 0
     with pytest.raises(ValueError, match="divisible"):
         SequenceRetriever(dim=10, heads=3)
+
+
+def test_a_forgotten_user_leaves_the_sequences_and_the_kept_windows() -> None:
+    data = Interactions.from_events(_cycle_events())
+    model = SequenceRetriever(dim=16, heads=2, max_len=8, epochs=2).fit(data)
+    user = data.users.get("u1")
+    assert user is not None
+    assert model.query_row(Query(user=user)) is not None
+    assert user in model.scorer._kept  # the window kept for the next event
+    model.forget(np.array([user], dtype=np.int32))
+    assert model.sequences_[user] == [] and user not in model.scorer._kept
+    assert model.query_row(Query(user=user)) is None
+
+
+def test_a_model_saved_with_right_aligned_positions_loads_as_it_was_fitted() -> None:
+    data = Interactions.from_events(_cycle_events())
+    model = SequenceRetriever(dim=16, heads=2, max_len=8, epochs=2, positions="right").fit(data)
+    params = {k: v for k, v in model.init_params().items() if k != "positions"}  # an old save
+    loaded = SequenceRetriever.from_state(params, model.state(), items=data.items)
+    assert loaded.module.aligned == "right"
+    users = np.arange(data.n_users, dtype=np.int32)
+    np.testing.assert_allclose(loaded.score(users), model.score(users), rtol=1e-6)

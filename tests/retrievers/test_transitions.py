@@ -50,3 +50,19 @@ def test_negative_events_are_not_steps() -> None:
     model = Transitions().fit(data)
     a, b, c = (data.items.get(i) for i in "abc")
     assert model.counts_[a, c] > 0 and model.counts_[a, b] == 0
+
+
+def test_a_request_reads_the_counts_waiting_beside_the_matrix_as_merged() -> None:
+    events = _cycle_events(n_users=20, length=10)
+    late = [Event(e.user_id, e.item_id, e.type, e.timestamp + 100) for e in events[:40]]
+    everything = Interactions.from_events([*events, *late])
+    online = Transitions().fit(everything.select(np.arange(len(events))))
+    online.update(everything.select(np.arange(len(events), len(everything))))
+    assert online._pending  # the new counts wait beside the matrix
+    full = Transitions().fit(everything)
+    for user in range(everything.n_users):
+        waiting = online.query_row(Query(user=user))
+        merged = full.score(np.array([user], dtype=np.int32))[0]
+        assert np.array_equal(np.isfinite(waiting), np.isfinite(merged))
+        assert np.allclose(waiting[np.isfinite(waiting)], merged[np.isfinite(merged)], rtol=1e-5)
+    assert online._pending  # reading merged nothing

@@ -13,6 +13,8 @@ from typing import Any
 import torch
 from torch import nn
 
+LEFT, RIGHT = "left", "right"  # where positions start: the first item, or the last
+
 
 class CausalBlock(nn.Module):
     """Pre-norm self-attention that only looks back, then a feed-forward layer."""
@@ -51,9 +53,13 @@ class SASRec(nn.Module):
         heads: int = 2,
         max_len: int = 50,
         dropout: float = 0.2,
+        positions: str = LEFT,
     ) -> None:
         super().__init__()
+        if positions not in (LEFT, RIGHT):
+            raise ValueError(f"positions must be {LEFT!r} or {RIGHT!r}")
         self.max_len = max_len
+        self.aligned = positions
         self.heads = heads
         self._frozen_items: torch.Tensor | None = None
         self.item_ids = nn.Embedding(n_items + 1, dim, padding_idx=0)  # (N + 1, C)
@@ -93,7 +99,7 @@ class SASRec(nn.Module):
         items = self.item_vectors()
         t = seqs.shape[1]
         x = items[seqs] * (items.shape[1] ** 0.5)  # (B, T, C)
-        x = self.dropout(x + self.positions.weight[-t:])  # (B, T, C); right-aligned positions
+        x = self.dropout(x + self.position_vectors(seqs))  # (B, T, C)
         causal = torch.triu(torch.ones(t, t, dtype=torch.bool), 1)  # (T, T)
         blocked = causal[None] | (seqs == 0)[:, None, :]  # (B, T, T): no future, no padding
         blocked &= ~torch.eye(t, dtype=torch.bool)[None]  # each position sees itself: no NaN rows
@@ -102,6 +108,15 @@ class SASRec(nn.Module):
             x = block(x, blocked)
         out: torch.Tensor = self.norm(x)  # (B, T, C)
         return out
+
+    def position_vectors(self, seqs: torch.Tensor) -> torch.Tensor:
+        """(B, T, C) or (T, C): left-aligned, the first item of each sequence at position 0
+        (appending an item leaves the others' positions be, so a request can extend the last
+        one's keys and values); right-aligned (models saved before), the last at the end."""
+        if self.aligned == RIGHT:
+            return self.positions.weight[-seqs.shape[1] :]
+        index = (torch.cumsum(seqs != 0, dim=1) - 1).clamp(min=0)  # padding: position 0
+        return self.positions.weight[index]
 
     def next_scores(self, seqs: torch.Tensor) -> torch.Tensor:
         """Scores (B, N) of every item as the next one after each sequence."""
@@ -119,4 +134,18 @@ def build(params: dict[str, Any], n_items: int, text: torch.Tensor | None) -> SA
         heads=int(params["heads"]),
         max_len=int(params["max_len"]),
         dropout=float(params["dropout"]),
+        positions=str(params.get("positions", RIGHT)),  # saved before positions were chosen
     )
+
+
+def context(sequence: list[int], max_len: int, aligned: str) -> list[int]:
+    """The items a prediction after ``sequence`` reads. Right-aligned: the last ``max_len``.
+    Left-aligned: the whole sequence up to ``max_len`` items, then a window that starts at a
+    multiple of ``max_len // 2`` and grows by one item per event (between ``max_len // 2 + 1``
+    and ``max_len`` items), so a request extends the previous one's window except once every
+    ``max_len // 2`` events."""
+    n = len(sequence)
+    if aligned == RIGHT or n <= max_len or max_len < 2:
+        return sequence[-max_len:]
+    hop = max(1, max_len // 2)
+    return sequence[-(hop + (n - hop - 1) % hop + 1) :]

@@ -28,7 +28,7 @@ from pulserec.models.arrays import placeholder_map, under, with_prefix
 from pulserec.models.base import Candidates, Float32s, Int32s, Query, candidates_from_scores
 from pulserec.models.cf._cf import Leaf, derived
 from pulserec.models.persistable import Inputs, Model, State, persistable
-from pulserec.models.sequence.sasrec_model import SASRec, build
+from pulserec.models.sequence.sasrec_model import LEFT, RIGHT, SASRec, build, context
 from pulserec.models.sequence.sasrec_numpy import SequenceScorer
 from pulserec.models.sequence.sequences import user_sequences
 
@@ -78,6 +78,7 @@ class SequenceRetriever(Leaf):
         heads: int = 2,
         max_len: int = 50,
         dropout: float = 0.2,
+        positions: str = LEFT,
         epochs: int = 60,
         lr: float = 2e-3,
         batch_size: int = 128,
@@ -105,12 +106,13 @@ class SequenceRetriever(Leaf):
         if dim % heads:
             raise ValueError("dim must be divisible by heads")
         self.vectors = vectors
-        self.params = {
+        self.params: dict[str, Any] = {
             "dim": dim,
             "layers": layers,
             "heads": heads,
             "max_len": max_len,
             "dropout": dropout,
+            "positions": positions,
         }
         self.epochs, self.lr, self.batch_size, self.seed = epochs, lr, batch_size, seed
         self.name = name
@@ -212,9 +214,17 @@ class SequenceRetriever(Leaf):
                     i for i in items if i <= self.model_.item_ids.num_embeddings - 1
                 )
 
+    def forget(self, users: Int32s) -> None:
+        """Deleted users' sequences go, and the windows the scorer kept for them."""
+        gone = [int(u) for u in users if 0 <= u < len(self.sequences_)]
+        for user in gone:
+            self.sequences_[user] = []
+        if "_scorer" in self.__dict__:
+            self.scorer.forget(gone)
+
     def _batch(self, sequences: list[list[int]]) -> torch.Tensor:
-        length = int(self.params["max_len"])
-        rows = [([0] * length + seq)[-length:] for seq in sequences]
+        length, aligned = int(self.params["max_len"]), str(self.params["positions"])
+        rows = [([0] * length + context(seq, length, aligned))[-length:] for seq in sequences]
         return torch.tensor(rows, dtype=torch.long)
 
     def _scores(self, sequences: list[list[int]]) -> Float32s:
@@ -232,15 +242,18 @@ class SequenceRetriever(Leaf):
     def query_row(self, query: Query) -> Float32s | None:
         """Next-item scores after the query's user's sequence (or its history); None for an
         empty one."""
+        user: int | None = query.user
         if 0 <= query.user < len(self.sequences_) and self.sequences_[query.user]:
             sequence = self.sequences_[query.user]
         else:
             n = self.model_.item_ids.num_embeddings - 1
-            sequence = [int(i) + 1 for i in query.history if i < n]
+            sequence, user = [int(i) + 1 for i in query.history if i < n], None
         if not sequence:
             return None
-        recent = np.array(sequence[-int(self.params["max_len"]) :], dtype=np.int64)
-        known = self.scorer.next_scores(recent)
+        window = context(sequence, int(self.params["max_len"]), str(self.params["positions"]))
+        start = len(sequence) - len(window)
+        recent = np.array(window, dtype=np.int64)
+        known = self.scorer.next_scores(recent, user, start)
         scores = np.full(len(self.items_), -np.inf, dtype=np.float32)
         scores[: known.shape[0]] = known  # items added since the fit: -inf until refit
         return scores
@@ -307,7 +320,7 @@ class SequenceRetriever(Leaf):
         """A model rebuilt from :meth:`init_params` and :meth:`state` (the item text is in
         the weights; ``vectors`` are kept for refits). Scores span ``items`` when given, else
         as many items as at saving."""
-        model = cls(vectors, **params)
+        model = cls(vectors, **{"positions": RIGHT, **params})  # saved before: right-aligned
         weights = {k: torch.tensor(v) for k, v in under("module.", state).items()}
         text = weights["text"] if weights["text"].shape[1] else None
         with torch.random.fork_rng(devices=[]):  # the throw-away init leaves torch's RNG be

@@ -35,6 +35,9 @@ from pulserec.models.cf._cf import (
 from pulserec.models.persistable import Model, persistable
 from pulserec.models.sequence.sequences import user_sequences
 
+MERGE_EVERY = 50_000  # waiting pairs that join the count matrix at once
+Int64s = npt.NDArray[np.int64]
+
 
 def follow_pairs(
     sequences: list[npt.NDArray[np.int64]], window: int, decay: float, since: list[int] | None
@@ -60,6 +63,10 @@ def follow_pairs(
 class Transitions(Leaf):
     """Next-item scores from counted transitions between consecutive engagements."""
 
+    _base: sp.csr_matrix  # the counts merged so far
+    _n: int  # items the counts cover
+    _pending: dict[int, tuple[list[int], list[float]]]  # counts waiting: row -> (columns, weights)
+
     def __init__(
         self,
         window: int = 10,
@@ -80,6 +87,32 @@ class Transitions(Leaf):
         self.sequences_ = [np.array(s, dtype=np.int64) - 1 for s in user_sequences(data)]
         self.counts_ = self._counts(self.sequences_, None, data.n_items)
         return self
+
+    @property
+    def counts_(self) -> sp.csr_matrix:
+        """The weighted transition counts (``from -> to``), with every event applied."""
+        if self._pending:
+            rows = [np.full(len(cols), row) for row, (cols, _) in self._pending.items()]
+            cols = [np.array(cols, dtype=np.int64) for cols, _ in self._pending.values()]
+            weights = [np.array(w, dtype=np.float64) for _, w in self._pending.values()]
+            n = self._n
+            fresh = sp.csr_matrix(
+                (np.concatenate(weights), (np.concatenate(rows), np.concatenate(cols))),
+                shape=(n, n),
+                dtype=np.float64,
+            )
+            fresh.sum_duplicates()
+            self._base = resized(self._base, (n, n)) + fresh
+            self._pending, self._pending_size = {}, 0
+        return self._base
+
+    @counts_.setter
+    def counts_(self, counts: sp.csr_matrix) -> None:
+        self._base = sp.csr_matrix(counts)
+        self._n = counts.shape[0]
+        self._pending = {}
+        self._pending_size = 0
+        self.totals_ = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
 
     def _counts(
         self, sequences: list[npt.NDArray[np.int64]], since: list[int] | None, n: int
@@ -103,9 +136,10 @@ class Transitions(Leaf):
 
     def update(self, data: Interactions) -> None:
         """Append new positives to their users' sequences and count the transitions they
-        make with what came before (the counts grow with the catalog)."""
+        make with what came before (the counts grow with the catalog). The new counts wait
+        beside the matrix (a request reads both) and join it every ``MERGE_EVERY`` pairs, so an
+        event costs its own pairs, not a copy of the matrix."""
         fresh = [np.array(s, dtype=np.int64) - 1 for s in user_sequences(data)]
-        n = max(data.n_items, self.counts_.shape[0])
         self.sequences_.extend(
             np.zeros(0, dtype=np.int64) for _ in range(len(fresh) - len(self.sequences_))
         )
@@ -118,7 +152,18 @@ class Transitions(Leaf):
             joined.append(np.concatenate([tail, fresh[user]]))
             since.append(tail.shape[0])
             self.sequences_[user] = np.concatenate([self.sequences_[user], fresh[user]])
-        self.counts_ = resized(self.counts_, (n, n)) + self._counts(joined, since, n)
+        rows, cols, weights = follow_pairs(joined, self.window, self.decay, since)
+        self._n = max(self._n, data.n_items)
+        totals = np.zeros(self._n, dtype=np.float64)
+        totals[: self.totals_.shape[0]] = self.totals_
+        self.totals_ = totals + np.bincount(rows, weights=weights, minlength=self._n)
+        for row, col, weight in zip(rows.tolist(), cols.tolist(), weights.tolist(), strict=True):
+            waiting = self._pending.setdefault(row, ([], []))
+            waiting[0].append(col)
+            waiting[1].append(weight)
+        self._pending_size += rows.shape[0]
+        if self._pending_size > MERGE_EVERY:
+            _ = self.counts_
 
     def forget(self, users: Int32s) -> None:
         """Deleted users' sequences go, and every transition they made with them."""
@@ -164,13 +209,43 @@ class Transitions(Leaf):
         histories = [self.sequences_[u] if 0 <= u < known else empty for u in users.tolist()]
         return self._scores(histories, self.counts_.shape[0])
 
-    def retrieve(self, query: Query, k: int) -> Candidates:
+    def _history(self, query: Query) -> npt.NDArray[np.int64]:
         if 0 <= query.user < len(self.sequences_) and self.sequences_[query.user].size:
-            history = self.sequences_[query.user]
-        else:
-            history = np.asarray(query.history, dtype=np.int64)
-        row = self._scores([history], self.counts_.shape[0])[0]
-        return candidates_from_scores(row, query, k, self.name)
+            return self.sequences_[query.user]
+        return np.asarray(query.history, dtype=np.int64)
+
+    def query_row(self, query: Query) -> Float32s:
+        """One user's scores over the items the counts know (``-inf`` for none), read from the
+        rows of their latest items only: the matrix's and the counts waiting beside it."""
+        n = self._n
+        history = self._history(query)
+        latest = history[(history >= 0) & (history < n)][-self.recent :]
+        steps = self.recent_decay ** np.arange(latest.size, dtype=np.float64)[::-1]
+        factor: dict[int, float] = {}
+        for item, step in zip(latest.tolist(), steps.tolist(), strict=True):
+            total = float(self.totals_[item])
+            if total > 0:
+                factor[item] = factor.get(item, 0.0) + step / total
+        base = self._base
+        keys = np.fromiter(factor, dtype=np.int64, count=len(factor))
+        weights = np.fromiter(factor.values(), dtype=np.float64, count=len(factor))
+        inside = keys < base.shape[0]
+        starts = base.indptr[keys[inside]]
+        lengths = base.indptr[keys[inside] + 1] - starts
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+        offsets += np.arange(offsets.shape[0])
+        columns = [base.indices[offsets]]
+        values = [base.data[offsets] * np.repeat(weights[inside], lengths)]
+        for item, weight in factor.items() if self._pending else ():
+            waiting = self._pending.get(item)
+            if waiting is not None:
+                columns.append(np.array(waiting[0], dtype=np.int32))
+                values.append(np.array(waiting[1], dtype=np.float64) * weight)
+        found = np.bincount(np.concatenate(columns), np.concatenate(values), minlength=n)
+        return np.where(found > 0, found, -np.inf).astype(np.float32)
+
+    def retrieve(self, query: Query, k: int) -> Candidates:
+        return candidates_from_scores(self.query_row(query), query, k, self.name)
 
     # -- persistence -----------------------------------------------------------------------
     def init_params(self) -> dict[str, Any]:
