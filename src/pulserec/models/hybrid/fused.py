@@ -70,22 +70,20 @@ def pool_of(rows: Float32s, per_source: int, size: int) -> tuple[Int32s, npt.NDA
     """The candidate pool of one request from its stacked rows: as
     :func:`pulserec.models.hybrid.candidates.candidate_pool`, with one partition for every
     source."""
-    n_items = rows.shape[1]
+    n_sources, n_items = rows.shape
     k = min(per_source, n_items)
+    every = np.arange(n_sources)[:, None]
     top = np.argpartition(-rows, k - 1, axis=1)[:, :k]
-    order = np.argsort(-np.take_along_axis(rows, top, axis=1), axis=1, kind="stable")
-    top = np.take_along_axis(top, order, axis=1)
-    finite = np.isfinite(np.take_along_axis(rows, top, axis=1))
-    contribution = np.where(finite, rrf_weights(k)[None, :], 0.0)
-    fused = np.zeros((1, n_items), dtype=np.float32)
-    first = np.zeros((1, k), dtype=np.intp)
-    for s in range(rows.shape[0]):  # one source after another, as the reference accumulates
-        np.add.at(fused, (first, top[s : s + 1]), contribution[s : s + 1])
+    order = np.argsort(-rows[every, top], axis=1, kind="stable")
+    top = top[every, order]
+    contribution = np.where(np.isfinite(rows[every, top]), rrf_weights(k)[None, :], 0.0)
+    fused = np.zeros(n_items, dtype=np.float32)
+    for s in range(n_sources):  # one source after another, as the reference accumulates
+        fused[top[s]] += contribution[s]  # a source's top items are distinct: no add.at
     size = min(size, n_items)
-    best = np.argpartition(-fused, size - 1, axis=1)[:, :size]
-    order = np.argsort(-np.take_along_axis(fused, best, axis=1), axis=1, kind="stable")
-    best = np.take_along_axis(best, order, axis=1)
-    return best[0].astype(np.int32), np.take_along_axis(fused, best, axis=1)[0] > 0
+    best = np.argpartition(-fused, size - 1)[:size]
+    best = best[np.argsort(-fused[best], kind="stable")]
+    return best.astype(np.int32), fused[best] > 0
 
 
 def blended_pool(core: ScoringCore, rows: Float32s) -> tuple[Int32s, Float32s]:
