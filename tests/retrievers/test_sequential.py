@@ -89,8 +89,11 @@ def test_a_forgotten_user_leaves_the_sequences_and_the_kept_windows() -> None:
     assert user is not None
     assert model.query_row(Query(user=user)) is not None
     assert user in model.scorer._kept  # the window kept for the next event
+    history = np.array([data.items.get("i1"), data.items.get("i2")], dtype=np.int32)
+    assert model.query_row(Query(history=history, owner=7)) is not None  # an engine's user
+    assert len(model.scorer._kept) == 2
     model.forget(np.array([user], dtype=np.int32))
-    assert model.sequences_[user] == [] and user not in model.scorer._kept
+    assert model.sequences_[user] == [] and not model.scorer._kept
     assert model.query_row(Query(user=user)) is None
 
 

@@ -28,12 +28,14 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 import torch
+from scipy.special import erf
 from torch import nn
 
 from pulserec.models.sequence.sasrec_model import RIGHT, CausalBlock, SASRec
 
 Float32s = npt.NDArray[np.float32]
 LAYER_NORM_EPS = 1e-5
+SQRT_HALF = 0.7071067811865476
 CACHE_BYTES = 64 * 2**20  # users' kept keys and values, per scorer
 
 
@@ -42,17 +44,22 @@ def _array(tensor: torch.Tensor) -> Float32s:
 
 
 def _layer_norm(x: Float32s, weight: Float32s, bias: Float32s) -> Float32s:
-    mean = x.mean(axis=-1, keepdims=True)
-    centred = x - mean
-    variance = (centred * centred).mean(axis=-1, keepdims=True)
-    out: Float32s = centred / np.sqrt(variance + LAYER_NORM_EPS) * weight + bias
-    return out
+    width = np.float32(x.shape[-1])
+    centred = x - np.add.reduce(x, axis=-1, keepdims=True) / width
+    variance = np.add.reduce(centred * centred, axis=-1, keepdims=True) / width
+    scaled = centred / np.sqrt(variance + np.float32(LAYER_NORM_EPS))
+    return np.asarray(scaled * weight + bias, dtype=np.float32)
 
 
 def _gelu(x: Float32s) -> Float32s:
-    """The exact (erf) GELU of ``nn.GELU()``: torch's erf is ten times scipy's on float32."""
-    out: Float32s = torch.nn.functional.gelu(torch.from_numpy(x)).numpy()
-    return out
+    """The exact (erf) GELU of ``nn.GELU()``: scipy's erf for a row or two (torch's dispatch
+    costs more than the arithmetic there), torch's for a window (ten times scipy's on float32
+    arrays that size)."""
+    if x.shape[0] <= 2:
+        half: Float32s = x * np.float32(0.5)
+        return np.asarray(half * (np.float32(1.0) + erf(x * np.float32(SQRT_HALF))), np.float32)
+    found: Float32s = torch.nn.functional.gelu(torch.from_numpy(x)).numpy()
+    return found
 
 
 @functools.cache
@@ -191,6 +198,12 @@ class SequenceScorer:
         with self._lock:
             for user in users:
                 self._drop(user)
+
+    def forget_all(self) -> None:
+        """Drop every kept window."""
+        with self._lock:
+            self._kept.clear()
+            self._kept_bytes = 0
 
     def _positions(self, t: int) -> Float32s:
         if self.aligned == RIGHT:

@@ -215,12 +215,12 @@ class SequenceRetriever(Leaf):
                 )
 
     def forget(self, users: Int32s) -> None:
-        """Deleted users' sequences go, and the windows the scorer kept for them."""
-        gone = [int(u) for u in users if 0 <= u < len(self.sequences_)]
-        for user in gone:
+        """Deleted users' sequences go, and every window the scorer kept (those it keeps for
+        the engine's users are keyed by the engine's index, which this model cannot map)."""
+        for user in [int(u) for u in users if 0 <= u < len(self.sequences_)]:
             self.sequences_[user] = []
         if "_scorer" in self.__dict__:
-            self.scorer.forget(gone)
+            self.scorer.forget_all()
 
     def _batch(self, sequences: list[list[int]]) -> torch.Tensor:
         length, aligned = int(self.params["max_len"]), str(self.params["positions"])
@@ -242,18 +242,19 @@ class SequenceRetriever(Leaf):
     def query_row(self, query: Query) -> Float32s | None:
         """Next-item scores after the query's user's sequence (or its history); None for an
         empty one."""
-        user: int | None = query.user
+        key: int | None = query.user  # whose window the scorer keeps and extends
         if 0 <= query.user < len(self.sequences_) and self.sequences_[query.user]:
             sequence = self.sequences_[query.user]
         else:
             n = self.model_.item_ids.num_embeddings - 1
-            sequence, user = [int(i) + 1 for i in query.history if i < n], None
+            sequence = [int(i) + 1 for i in query.history.tolist() if i < n]
+            key = -2 - query.owner if query.owner >= 0 else None  # the engine's user
         if not sequence:
             return None
         window = context(sequence, int(self.params["max_len"]), str(self.params["positions"]))
         start = len(sequence) - len(window)
         recent = np.array(window, dtype=np.int64)
-        known = self.scorer.next_scores(recent, user, start)
+        known = self.scorer.next_scores(recent, key, start)
         scores = np.full(len(self.items_), -np.inf, dtype=np.float32)
         scores[: known.shape[0]] = known  # items added since the fit: -inf until refit
         return scores
