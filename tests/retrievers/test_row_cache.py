@@ -38,3 +38,26 @@ def test_the_cache_is_bounded_and_off_for_huge_catalogs() -> None:
     assert len(cache._entries) == 3
     assert HistoryRowCache(_sum, 10**6, max_items=1000).capacity == 0
     assert np.array_equal(cache.row(-1, np.array([1, 2], dtype=np.int32)), _sum(np.array([1, 2])))
+
+
+def test_als_fold_in_moved_per_event_equals_the_fold_in_of_the_whole_history() -> None:
+    from pulserec.core.interactions import Interactions
+    from pulserec.core.types import Event, EventType
+    from pulserec.models.base import Query
+    from pulserec.models.cf.als import ALS
+
+    rng = np.random.default_rng(1)
+    events = [
+        Event(f"u{u}", f"i{i}", EventType.CLICK, float(n))
+        for n, (u, i) in enumerate(zip(rng.integers(0, 40, 800), rng.integers(0, 60, 800)))
+    ]
+    model = ALS(factors=8, iterations=3).fit(Interactions.from_events(events))
+    history = np.zeros(0, dtype=np.int32)
+    for _ in range(30):
+        history = np.unique(np.append(history, np.int32(rng.integers(0, 60))))
+        moved = model.query_row(Query(history=history, owner=4))
+        assert moved is not None
+        whole = model.item_factors_ @ model.fold_in(history)
+        np.testing.assert_allclose(moved, whole, rtol=1e-4, atol=1e-5 * np.abs(whole).max())
+        assert np.array_equal(np.argsort(-moved)[:5], np.argsort(-whole)[:5])
+    assert len(model._row_cache()._entries) == 1  # the user's sums were kept and moved

@@ -229,6 +229,13 @@ class AdditiveHistory:
 
     weights_: Any
 
+    def _sum_basis(self) -> Any:
+        """What the rows are read from: a new object marks a refit (the kept sums go)."""
+        return self.weights_
+
+    def _sum_width(self) -> int:
+        return int(self.weights_.shape[1])
+
     def _rows_sum(self, items: Int32s) -> npt.NDArray[np.float64]:
         raise NotImplementedError
 
@@ -239,10 +246,9 @@ class AdditiveHistory:
         return self._history_row(self._rows_sum(items))
 
     def _row_cache(self) -> HistoryRowCache:
-        columns = int(self.weights_.shape[1])
-        return derived(
-            self, "_row_cache_of", self.weights_, lambda: HistoryRowCache(self._rows_sum, columns)
-        )
+        columns = self._sum_width()
+        build = lambda: HistoryRowCache(self._rows_sum, columns)  # noqa: E731
+        return derived(self, "_row_cache_of", self._sum_basis(), build)
 
 
 def csr_rows_sum(

@@ -23,6 +23,7 @@ from pulserec.core.item_vectors import ItemVectors
 from pulserec.models.ann import ItemIndex, wants_index
 from pulserec.models.base import Candidates, Float32s, Int32s, Query
 from pulserec.models.cf._cf import (
+    AdditiveHistory,
     CFModel,
     State,
     check_count,
@@ -89,7 +90,7 @@ def solve_row(y: Float32s, gram: Floats, alpha: float, items: Int32s, weights: F
 
 
 @persistable("als")
-class ALS(CFModel):
+class ALS(AdditiveHistory, CFModel):
     """Implicit ALS; ``user_factors_`` (U, F) and ``item_factors_`` (I, F), float32."""
 
     def __init__(
@@ -177,8 +178,24 @@ class ALS(CFModel):
     def _score_users(self, users: Int32s) -> Float32s:
         return np.asarray(self.user_factors_[users] @ self.item_factors_.T, dtype=np.float32)
 
-    def _score_history(self, items: Int32s) -> Float32s:
-        return np.asarray(self.item_factors_ @ self.fold_in(items), dtype=np.float32)
+    # The fold-in of a history sums, per item, its factor's outer product and the factor: a
+    # served user's sums move with their history (row_cache), leaving one F x F solve.
+    def _sum_basis(self) -> Any:
+        return self.item_factors_
+
+    def _sum_width(self) -> int:
+        factors = int(self.item_factors_.shape[1])
+        return factors * factors + factors
+
+    def _rows_sum(self, items: Int32s) -> npt.NDArray[np.float64]:
+        y = self.item_factors_[items].astype(np.float64)  # (n, F)
+        return np.concatenate([(y.T @ y).ravel(), y.sum(axis=0)])
+
+    def _history_row(self, summed: npt.NDArray[np.float64]) -> Float32s:
+        factors = int(self.item_factors_.shape[1])
+        a = self.gram_ + self.alpha * summed[: factors * factors].reshape(factors, factors)
+        vector = np.linalg.solve(a, (1.0 + self.alpha) * summed[factors * factors :])
+        return np.asarray(self.item_factors_ @ vector.astype(np.float32), dtype=np.float32)
 
     def retrieve(self, query: Query, k: int) -> Candidates:
         """As :meth:`CFModel.retrieve`; a catalog past :data:`~.ann.ANN_ITEMS` items answers

@@ -269,17 +269,14 @@ class UserKNN(_KNN):
 
     def _score_history(self, items: Int32s) -> Float32s:
         x = self.user_items_  # binary, so each user's sum and sum of squares is their count
-        indicator = np.zeros(x.shape[1], dtype=np.float32)
-        indicator[items] = 1.0  # a sparse mat-vec: much cheaper than slicing columns
-        dots = np.asarray(x @ indicator, dtype=np.float64)[:, None]  # (U, 1)
+        dots = csr_rows_sum(self._by_item(), items)[:, None]  # (U, 1): the items' users only
         counts = np.diff(x.indptr).astype(np.float64)
         n = np.array([float(items.shape[0])])
         sims = normalise(
             dots, (counts, counts), (n, n), x.shape[1], float(self.shrink), self.similarity
         )
         neighbour, _, values = top_columns(sims, np.zeros(1, dtype=np.int32), self.k)
-        weights = np.bincount(neighbour, weights=values, minlength=x.shape[0])
-        return np.asarray(self._by_item() @ weights.astype(np.float32), dtype=np.float32)
+        return csr_rows_sum(x, neighbour, values).astype(np.float32)  # the neighbours' rows
 
     def _by_item(self) -> sp.csr_matrix:
         """The interaction matrix item by item (its transpose in csr), kept until it changes."""
