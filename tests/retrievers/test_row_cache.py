@@ -49,7 +49,9 @@ def test_als_fold_in_moved_per_event_equals_the_fold_in_of_the_whole_history() -
     rng = np.random.default_rng(1)
     events = [
         Event(f"u{u}", f"i{i}", EventType.CLICK, float(n))
-        for n, (u, i) in enumerate(zip(rng.integers(0, 40, 800), rng.integers(0, 60, 800)))
+        for n, (u, i) in enumerate(
+            zip(rng.integers(0, 40, 800), rng.integers(0, 60, 800), strict=True)
+        )
     ]
     model = ALS(factors=8, iterations=3).fit(Interactions.from_events(events))
     history = np.zeros(0, dtype=np.int32)
