@@ -278,6 +278,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="instead: the computed answer's cost in this process, served against reference",
     )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead: where a computed answer's time goes, stage by stage, in this process",
+    )
     args = parser.parse_args(argv)
     key = args.api_key or os.environ.get("PULSEREC_API_KEY") or os.environ.get("PULSEREC_READ_KEY")
     try:
@@ -285,6 +290,11 @@ def main(argv: list[str] | None = None) -> int:
             from pulserec_bench.replicas import run_replicas
 
             figures = {**run_replicas(args.replicas, args.duration), "errors": []}
+        elif args.profile:
+            from pulserec_bench.stages import run_stages
+
+            data_dir = args.data_dir or cache_dir() / "bench-serve-ml100k"
+            figures = {"stages": run_stages(data_dir), "errors": []}
         elif args.in_process:
             from pulserec_bench.computed import run_computed
 
