@@ -44,7 +44,10 @@ def key(conn: sqlite3.Connection, name: str) -> bytes:
 
 
 def dead(conn: sqlite3.Connection, secret: bytes, user_ids: Sequence[str]) -> set[str]:
-    """Which of ``user_ids`` have a live tombstone."""
+    """Which of ``user_ids`` have a live tombstone (no hashing at all while nobody has one: a
+    store where nobody was deleted pays one indexed probe per write)."""
+    if conn.execute("SELECT 1 FROM tombstones LIMIT 1").fetchone() is None:
+        return set()
     by_hash = hashes(secret, user_ids)
     since = time.time() - TOMBSTONE_RETENTION_S
     query = f"SELECT hash FROM tombstones WHERE deleted_at >= {since!r} AND hash IN ({{}})"

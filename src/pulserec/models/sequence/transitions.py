@@ -91,6 +91,8 @@ class Transitions(Leaf):
     @property
     def counts_(self) -> sp.csr_matrix:
         """The weighted transition counts (``from -> to``), with every event applied."""
+        if self._base.shape[0] < self._n:  # the catalog grew
+            self._base = resized(self._base, (self._n, self._n))
         if self._pending:
             rows = [np.full(len(cols), row) for row, (cols, _) in self._pending.items()]
             cols = [np.array(cols, dtype=np.int64) for cols, _ in self._pending.values()]
