@@ -63,3 +63,25 @@ def test_als_fold_in_moved_per_event_equals_the_fold_in_of_the_whole_history() -
         np.testing.assert_allclose(moved, whole, rtol=1e-4, atol=1e-5 * np.abs(whole).max())
         assert np.array_equal(np.argsort(-moved)[:5], np.argsort(-whole)[:5])
     assert len(model._row_cache()._entries) == 1  # the user's sums were kept and moved
+
+
+def test_user_knn_overlaps_moved_per_event_equal_the_whole_historys() -> None:
+    from pulserec.core.interactions import Interactions
+    from pulserec.core.types import Event, EventType
+    from pulserec.models.base import Query
+    from pulserec.models.cf.knn import UserKNN
+
+    rng = np.random.default_rng(2)
+    pairs = zip(rng.integers(0, 40, 900), rng.integers(0, 60, 900), strict=True)
+    events = [Event(f"u{u}", f"i{i}", EventType.CLICK, float(n)) for n, (u, i) in enumerate(pairs)]
+    model = UserKNN(k=10).fit(Interactions.from_events(events))
+    history = np.zeros(0, dtype=np.int32)
+    for step in range(30):
+        history = np.unique(np.append(history, np.int32(rng.integers(0, 60))))
+        if step % 9 == 8:
+            history = history[1:]  # an item leaves
+        moved = model.query_row(Query(history=history, owner=4))
+        whole = model.query_row(Query(history=history))
+        assert moved is not None and whole is not None
+        np.testing.assert_allclose(moved, whole, rtol=1e-6)
+    assert len(model._row_cache()._entries) == 1

@@ -219,7 +219,7 @@ class ItemKNN(AdditiveHistory, _KNN):
 
 
 @persistable("userknn")
-class UserKNN(_KNN):
+class UserKNN(AdditiveHistory, _KNN):
     """User-based kNN; ``weights_[u, v]`` is ``sim(u, v)`` when ``v`` is a neighbour of ``u``."""
 
     def __init__(
@@ -267,16 +267,29 @@ class UserKNN(_KNN):
         scores = (self.weights_[users] @ self.user_items_).toarray()
         return np.asarray(scores, dtype=np.float32)
 
-    def _score_history(self, items: Int32s) -> Float32s:
+    # A history's overlap with every user is a sum over its items (their users): a served
+    # user's overlaps move with their history (row_cache), plus the history's length.
+    def _sum_basis(self) -> Any:
+        return self.user_items_
+
+    def _sum_width(self) -> int:
+        return int(self.user_items_.shape[0]) + 1
+
+    def _rows_sum(self, items: Int32s) -> npt.NDArray[np.float64]:
+        overlaps = csr_rows_sum(self._by_item(), items)  # the items' users only
+        return np.append(overlaps, float(items.shape[0]))
+
+    def _history_row(self, summed: npt.NDArray[np.float64]) -> Float32s:
         x = self.user_items_  # binary, so each user's sum and sum of squares is their count
-        dots = csr_rows_sum(self._by_item(), items)[:, None]  # (U, 1): the items' users only
+        dots = summed[:-1, None]  # (U, 1)
         counts = np.diff(x.indptr).astype(np.float64)
-        n = np.array([float(items.shape[0])])
+        n = summed[-1:]
         sims = normalise(
             dots, (counts, counts), (n, n), x.shape[1], float(self.shrink), self.similarity
         )
         neighbour, _, values = top_columns(sims, np.zeros(1, dtype=np.int32), self.k)
-        return csr_rows_sum(x, neighbour, values).astype(np.float32)  # the neighbours' rows
+        weights = np.bincount(neighbour, weights=values, minlength=x.shape[0])
+        return np.asarray(self._by_item() @ weights.astype(np.float32), dtype=np.float32)
 
     def _by_item(self) -> sp.csr_matrix:
         """The interaction matrix item by item (its transpose in csr), kept until it changes."""
