@@ -66,3 +66,23 @@ def test_a_request_reads_the_counts_waiting_beside_the_matrix_as_merged() -> Non
         assert np.array_equal(np.isfinite(waiting), np.isfinite(merged))
         assert np.allclose(waiting[np.isfinite(waiting)], merged[np.isfinite(merged)], rtol=1e-5)
     assert online._pending  # reading merged nothing
+
+
+def test_a_served_users_row_moved_per_event_equals_the_row_read_in_full() -> None:
+    events = _cycle_events(n_users=30, length=12)
+    data = Interactions.from_events(events)
+    model = Transitions(recent=5).fit(data)
+    rng = np.random.default_rng(4)
+    history: list[int] = []
+    for step in range(60):
+        history.append(int(rng.integers(0, data.n_items)))
+        if step % 13 == 12:
+            history = history[2:]  # not one more item: read in full
+        window = np.array(history[-40:], dtype=np.int32)  # a capped history slides too
+        moved = model.query_row(Query(history=window, owner=9))
+        whole = model.query_row(Query(history=window))
+        assert np.array_equal(np.isfinite(moved), np.isfinite(whole))
+        finite = np.isfinite(whole)
+        np.testing.assert_allclose(moved[finite], whole[finite], rtol=1e-5)
+    kept = model._kept_of[1]
+    assert kept.get(9) is not None

@@ -12,6 +12,8 @@ costly sequence network pays.
 from __future__ import annotations
 
 import itertools
+import threading
+from collections import OrderedDict
 from typing import Any, Self
 
 import numpy as np
@@ -36,6 +38,9 @@ from pulserec.models.persistable import Model, persistable
 from pulserec.models.sequence.sequences import user_sequences
 
 MERGE_EVERY = 50_000  # waiting pairs that join the count matrix at once
+MOVED_ROWS = 4  # a kept row moved by at most this many rows, else read again
+FLOOR = 1e-12  # below: no transition (what moving a row leaves where a row was taken out)
+KEPT_BYTES = 64 * 2**20  # kept rows per model
 Int64s = npt.NDArray[np.int64]
 
 
@@ -66,6 +71,7 @@ class Transitions(Leaf):
     _base: sp.csr_matrix  # the counts merged so far
     _n: int  # items the counts cover
     _pending: dict[int, tuple[list[int], list[float]]]  # counts waiting: row -> (columns, weights)
+    _changed: object
 
     def __init__(
         self,
@@ -115,6 +121,7 @@ class Transitions(Leaf):
         self._pending = {}
         self._pending_size = 0
         self.totals_ = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
+        self._changed = object()  # replaced on every change of the counts: kept rows go
 
     def _counts(
         self, sequences: list[npt.NDArray[np.int64]], since: list[int] | None, n: int
@@ -164,6 +171,7 @@ class Transitions(Leaf):
             waiting[0].append(col)
             waiting[1].append(weight)
         self._pending_size += rows.shape[0]
+        self._changed = object()
         if self._pending_size > MERGE_EVERY:
             _ = self.counts_
 
@@ -218,16 +226,31 @@ class Transitions(Leaf):
 
     def query_row(self, query: Query) -> Float32s:
         """One user's scores over the items the counts know (``-inf`` for none), read from the
-        rows of their latest items only: the matrix's and the counts waiting beside it."""
-        n = self._n
+        rows of their latest items only: the matrix's and the counts waiting beside it. A
+        served user's row (``query.owner``) is kept and moved: after one more item, every
+        earlier item's weight is ``recent_decay`` times what it was, so the new row is that
+        multiple of the kept one plus the rows whose weight changed otherwise (the new item,
+        the one pushed out), two rows read instead of ``recent``."""
         history = self._history(query)
-        latest = history[(history >= 0) & (history < n)][-self.recent :]
+        latest = history[(history >= 0) & (history < self._n)][-self.recent :]
+        factor = self._factors(latest)
+        found = (
+            self._weighted_rows(factor) if query.owner < 0 else self._kept_row(query.owner, factor)
+        )
+        return np.where(found > FLOOR, found, -np.inf).astype(np.float32)
+
+    def _factors(self, latest: Int64s) -> dict[int, float]:
+        """Each latest item's weight: ``recent_decay`` per step back over its row's total."""
         steps = self.recent_decay ** np.arange(latest.size, dtype=np.float64)[::-1]
         factor: dict[int, float] = {}
         for item, step in zip(latest.tolist(), steps.tolist(), strict=True):
             total = float(self.totals_[item])
             if total > 0:
                 factor[item] = factor.get(item, 0.0) + step / total
+        return factor
+
+    def _weighted_rows(self, factor: dict[int, float]) -> npt.NDArray[np.float64]:
+        """The float64 sum of the count rows of ``factor``'s items, each times its weight."""
         base = self._base
         keys = np.fromiter(factor, dtype=np.int64, count=len(factor))
         weights = np.fromiter(factor.values(), dtype=np.float64, count=len(factor))
@@ -243,8 +266,28 @@ class Transitions(Leaf):
             if waiting is not None:
                 columns.append(np.array(waiting[0], dtype=np.int32))
                 values.append(np.array(waiting[1], dtype=np.float64) * weight)
-        found = np.bincount(np.concatenate(columns), np.concatenate(values), minlength=n)
-        return np.where(found > 0, found, -np.inf).astype(np.float32)
+        found = np.bincount(np.concatenate(columns), np.concatenate(values), minlength=self._n)
+        return np.asarray(found, dtype=np.float64)
+
+    def _kept_row(self, owner: int, factor: dict[int, float]) -> npt.NDArray[np.float64]:
+        kept = derived(self, "_kept_of", self._changed, lambda: KeptRows(self._n))
+        before = kept.get(owner)
+        row = None
+        if before is not None:
+            old, kept_row = before
+            decay = self.recent_decay
+            moved = {
+                item: change
+                for item in factor.keys() | old.keys()
+                if abs(change := factor.get(item, 0.0) - decay * old.get(item, 0.0))
+                > 1e-9 * max(factor.get(item, 0.0), decay * old.get(item, 0.0))
+            }
+            if len(moved) <= MOVED_ROWS:
+                row = decay * kept_row + self._weighted_rows(moved) if moved else kept_row
+        if row is None:
+            row = self._weighted_rows(factor)
+        kept.put(owner, factor, row)
+        return row
 
     def retrieve(self, query: Query, k: int) -> Candidates:
         return candidates_from_scores(self.query_row(query), query, k, self.name)
@@ -286,3 +329,28 @@ class Transitions(Leaf):
         offsets = state["offsets"].tolist()
         model.sequences_ = [flat[a:b] for a, b in itertools.pairwise(offsets)]
         return model
+
+
+class KeptRows:
+    """Served users' float64 rows with the weights they were summed with, least recently used
+    out past ``KEPT_BYTES`` (none kept for catalogs where a row is over 1 MB)."""
+
+    def __init__(self, n_items: int) -> None:
+        self.capacity = 0 if n_items > 2**17 else KEPT_BYTES // max(8 * n_items, 1)
+        self._rows: OrderedDict[int, tuple[dict[int, float], npt.NDArray[np.float64]]] = (
+            OrderedDict()
+        )
+        self._lock = threading.Lock()
+
+    def get(self, owner: int) -> tuple[dict[int, float], npt.NDArray[np.float64]] | None:
+        with self._lock:
+            return self._rows.get(owner)
+
+    def put(self, owner: int, factor: dict[int, float], row: npt.NDArray[np.float64]) -> None:
+        if not self.capacity:
+            return
+        with self._lock:
+            self._rows[owner] = (factor, row)
+            self._rows.move_to_end(owner)
+            while len(self._rows) > self.capacity:
+                self._rows.popitem(last=False)
