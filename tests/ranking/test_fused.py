@@ -154,15 +154,19 @@ def pruned(fitted: HybridRanker) -> Iterator[HybridRanker]:
 def test_a_blend_serves_only_the_sources_it_weighs_when_that_ranks_as_well(
     pruned: HybridRanker,
 ) -> None:
-    """Pruning at fit: the served sources are the weighted ones and the text source, kept
-    only when held-out NDCG over the whole catalog does not drop beyond the tolerance."""
+    """Pruning at fit: the served sources are among the weighted ones (the text source
+    always), each left out only while held-out NDCG over the whole catalog stays within the
+    tolerance of every source's."""
     names = ("catalog_ndcg@10.served_sources", "catalog_ndcg@10.all_sources")
     served, everything = (pruned.validation_[k] for k in names)
-    if served >= everything * (1 - PRUNE_TOLERANCE):
-        assert list(pruned._served()) == ["ease", "als", "content"]
-        assert pruned.ranker_.weights_.tolist() == [1.0, 0.5, 0.25]
+    assert served >= everything * (1 - PRUNE_TOLERANCE)
+    weights = {"ease": 1.0, "als": 0.5, "content": 0.25}
+    if pruned.serving_ is not None:
+        kept = list(pruned._served())
+        assert "content" in kept and set(kept) <= set(weights)
+        assert pruned.ranker_.weights_.tolist() == [weights[n] for n in kept]
     else:
-        assert pruned.serving_ is None and len(pruned.ranker_.weights_) == 7
+        assert len(pruned.ranker_.weights_) == 7
     for query in _queries(pruned):
         assert _same(pruned.retrieve(query, 10), pruned.reference_retrieve(query, 10))
 

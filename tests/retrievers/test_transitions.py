@@ -86,3 +86,26 @@ def test_a_served_users_row_moved_per_event_equals_the_row_read_in_full() -> Non
         np.testing.assert_allclose(moved[finite], whole[finite], rtol=1e-5)
     kept = model._kept_of[1]
     assert kept.get(9) is not None
+
+
+def test_a_kept_row_decays_when_the_new_item_leads_nowhere() -> None:
+    """One more item without any transition of its own: every earlier weight decays by one
+    step and nothing is added, which the kept row must follow too."""
+    steps = [("a", "b"), ("b", "c"), ("c", "a"), ("a", "c")]
+    events = [
+        Event(f"u{n}", item, EventType.CLICK, float(10 * n + k))
+        for n, pair in enumerate(steps * 3)
+        for k, item in enumerate(pair)
+    ]
+    events.append(Event("late", "z", EventType.CLICK, 1_000.0))  # z never leads anywhere
+    data = Interactions.from_events(events)
+    model = Transitions(recent=5).fit(data)
+    a, b, z = (data.items.get(i) for i in ("a", "b", "z"))
+    assert a is not None and b is not None and z is not None
+    assert model.totals_[z] == 0
+    first = np.array([a, b], dtype=np.int32)
+    model.query_row(Query(history=first, owner=1))
+    longer = np.array([a, b, z], dtype=np.int32)
+    moved = model.query_row(Query(history=longer, owner=1))
+    whole = model.query_row(Query(history=longer))
+    np.testing.assert_allclose(moved, whole, rtol=1e-6)

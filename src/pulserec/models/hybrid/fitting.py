@@ -117,28 +117,42 @@ def prune(
     truth: Any,
     validation: dict[str, Any],
 ) -> tuple[list[str] | None, LinearBlend] | None:
-    """The sources to serve and their blend: those the learned blend (``core.ranker``) weighs
-    (and the text source, which orders cold items), when the pool they make alone ranks the
-    held-out users as well as the pool of every source (within :data:`PRUNE_TOLERANCE`);
-    otherwise every source (None) and the blend as it is. None: nothing to prune. A source
-    with no weight only shapes the pool, and is otherwise computed on every request for that
-    alone. NDCG@10 here is over the whole catalog (ideal from every held-out item), so pools
-    of different recall compare fairly. The figures go to ``validation``."""
+    """The sources to serve and their blend. First those the learned blend
+    (``core.ranker``) weighs (and the text source, which orders cold items); then, one at a
+    time, the source whose absence the held-out users miss least, while the pool and blend of
+    what is left ranks them as well as every source does (within :data:`PRUNE_TOLERANCE` of
+    it, in all). Each source left out is a row a request no longer computes. None: nothing to
+    prune; ``(None, ranker)``: every source serves. A source with no weight only shapes the
+    pool. NDCG@10 here is over the whole catalog (ideal from every held-out item), so pools of
+    different recall compare fairly. The figures go to ``validation``."""
     ranker = core.ranker
     if not isinstance(ranker, LinearBlend) or core.fallback is not None:
         return None
-    kept = [n for n, w in zip(names, ranker.weights_, strict=True) if w or n == TEXT_SOURCE]
-    if len(kept) == len(names) or not any(ranker.weights_):
+    if not any(ranker.weights_):
         return None
-    everything = core.scores(rows, latest)
-    fewer_ranker = sub_blend(ranker, names, kept)
-    fewer = replace(core, ranker=fewer_ranker).scores({n: rows[n] for n in kept}, latest)
-    full_ndcg, kept_ndcg = catalog_ndcg(everything, truth), catalog_ndcg(fewer, truth)
+
+    def ndcg_of(kept: list[str]) -> float:
+        fewer = replace(core, ranker=sub_blend(ranker, names, kept))
+        return catalog_ndcg(fewer.scores({n: rows[n] for n in kept}, latest), truth)
+
+    full_ndcg = catalog_ndcg(core.scores(rows, latest), truth)
+    floor = full_ndcg * (1 - PRUNE_TOLERANCE)
+    kept = [n for n, w in zip(names, ranker.weights_, strict=True) if w or n == TEXT_SOURCE]
+    kept_ndcg = ndcg_of(kept) if len(kept) < len(names) else full_ndcg
+    if kept_ndcg < floor:
+        kept, kept_ndcg = list(names), full_ndcg
+    while len(kept) > 1:
+        left_out = [out for out in kept if out != TEXT_SOURCE]
+        trials = [(ndcg_of([n for n in kept if n != out]), out) for out in left_out]
+        if not trials or max(trials)[0] < floor:
+            break
+        kept_ndcg, out = max(trials)
+        kept = [n for n in kept if n != out]
     logger.info("hybrid serving %s: ndcg@10 %.4f vs all sources %.4f", kept, kept_ndcg, full_ndcg)
     validation.update(
         {"catalog_ndcg@10.all_sources": full_ndcg, "catalog_ndcg@10.served_sources": kept_ndcg}
     )
-    if kept_ndcg < full_ndcg * (1 - PRUNE_TOLERANCE):
+    if len(kept) == len(names):
         return None, ranker
     validation["served_sources"] = ",".join(kept)
-    return kept, fewer_ranker
+    return kept, sub_blend(ranker, names, kept)

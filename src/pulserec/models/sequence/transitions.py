@@ -283,7 +283,9 @@ class Transitions(Leaf):
                 > 1e-9 * max(factor.get(item, 0.0), decay * old.get(item, 0.0))
             }
             if len(moved) <= MOVED_ROWS:
-                row = decay * kept_row + self._weighted_rows(moved) if moved else kept_row
+                row = decay * kept_row  # every earlier weight decayed by one step
+                if moved:
+                    row += self._weighted_rows(moved)
         if row is None:
             row = self._weighted_rows(factor)
         kept.put(owner, factor, row)
