@@ -85,3 +85,13 @@ def test_user_knn_overlaps_moved_per_event_equal_the_whole_historys() -> None:
         assert moved is not None and whole is not None
         np.testing.assert_allclose(moved, whole, rtol=1e-6)
     assert len(model._row_cache()._entries) == 1
+
+
+def test_what_changed_between_two_histories_is_what_setdiff_finds() -> None:
+    from pulserec.models.cf.row_cache import _missing
+
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        a = np.unique(rng.integers(0, 30, rng.integers(0, 20))).astype(np.int32)
+        b = np.unique(rng.integers(0, 30, rng.integers(0, 20))).astype(np.int32)
+        assert np.array_equal(_missing(a, b), np.setdiff1d(a, b, assume_unique=True))

@@ -71,8 +71,7 @@ class HistoryRowCache:
         before, row = cached
         if before.shape == items.shape and np.array_equal(before, items):
             return row
-        added = np.setdiff1d(items, before, assume_unique=True)
-        removed = np.setdiff1d(before, items, assume_unique=True)
+        added, removed = _missing(items, before), _missing(before, items)
         if added.size + removed.size > REUSE_SHARE * max(items.size, 1):
             return None
         moved = row.copy()
@@ -85,3 +84,13 @@ class HistoryRowCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def _missing(these: Int32s, others: Int32s) -> Int32s:
+    """The entries of ``these`` not in ``others`` (both sorted and distinct): a binary search
+    each, where ``np.setdiff1d`` sorts and hashes both again (a tenth of a request's time)."""
+    if not others.size:
+        return these
+    at = np.minimum(np.searchsorted(others, these), others.size - 1)
+    missing: Int32s = these[others[at] != these]
+    return missing
