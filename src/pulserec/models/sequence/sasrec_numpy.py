@@ -36,7 +36,7 @@ from pulserec.models.sequence.sasrec_model import RIGHT, CausalBlock, SASRec
 Float32s = npt.NDArray[np.float32]
 LAYER_NORM_EPS = 1e-5
 SQRT_HALF = 0.7071067811865476
-CACHE_BYTES = 64 * 2**20  # users' kept keys and values, per scorer
+CACHE_BYTES = 256 * 2**20  # users' kept keys and values, per scorer (as the row caches)
 
 
 def _array(tensor: torch.Tensor) -> Float32s:
