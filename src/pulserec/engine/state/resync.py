@@ -12,9 +12,10 @@ listeners included (a deleted user's artifacts are scrubbed, queued impressions 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
+from pulserec.core.types import Item, User
 from pulserec.engine.state.online_state import OnlineState
 from pulserec.storage.base import CatalogStore, EventStore, UserStore
 from pulserec.storage.changelog import (
@@ -41,20 +42,25 @@ def compacted(store: CompactStore, state: OnlineState, cut: Cut) -> Iterator[Log
     """Entries that bring ``state`` (applied up to its ``applied_event_seq``) to the store as of
     ``cut`` (taken before this runs; later writes follow from the log, idempotently)."""
     seq = cut.log_seq
-    items: set[str] = set()
-    for page in store.iter_items(PAGE):
-        ids = [item.id for item in page]
-        items.update(ids)
-        yield LogEntry(seq, ITEMS, {"ids": ids})
-    for item_id in [i for i in state.items.held() if i not in items]:
-        yield LogEntry(seq, DELETE_ITEM, {"id": item_id})
-    users: set[str] = set()
-    for people in store.iter_users(PAGE):
-        ids = [user.id for user in people]
-        users.update(ids)
-        yield LogEntry(seq, USERS, {"ids": ids})
-    for user_id in [u for u in state.users.held() if u not in users]:
-        yield LogEntry(seq, DELETE_USER, {"id": user_id})
+    yield from _as_stored(seq, store.iter_items(PAGE), state.items.held(), ITEMS, DELETE_ITEM)
+    yield from _as_stored(seq, store.iter_users(PAGE), state.users.held(), USERS, DELETE_USER)
     for first in range(state.applied_event_seq + 1, cut.event_seq + 1, PAGE):
         yield LogEntry(seq, EVENTS, {"first": first, "last": min(first + PAGE - 1, cut.event_seq)})
     yield LogEntry(seq, EXPERIMENT, {})
+
+
+def _as_stored(
+    seq: int,
+    pages: Iterable[Sequence[Item] | Sequence[User]],
+    held: list[str],
+    kind: str,
+    delete: str,
+) -> Iterator[LogEntry]:
+    """An upsert entry per stored page, then a delete for each id ``held`` the pages lack."""
+    stored: set[str] = set()
+    for page in pages:
+        ids = [record.id for record in page]
+        stored.update(ids)
+        yield LogEntry(seq, kind, {"ids": ids})
+    for gone in [i for i in held if i not in stored]:
+        yield LogEntry(seq, delete, {"id": gone})
