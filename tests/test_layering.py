@@ -12,7 +12,13 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "pulserec"
 FACADE_USERS = sorted((SRC / "api").rglob("*.py")) + sorted((SRC / "llm").rglob("*.py"))
 # what api/ and llm/ may import from pulserec.engine, by module (None: any name)
 ALLOWED: dict[str, set[str] | None] = {
-    "pulserec.engine.facade": {"Engine", "UnknownItem", "DEFAULT_WINDOW"},
+    "pulserec.engine.facade": {
+        "Engine",
+        "UnknownItem",
+        "DEFAULT_WINDOW",
+        "FilterError",
+        "MAX_FILTERS",
+    },
     "pulserec.engine.serving.results": None,  # the answer types
     "pulserec.engine.runtime": {"Runtime"},  # the handle: facade, write path, trainer
     "pulserec.engine.lifecycle.training": {"TrainingConflict"},

@@ -64,7 +64,7 @@ def create_app(store: Store, settings: ServerSettings, runtime: Runtime) -> Fast
         catalog_router(services),
         admin_router(services),
         experiments_router(services),
-        web_router(),
+        web_router(settings.display_fields),
     )
     for router in routers:
         app.include_router(router)

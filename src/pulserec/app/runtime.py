@@ -41,6 +41,7 @@ from pulserec.experiments.service import Experiments
 from pulserec.llm.generate import Generator
 from pulserec.llm.openai_compat import make_generator
 from pulserec.llm.rewriter import ExplanationRewriter
+from pulserec.llm.stated_tastes import StatedTastesReader
 from pulserec.storage import Store, open_store
 from pulserec.storage.changelog import DELETE_USER, EXPERIMENT, ChangeLog, LogEntry
 from pulserec.storage.ingest import Ingestor
@@ -122,12 +123,22 @@ def build_engine(
         feed,
         write_lock,
         config.feedback,
-        TextVectors(store, config.domain, item_encoder, query_encoder),
+        TextVectors(store, config.text_recipe, item_encoder, query_encoder),
         lambda user_id: served.forget_user(user_id, state.users),
         answers,
     )
     engine = Engine(
-        store, state, config, query_encoder, feed, updater, write_lock, answers, served, rewrite
+        store,
+        state,
+        config,
+        query_encoder,
+        feed,
+        updater,
+        write_lock,
+        answers,
+        served,
+        rewrite,
+        StatedTastesReader(state.catalog),
     )
     return engine, updater
 

@@ -57,6 +57,7 @@ FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "api_key": ("PULSEREC_API_KEY", _optional(str)),
     "read_key": ("PULSEREC_READ_KEY", _optional(str)),
     "allowed_hosts": ("PULSEREC_ALLOWED_HOSTS", _names),
+    "display_fields": ("PULSEREC_DISPLAY_FIELDS", _names),
     "max_body_bytes": ("PULSEREC_MAX_BODY_BYTES", int),
     "models": ("PULSEREC_MODELS", _names),
     "train_every": ("PULSEREC_TRAIN_EVERY", _optional(float)),
@@ -171,6 +172,7 @@ class Settings:
             eval_dir=parsed.get("eval_dir", DEFAULT_EVAL_DIR),
             host=parsed.get("host", DEFAULT_HOST),
             allowed_hosts=parsed.get("allowed_hosts", ()),
+            display_fields=tuple(parsed.get("display_fields", ())),
         )
         llm = LlmSettings(*(parsed.get(f"llm_{part}") for part in ("url", "model", "key", "gguf")))
         names = ("data_dir", "host", "port", "workers", "store", "bus", "artifacts", "dataset",

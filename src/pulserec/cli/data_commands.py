@@ -116,7 +116,7 @@ def embed(
 
     settings = command_settings(config, data_dir=data_dir, store=store_url)
     encoder = encoder or settings.engine.item_encoder
-    domain = domain or settings.engine.domain
+    domain = domain or settings.engine.text_recipe
     store = open_store(settings.store_target)
     cache = EmbeddingCache(settings.data_dir / CACHE_FILENAME)
     try:

@@ -37,7 +37,12 @@ def evaluate(
     k: Annotated[int, typer.Option("--k", help="Cut-off of the main metrics.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the split and the models.")] = 0,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Output dir (default ./pulserec-eval/<protocol>).")
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Output dir (default <PULSEREC_EVAL_DIR, ./pulserec-eval>/<protocol>, "
+            "where a server's evaluation panel reads).",
+        ),
     ] = None,
 ) -> None:
     """Offline evaluation (BENCHMARKS.md): prints a table, writes results.json, report.md, plots."""
@@ -51,9 +56,18 @@ def evaluate(
     if dataset is not None and data_dir is not None:
         fail("give --dataset or --data-dir, not both")
     names = None if models is None else [m.strip() for m in models.split(",") if m.strip()]
-    config = command_settings(None).engine  # a data dir's encoder, domain and event types
+    settings = command_settings(None)
+    config = settings.engine  # a data dir's encoder, domain and event types
     code = run_evaluate(
-        dataset or "movielens-100k", protocol, names, k, seed, out, data_dir=data_dir, config=config
+        dataset or "movielens-100k",
+        protocol,
+        names,
+        k,
+        seed,
+        out,
+        data_dir=data_dir,
+        config=config,
+        eval_dir=settings.server.eval_dir,
     )
     if code:
         raise typer.Exit(code=code)

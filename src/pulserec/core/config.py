@@ -58,3 +58,5 @@ class ServerSettings:
     # loopback host names and ``allowed_hosts`` ("*": any) are answered
     host: str | None = None
     allowed_hosts: tuple[str, ...] = ()
+    # item attributes the page's cards show under the title (empty: the creator, as found)
+    display_fields: tuple[str, ...] = ()

@@ -26,6 +26,9 @@ class EngineConfig:
     item_encoder: str = "minilm-onnx"
     query_encoder: str = "minilm-int8"
     domain: str = "generic"
+    # the item fields the language model reads, in order (empty: the domain's own text); see
+    # pulserec.encoders.texts: title, creator, description, categories, tags or an attribute
+    text_fields: tuple[str, ...] = ()
     category_label: str = "category"
     trending_half_life_s: float = 7 * 86_400.0
     fresh_share: float = 0.3
@@ -50,6 +53,8 @@ class EngineConfig:
 
     def __post_init__(self) -> None:
         self.feedback  # noqa: B018 - refuses a rule where positive and negative overlap
+        object.__setattr__(self, "text_fields", tuple(self.text_fields))
+        self.text_recipe  # noqa: B018 - refuses empty or comma-holding field names
         event_types.configure(self.event_types)  # this process reads and writes them
         if self.dp_epsilon is not None and not self.dp_epsilon > 0:
             raise ValueError("PULSEREC_DP_EPSILON must be a positive number")
@@ -57,6 +62,13 @@ class EngineConfig:
             raise ValueError("PULSEREC_DP_MAX_EVENTS_PER_USER must be at least 1")
         if not 0 < self.dp_release_s <= 86_400.0 or 86_400.0 % self.dp_release_s:
             raise ValueError("dp_release_s must divide a day")
+
+    @property
+    def text_recipe(self) -> str:
+        """What :func:`~pulserec.encoders.texts.item_text` reads: the domain, or the fields."""
+        from pulserec.encoders.texts import fields_recipe
+
+        return fields_recipe(self.text_fields) if self.text_fields else self.domain
 
     @cached_property
     def feedback(self) -> Feedback:

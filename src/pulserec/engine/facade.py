@@ -23,22 +23,25 @@ from pulserec.core.types import Item
 from pulserec.encoders.base import Encoder
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.lifecycle.bundle import ModelBundle, ServedBundle
-from pulserec.engine.serving import lookups, pipeline
+from pulserec.engine.serving import filters, lookups, pipeline
 from pulserec.engine.serving.answer_cache import AnswerCache
 from pulserec.engine.serving.explain import Explainer
 from pulserec.engine.serving.request import Request
 from pulserec.engine.serving.results import RankedList
+from pulserec.engine.serving.tastes import TastesReader
 from pulserec.engine.state.catalog import Catalog
 from pulserec.engine.state.online_state import OnlineState, UnknownItem
 from pulserec.engine.state.popularity import DEFAULT_WINDOW_S, Popularity
 from pulserec.storage import Store, StoreUnavailable
 from pulserec.storage.changelog import ChangeLog
 
-__all__ = ["DEFAULT_WINDOW", "Engine", "UnknownItem"]
+__all__ = ["DEFAULT_WINDOW", "MAX_FILTERS", "Engine", "FilterError", "UnknownItem"]
 logger = logging.getLogger(__name__)
 Float32s = npt.NDArray[np.float32]
 Bools = npt.NDArray[np.bool_]
 DEFAULT_WINDOW = lookups.DEFAULT_WINDOW
+FilterError = filters.FilterError  # a filter= that cannot be read or names what no item has
+MAX_FILTERS = filters.MAX_FILTERS
 GONE = "an item since removed"  # a cited item deleted while its answer was computed
 
 
@@ -65,6 +68,7 @@ class Engine:
         answers: AnswerCache,
         served: ServedBundle,
         rewrite: pipeline.Rewrite | None = None,
+        tastes: TastesReader | None = None,
     ) -> None:
         self.store, self.state, self.config = store, state, config
         self.query_encoder = query_encoder
@@ -75,6 +79,8 @@ class Engine:
         self.served = served
         # an optional friendly rewrite of a grounded sentence; never blocks (pulserec.llm)
         self.rewrite = rewrite
+        # reads a user's stated preferences into liked and ruled-out items (pulserec.llm)
+        self.tastes = tastes
         catalog = state.catalog
         self.explainer = Explainer(
             catalog.vectors,
@@ -162,6 +168,12 @@ class Engine:
         """The live catalog, to read (names, masks, version): callers never write to it."""
         return self.state.catalog
 
+    def filter_mask(self, raws: Sequence[str]) -> Bools | None:
+        """The items ``filter=`` strings keep (:mod:`~.serving.filters`), None without any;
+        :class:`~.serving.filters.FilterError` for one that cannot be read or names what no
+        item has."""
+        return filters.mask_of(self.state.catalog, filters.parse_all(list(raws)))
+
     def knows(self, user_id: str) -> bool:
         """Whether ``user_id`` is a user this engine holds (a profile or events)."""
         return user_id in self.state.users
@@ -188,6 +200,7 @@ class Engine:
             self.store.get_items,
             self.rewrite,
             self._has_fresh,
+            self.tastes,
         )
 
     # -- requests --------------------------------------------------------------------------
@@ -229,13 +242,14 @@ class Engine:
         k: int = 10,
         models: tuple[str, ...] | None = None,
         diversity: float = 0.0,
+        mask: Bools | None = None,
     ) -> RankedList:
         """An anonymous visitor's list from the items they just engaged with (most recent
         last); ``models`` and ``diversity`` as an experiment's variant sets them."""
         self.catch_up()
         history = self.state.items.lookup(list(item_ids))
         history = history[history >= 0]
-        request = Request(history, history, None, k, diversity=diversity, models=models)
+        request = Request(history, history, None, k, diversity=diversity, models=models, mask=mask)
         return pipeline.rank(self._served(), request)
 
     def search(
@@ -252,15 +266,18 @@ class Engine:
         vector = self.query_encoder.encode([text])[0]
         return lookups.search(self._served(), text, vector, user_id, k, category, explain, mask)
 
-    def similar(self, item_id: str, k: int = 10) -> RankedList:
-        """Items nearest by text (or by the models, for an item without text)."""
+    def similar(self, item_id: str, k: int = 10, mask: Bools | None = None) -> RankedList:
+        """Items like ``item_id``: text and co-engagement blended, text alone for an item the
+        models do not know, the models alone for an item without text."""
         self.catch_up()
-        return lookups.similar(self._served(), item_id, k)
+        return lookups.similar(self._served(), item_id, k, mask)
 
-    def popular(self, k: int = 10, window: str | None = None) -> RankedList:
+    def popular(
+        self, k: int = 10, window: str | None = None, mask: Bools | None = None
+    ) -> RankedList:
         """The popularity ranking over ``window`` (``30m``, ``24h``, ``7d``; default 24h)."""
         self.catch_up()
-        return lookups.popular(self._served(), k, window)
+        return lookups.popular(self._served(), k, window, mask)
 
     def near(
         self,

@@ -13,6 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from pulserec.core.config import DEFAULT_EVAL_DIR
 from pulserec.engine.config import EngineConfig
 from pulserec.evaluation.data import DATASETS, load_eval_data
 from pulserec.evaluation.models import BASELINES, load_registry, unavailable_models
@@ -83,11 +84,13 @@ def run_evaluate(
     progress: bool = True,
     data_dir: Path | None = None,
     config: EngineConfig | None = None,
+    eval_dir: Path = DEFAULT_EVAL_DIR,
 ) -> int:
     """Evaluate and write ``results.json``, ``report.md`` and plots into ``out``.
 
     With ``data_dir`` the data is what that data dir stores, not ``dataset``. ``out`` defaults
-    to ``./pulserec-eval/<protocol>``. Returns the exit status: 0 on success, 2 on a bad request
+    to ``<eval_dir>/<protocol>`` (``PULSEREC_EVAL_DIR``, where the server's panel reads;
+    ``./pulserec-eval`` unset). Returns the exit status: 0 on success, 2 on a bad request
     and 1 when the data cannot be loaded, each with one line on stderr. ``config``: the engine
     settings (encoder, domain, event rules) that a data dir and the replay use (default: the
     defaults).
@@ -99,7 +102,7 @@ def run_evaluate(
         print(f"pulserec: {exc}", file=sys.stderr)
         return 2
     if protocol == "replay":
-        return run_replay_protocol(models, k, out, progress, dataset, config)
+        return run_replay_protocol(models, k, out, progress, dataset, config, eval_dir)
     source = dataset if data_dir is None else str(data_dir)
     try:
         if data_dir is None:
@@ -114,7 +117,7 @@ def run_evaluate(
         print(f"pulserec: model(s) {', '.join(missing)} need them: {reason}", file=sys.stderr)
         return 2
     result = evaluate(data, protocol, models, k, seed, progress=progress)
-    target = out if out is not None else Path("pulserec-eval") / protocol
+    target = out if out is not None else eval_dir / protocol
     command = command_line(dataset, protocol, models, k, seed, target, data_dir)
     files = write_report(result, target, command)
     show(result, files)
@@ -128,10 +131,11 @@ def run_replay_protocol(
     progress: bool,
     dataset: str = "movielens-100k",
     config: EngineConfig | None = None,
+    eval_dir: Path = DEFAULT_EVAL_DIR,
 ) -> int:
     """The replay protocol: its own table and report (hit rate and events/s per mode)."""
     results = run_replay(models, k, progress, dataset, config)
-    target = out if out is not None else Path("pulserec-eval") / "replay"
+    target = out if out is not None else eval_dir / "replay"
     command = command_line(dataset, "replay", models, k, 0, target)
     files = write_replay_report(results, k, target, command, dataset)
     table = Table(title=f"{dataset} · replay (predict, then learn)")

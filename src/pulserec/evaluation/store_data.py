@@ -58,7 +58,7 @@ def _all_items(store: Store) -> list[Item]:
 
 def _encode(items: list[Item], data_dir: Path, config: EngineConfig, progress: bool) -> ItemVectors:
     """Vectors of the items that have text, read from / written to the data dir's cache."""
-    texts = {item.id: item_text(item, config.domain) for item in items}
+    texts = {item.id: item_text(item, config.text_recipe) for item in items}
     with_text = [item_id for item_id, text in texts.items() if text]
     cache = EmbeddingCache(data_dir / CACHE_FILENAME)
     try:

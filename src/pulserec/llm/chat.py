@@ -11,7 +11,7 @@ import numpy.typing as npt
 
 from pulserec.engine.facade import Engine
 from pulserec.engine.serving.results import Ranked, RankedList
-from pulserec.llm.chat_mask import MaskResult, build_mask
+from pulserec.llm.chat_mask import MaskResult, as_filters, build_mask
 from pulserec.llm.chat_reply import sentence
 from pulserec.llm.constraints import ConstraintExtractor, Constraints
 from pulserec.llm.engine_vocabulary import EngineTitles, catalog_vocabulary
@@ -50,11 +50,13 @@ class ChatService:
         if self._extractor is None or (stale and due):
             self._catalog_version = catalog.version
             self._built_at = time.monotonic()
+            source = EngineTitles(self.engine)
             self._extractor = ConstraintExtractor(
                 catalog_vocabulary(catalog),
                 self.engine.query_encoder,
                 self.threshold,
-                EngineTitles(self.engine),
+                source,
+                source,
             )
         return self._extractor
 
@@ -63,10 +65,23 @@ class ChatService:
         result = build_mask(self.engine.catalog_view(), constraints)
         return result.mask, result.notes
 
-    def reply(self, message: str, user_id: str | None = None, k: int = 10) -> dict[str, Any]:
+    def reply(
+        self,
+        message: str,
+        user_id: str | None = None,
+        k: int = 10,
+        filters: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """The reply to ``message``; ``filters`` (``filter=`` strings the request carries) hold
+        beside what the message asks."""
         self.engine.catch_up()
         constraints = self.extractor().extract(message)
-        result = build_mask(self.engine.catalog_view(), constraints)
+        catalog = self.engine.catalog_view()
+        result = build_mask(catalog, constraints)
+        given = list(filters or [])
+        extra = self.engine.filter_mask(given)
+        if extra is not None:
+            result.mask = result.mask & extra
         fetch = min(1000, 3 * k + 10) if constraints.avoid else k
         text = " ".join([constraints.text, *result.soft_text]).strip()
         ranked = self._ranked(constraints, result, text, user_id, fetch)
@@ -74,6 +89,7 @@ class ChatService:
         items = items[:k]
         body = constraints.as_json()
         body["relaxed"] = result.relaxed
+        body["filters"] = list(dict.fromkeys([*as_filters(catalog, constraints, result), *given]))
         return {
             "reply": sentence(constraints, result, len(items), demoted),
             "constraints": body,

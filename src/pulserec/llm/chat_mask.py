@@ -26,11 +26,13 @@ MIN_ALL_OF = 10
 
 @dataclass(frozen=True)
 class Wanted:
-    """One wanted condition: how to name it, the words it adds to the query, its items."""
+    """One wanted condition: how to name it, the words it adds to the query, its items, and
+    the ``filter=`` string it is (None for several values of one attribute: any of them)."""
 
     label: str
     words: str
     mask: Bools
+    filter: str | None = None
 
 
 @dataclass
@@ -46,17 +48,46 @@ class MaskResult:
 
 def wanted(catalog: CatalogReads, constraints: Constraints) -> list[Wanted]:
     """The wanted conditions, in the order they are listed in the constraints."""
-    out = [Wanted(name, name.rsplit(">", 1)[-1].strip(), catalog.category_mask(name))
-           for name in constraints.include]  # fmt: skip
-    out += [Wanted(f"tagged {tag}", tag, catalog.tag_mask(tag)) for tag in constraints.tags]
+    out = [Wanted(name, name.rsplit(">", 1)[-1].strip(), catalog.category_mask(name),
+                  f"category:{name}") for name in constraints.include]  # fmt: skip
+    out += [Wanted(f"tagged {tag}", tag, catalog.tag_mask(tag), f"tag:{tag}")
+            for tag in constraints.tags]  # fmt: skip
     values: dict[str, list[str]] = {}
     for name, value in constraints.attributes:
         values.setdefault(name, []).append(value)
     for name, options in values.items():
         masks = [catalog.attribute_mask(name, value) for value in options]
         label = f"{name} {' or '.join(options)}"
-        out.append(Wanted(label, " ".join(options), np.logical_or.reduce(masks)))
+        one = f"{name}:{options[0]}" if len(options) == 1 else None
+        out.append(Wanted(label, " ".join(options), np.logical_or.reduce(masks), one))
     return out
+
+
+def as_filters(catalog: CatalogReads, constraints: Constraints, result: MaskResult) -> list[str]:
+    """The request as ``filter=`` strings (``constraints.filters``): the wanted conditions that
+    held (not loosened), every exclusion, and the ranges the catalog can check."""
+    held = set(result.kept) if result.relaxed else None
+    out = [
+        c.filter
+        for c in wanted(catalog, constraints)
+        if c.filter is not None and (held is None or c.label in held)
+    ]
+    out += [f"!category:{name}" for name in constraints.exclude]
+    out += [f"!tag:{tag}" for tag in constraints.exclude_tags]
+    out += [f"!{name}:{value}" for name, value in constraints.exclude_attributes]
+    for attribute, low, high in (
+        ("year", constraints.year_min, constraints.year_max),
+        ("price", constraints.price_min, constraints.price_max),
+    ):
+        if (low is not None or high is not None) and not np.isnan(catalog.numeric(attribute)).all():
+            out.append(f"{attribute}:{_end(low)}..{_end(high)}")
+    return list(dict.fromkeys(out))
+
+
+def _end(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def excluded(catalog: CatalogReads, constraints: Constraints) -> Bools:

@@ -10,6 +10,14 @@ def _and(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _valued(name: str, value: str) -> str:
+    """An attribute condition in words: ``explicit`` for true, ``not explicit`` for false."""
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return name.replace("_", " ") if lowered == "true" else f"not {name.replace('_', ' ')}"
+    return f"{name} {value}"
+
+
 def _years(low: int | None, high: int | None) -> str | None:
     if low is None and high is None:
         return None
@@ -35,7 +43,7 @@ def sentence(constraints: Constraints, result: MaskResult, found: int, demoted: 
         if constraints.tags:
             parts.append("tagged " + _and(list(constraints.tags)))
         if constraints.attributes:
-            parts.append("with " + _and([f"{n} {v}" for n, v in constraints.attributes]))
+            parts.append("with " + _and([_valued(n, v) for n, v in constraints.attributes]))
     if constraints.text:
         parts.append(f'matching "{constraints.text}"')
     if (years := _years(constraints.year_min, constraints.year_max)) is not None:
@@ -45,7 +53,7 @@ def sentence(constraints: Constraints, result: MaskResult, found: int, demoted: 
     if constraints.price_min is not None:
         parts.append(f"at least {constraints.price_min:g}")
     left_out = [*constraints.exclude, *constraints.exclude_tags]
-    left_out += [f"{n} {v}" for n, v in constraints.exclude_attributes]
+    left_out += [_valued(n, v) for n, v in constraints.exclude_attributes]
     if left_out:
         parts.append("leaving out " + _and(left_out))
     text = " ".join(parts) + "."

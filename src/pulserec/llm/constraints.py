@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from pulserec.core.creators import CREATOR_FIELDS
 from pulserec.encoders.base import Encoder
 from pulserec.llm.ranges import extract_prices, extract_years
-from pulserec.llm.text import key
+from pulserec.llm.text import fold, key
 from pulserec.llm.titles import CUES, NOT_CUES, TitleSource, match_title
 from pulserec.llm.vocabulary import Term, Vocabulary
 
@@ -34,7 +35,8 @@ _STOP_TEXT = (
     " but please want looking look find show give recommend recommendation recommendations need"
     " would like love really very too so that which is are be it its this these those about"
     " good great nice best film films movie movies one ones item items thing things story"
-    " stories song songs track tracks tune tunes piece pieces article articles news stuff gear"
+    " stories song songs music playlist playlists track tracks tune tunes piece pieces article"
+    " articles news stuff gear"
     " equipment product products set made released watch listen read buy get see make what else"
     " whole kind sort type lot lots more other another just also maybe around by at into"
     " can could will should something's id im it's there here cheap budget"
@@ -43,9 +45,21 @@ _STOP_TEXT = (
 # this many cues ("like X", "similar to Y"), words guessed by embedding at most this many
 MAX_TITLE_CUES = 5
 MAX_GUESSES = 16
+# a guessed category must beat the runner-up by this much: a word close to every category alike
+# ("music", "tunes" in a music catalog) names the catalog, not one of its categories
+GUESS_MARGIN = 0.05
 STOPWORDS = frozenset(_STOP_TEXT.split())
-_TOKEN = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?|&|[,.;!?:]")
-_BOUNDARY = frozenset(",.;!?:") | {"but"}
+_TOKEN = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?|&|[,.;!?:()\[\]]")
+_BOUNDARY = frozenset(",.;!?:()[]") | {"but"}  # a negation's scope ends at these
+
+
+MAX_CREATOR_ITEMS = 10  # "like <a creator>": the items of theirs a request stands for
+
+
+class CreatorSource(Protocol):
+    """A creator's items as ``(item id, title)`` pairs (``name`` is the attribute: ``artist``)."""
+
+    def items_by(self, name: str, value: str) -> list[tuple[str, str]]: ...
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,7 @@ class ConstraintExtractor:
         encoder: Encoder | None = None,
         threshold: float = 0.62,
         titles: TitleSource | None = None,
+        creators: CreatorSource | None = None,
     ) -> None:
         self.vocabulary = (
             categories if isinstance(categories, Vocabulary) else Vocabulary(categories)
@@ -144,6 +159,7 @@ class ConstraintExtractor:
         self.encoder = encoder
         self.threshold = threshold
         self.titles = titles
+        self.creators = creators
         self._names = sorted(
             {n for n in self.vocabulary.categories.values() if ">" not in n}, key=str.lower
         )
@@ -156,11 +172,17 @@ class ConstraintExtractor:
             return []
         similarity = self.encoder.encode(words) @ self._name_vectors.T  # (W, C)
         best = similarity.argmax(axis=1)
-        return [self._names[b] for w, b in enumerate(best) if similarity[w, b] >= self.threshold]
+        second = np.sort(similarity, axis=1)[:, -2] if similarity.shape[1] > 1 else None
+        return [
+            self._names[b]
+            for w, b in enumerate(best)
+            if similarity[w, b] >= self.threshold
+            and (second is None or similarity[w, b] - second[w] >= GUESS_MARGIN)
+        ]
 
     def _similar(self, tokens: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
         """Tokens with titles after a cue taken out, and the items those titles name."""
-        if self.titles is None:
+        if self.titles is None and self.creators is None:
             return tokens, []
         out: list[str] = []
         found: list[tuple[str, str]] = []
@@ -170,8 +192,13 @@ class ConstraintExtractor:
             if cue:
                 tried += 1
                 rest = tokens[i + cue :]
-                match = match_title(rest, self.titles)
-                if match is not None and not self._is_vocabulary(rest[: match[0]]):
+                match = match_title(rest, self.titles) if self.titles is not None else None
+                by = self._creator(rest)
+                if by is not None and (match is None or by[0] >= match[0]):
+                    match = by  # "like Daft Punk": the creator's items, not a title's words
+                elif match is not None and self._is_vocabulary(rest[: match[0]]):
+                    match = None
+                if match is not None:
                     found += match[1]
                     i += cue + match[0]
                     continue
@@ -179,12 +206,26 @@ class ConstraintExtractor:
             i += 1
         return out, found
 
+    def _creator(self, words: list[str]) -> tuple[int, list[tuple[str, str]]] | None:
+        """How many of ``words`` (from the start) name a creator, and (some of) their items."""
+        if self.creators is None:
+            return None
+        for n in range(min(self.vocabulary.longest, len(words)), 0, -1):
+            if any(w in _BOUNDARY for w in words[:n]):
+                continue
+            terms = self.vocabulary.resolve(key(" ".join(words[:n])))
+            named = [t for t in terms if t.kind == "attribute" and t.name in CREATOR_FIELDS]
+            items = [pair for t in named for pair in self.creators.items_by(t.name, t.value)]
+            if items:
+                return n, list(dict.fromkeys(items))[:MAX_CREATOR_ITEMS]
+        return None
+
     def _is_vocabulary(self, words: list[str]) -> bool:
         content = [w for w in words if w not in STOPWORDS]
         return len(content) <= 1 and bool(self.vocabulary.resolve(key(" ".join(words))))
 
     def extract(self, message: str) -> Constraints:
-        tokens, similar = self._similar(_tokens(message.lower()))
+        tokens, similar = self._similar(_tokens(fold(message)))
         text = " " + " ".join(tokens) + " "
         year_min, year_max, text = extract_years(text)
         price_min, price_max, text = extract_prices(text)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from pulserec.engine.facade import Engine
 from pulserec.llm.catalog_reads import CatalogReads
+from pulserec.llm.constraints import MAX_CREATOR_ITEMS
 from pulserec.llm.titles import MAX_WORDS
 from pulserec.llm.vocabulary import Vocabulary, attribute_vocabulary
 
@@ -20,15 +21,29 @@ def catalog_vocabulary(catalog: CatalogReads) -> Vocabulary:
         for name, options in values.items()
     }
     return Vocabulary(
-        catalog.category_names(), catalog.tag_names(), attribute_vocabulary(values, counts)
+        catalog.category_names(),
+        catalog.tag_names(),
+        attribute_vocabulary(values, counts),
+        catalog.flag_names(),
     )
 
 
 class EngineTitles:
-    """Candidate titles from the text index: the items nearest to each prefix of the words."""
+    """Candidate titles from the text index: the items nearest to each prefix of the words;
+    a creator's items from the catalog's attribute masks."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def items_by(self, name: str, value: str) -> list[tuple[str, str]]:
+        """Up to ``MAX_CREATOR_ITEMS`` servable items whose ``name`` attribute is ``value``,
+        most popular first."""
+        engine = self.engine
+        catalog = engine.catalog_view()
+        mask = catalog.attribute_mask(name, value) & catalog.servable()
+        ranked = engine.popular(MAX_CREATOR_ITEMS, "3650d", mask)
+        found = [engine.item(r.id) for r in ranked.items]
+        return [(item.id, item.title) for item in found if item is not None and item.title]
 
     def candidates(self, words: Sequence[str]) -> list[tuple[str, str]]:
         engine = self.engine

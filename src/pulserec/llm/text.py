@@ -1,6 +1,7 @@
 """One normal form for the words of requests and of catalog names, so the two can be compared.
 
-Lower case; ``&`` is "and"; hyphens, slashes and punctuation split words; apostrophes go
+Lower case, accents folded ("Björk" → "bjork", "café" → "cafe"); ``&`` is "and"; hyphens,
+slashes and punctuation split words; apostrophes go
 ("children's" → "childrens"); each word is reduced to a singular stem ("jackets" →
 "jacket"). A leading article is dropped from names (``key(..., article=False)``).
 """
@@ -8,6 +9,7 @@ Lower case; ``&`` is "and"; hyphens, slashes and punctuation split words; apostr
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _ARTICLES = frozenset({"the", "a", "an"})
@@ -30,9 +32,15 @@ def singular(word: str) -> str:
     return word
 
 
+def fold(text: str) -> str:
+    """``text`` in lower case with its accents removed."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def words(text: str) -> list[str]:
     """The raw lower-case words of ``text`` (no singulars), ``&`` read as "and"."""
-    text = text.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
+    text = fold(text).replace("&", " and ").replace("'", "").replace("\u2019", "")
     return _TOKEN.findall(text)
 
 

@@ -20,6 +20,11 @@ Key = tuple[str, ...]
 Kind = Literal["category", "tag", "attribute"]
 MAX_VALUES_SHARE = 0.5  # an attribute with more distinct values than this share is an id
 MIN_VALUES_KEPT = 50
+# words that ask for a boolean attribute to be false ("clean" songs are not explicit)
+FLAG_OPPOSITES = {
+    "explicit": ("clean", "non explicit", "family friendly", "kid friendly", "radio edit"),
+    "adult": ("family friendly", "kid friendly"),
+}
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,7 @@ class Vocabulary:
         categories: Iterable[str],
         tags: Iterable[str] = (),
         attributes: Mapping[str, Iterable[str]] | None = None,
+        flags: Iterable[str] = (),
     ) -> None:
         self.categories: dict[Key, str] = {}
         leaves: dict[Key, str] = {}
@@ -76,6 +82,10 @@ class Vocabulary:
             for value in values:
                 self.values.setdefault(key(value), []).append((name, value))
                 self.loose_values.setdefault(key(value, article=False), []).append((name, value))
+        for name in flags:  # "explicit" names explicit:true; "clean" explicit:false
+            self.values.setdefault(key(name.replace("_", " ")), []).append((name, "true"))
+            for word in FLAG_OPPOSITES.get(name.lower(), ()):
+                self.values.setdefault(key(word), []).append((name, "false"))
         self.longest = max(
             (len(k) for table in (self.categories, self.tags, self.values) for k in table),
             default=1,

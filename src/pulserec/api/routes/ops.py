@@ -121,7 +121,7 @@ def ops_router(services: Services) -> APIRouter:
         """The offline evaluation reports (``results.json``) found under the eval dir."""
         root = services.settings.eval_dir
         found = await run_in_threadpool(list_reports, root)
-        return {"dir": str(root), "reports": found}
+        return {"dir": str(root.resolve()), "reports": found}
 
     @router.get("/v1/admin/reports/{protocol}/{name}.png")
     async def report_png(protocol: str, name: str) -> Response:

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from pulserec.api.errors import ApiError
 from pulserec.api.experiment_answers import answer_in_experiment
-from pulserec.api.filters import category_filter
+from pulserec.api.filters import FILTER_DESCRIPTION, category_filter, item_filter
 from pulserec.api.item_fields import INCLUDE_DESCRIPTION, item_fields, wants_item, with_items
 from pulserec.api.query_params import bool_param, documented, float_param, int_param, path_id
 from pulserec.api.raw_path import RawPathRoute
@@ -33,6 +33,9 @@ Offset = Annotated[int, Query(ge=0)]
 IncludeQuery = Annotated[str | None, Query(description=INCLUDE_DESCRIPTION)]
 CATEGORY = "Only items in this category (case-insensitive; an unknown one is a 422)"
 INCLUDE = ("include", "string", None, INCLUDE_DESCRIPTION)
+FilterQuery = Annotated[list[str] | None, Query(max_length=20, description=FILTER_DESCRIPTION)]
+FILTER = ("filter", "array", None, FILTER_DESCRIPTION)
+FilterBody: list[str] = Field(default_factory=list, max_length=20, description=FILTER_DESCRIPTION)
 RECOMMEND_PARAMETERS = documented(
     ("k", "integer", 10, "How many items (1-1000)"),
     ("offset", "integer", 0, "Skip this many first"),
@@ -41,6 +44,7 @@ RECOMMEND_PARAMETERS = documented(
     ("explain", "boolean", False, "Add a grounded explanation and reasons to every item"),
     ("diversity", "number", 0.0, "MMR trade-off in [0, 1]: 0 keeps relevance order"),
     INCLUDE,
+    FILTER,
 )
 MAX_BATCH_RESULTS = 200_000  # users x k of one batch: the CLI's 200 users at k=1000
 IncludeBody: list[str] = Field(
@@ -54,6 +58,7 @@ class SessionBody(BaseModel):
     items: list[ExternalId] = Field(max_length=1000)
     k: int = Field(default=10, ge=1, le=1000)
     include: list[str] = IncludeBody
+    filter: list[str] = FilterBody
     session_id: ExternalId | None = Field(
         default=None, description="The visitor's session key: assigns them to experiments"
     )
@@ -66,6 +71,7 @@ class ChatBody(BaseModel):
     user_id: ExternalId | None = None
     k: int = Field(default=10, ge=1, le=100)
     include: list[str] = IncludeBody
+    filter: list[str] = FilterBody
 
 
 class BatchBody(BaseModel):
@@ -79,6 +85,7 @@ class BatchBody(BaseModel):
     exclude_seen: bool = True
     category: str | None = Field(default=None, max_length=1000)
     include: list[str] = IncludeBody
+    filter: list[str] = FilterBody
 
 
 def _items(ranked: RankedList, store: Store | None) -> list[dict[str, Any]]:
@@ -133,18 +140,29 @@ def recs_router(services: Services) -> APIRouter:
         category = category_filter(engine, params.get("category"))
         explain = bool_param(params, "explain", False)
         diversity = float_param(params, "diversity", 0.0, 0.0, 1.0)
+        mask = item_filter(engine, params.getlist("filter"))
         engine.catch_up()  # experiments started or stopped elsewhere arrive on the log
         # only people the engine holds take part: an id made up per request writes no
         # impression and skews no arm
         placed = experiments.assign(user) if engine.knows(user) else None
         if placed is None:
-            ranked = engine.recommend(user, k, offset, exclude_seen, category, explain, diversity)
+            ranked = engine.recommend(
+                user, k, offset, exclude_seen, category, explain, diversity, mask=mask
+            )
             return json_response(_body(ranked, started, item_store(request), user_id=user_id))
 
         def answer(variant: Variant) -> RankedList:
             chosen = variant.diversity if variant.diversity is not None else diversity
             return engine.recommend(
-                user, k, offset, exclude_seen, category, explain, chosen, models=variant.models
+                user,
+                k,
+                offset,
+                exclude_seen,
+                category,
+                explain,
+                chosen,
+                mask=mask,
+                models=variant.models,
             )
 
         results, version, tags = answer_in_experiment(experiments, placed, user, answer, started)
@@ -165,11 +183,14 @@ def recs_router(services: Services) -> APIRouter:
             )
             raise ApiError(422, message, [{"index": None, "field": "k", "message": message}])
         category = category_filter(engine, body.category)
+        mask = item_filter(engine, body.filter)
         details = item_store(request, body.include)
 
         def lists() -> list[RankedList]:
             return [
-                engine.recommend(user, body.k, 0, body.exclude_seen, category, False, 0.0)
+                engine.recommend(
+                    user, body.k, 0, body.exclude_seen, category, False, 0.0, mask=mask
+                )
                 for user in body.users
             ]
 
@@ -199,14 +220,16 @@ def recs_router(services: Services) -> APIRouter:
         """Recommendations for an anonymous visitor from the items they just engaged with."""
         started = time.perf_counter()
         details = item_store(request, body.include)
+        mask = item_filter(engine, body.filter)
         engine.catch_up()
         placed = experiments.assign(body.session_id) if body.session_id else None
         if placed is None or body.session_id is None:
-            return json_response(_body(engine.session(body.items, body.k), started, details))
+            ranked = engine.session(body.items, body.k, mask=mask)
+            return json_response(_body(ranked, started, details))
 
         def answer(variant: Variant) -> RankedList:
             chosen = variant.diversity if variant.diversity is not None else 0.0
-            return engine.session(body.items, body.k, variant.models, chosen)
+            return engine.session(body.items, body.k, variant.models, chosen, mask)
 
         key = body.session_id
         results, version, tags = answer_in_experiment(experiments, placed, key, answer, started)
@@ -220,7 +243,11 @@ def recs_router(services: Services) -> APIRouter:
             raise ApiError(422, "message must not be blank", [detail])
         started = time.perf_counter()
         details = item_store(request, body.include)
-        answer = await run_in_threadpool(chat_service.reply, body.message, body.user_id, body.k)
+        filters = list(dict.fromkeys(raw.strip() for raw in body.filter if raw.strip()))
+        item_filter(engine, filters)  # a filter that cannot be read is a 422 before any work
+        answer = await run_in_threadpool(
+            chat_service.reply, body.message, body.user_id, body.k, filters
+        )
         if details is not None:
             answer["items"] = await run_in_threadpool(with_items, answer["items"], details)
         answer["took_ms"] = round((time.perf_counter() - started) * 1000, 3)
@@ -228,12 +255,17 @@ def recs_router(services: Services) -> APIRouter:
 
     @router.get("/items/{item_id:path}/similar")
     async def similar(
-        item_id: str, request: Request, k: K = 10, include: IncludeQuery = None
+        item_id: str,
+        request: Request,
+        k: K = 10,
+        include: IncludeQuery = None,
+        filter: FilterQuery = None,
     ) -> Response:
         started = time.perf_counter()
         details = item_store(request)
+        mask = item_filter(engine, filter or [])
         try:
-            ranked = await run_in_threadpool(engine.similar, path_id("item_id", item_id), k)
+            ranked = await run_in_threadpool(engine.similar, path_id("item_id", item_id), k, mask)
         except UnknownItem:
             raise ApiError(404, f"no item with id {item_id!r}") from None
         body = await run_in_threadpool(_body, ranked, started, details, item_id=item_id)
@@ -248,6 +280,7 @@ def recs_router(services: Services) -> APIRouter:
         category: Annotated[str | None, Query(description=CATEGORY)] = None,
         explain: bool = False,
         include: IncludeQuery = None,
+        filter: FilterQuery = None,
     ) -> Response:
         """Semantic search over item text, personalised when ``user_id`` is given."""
         if not q.strip():
@@ -257,18 +290,27 @@ def recs_router(services: Services) -> APIRouter:
         started = time.perf_counter()
         details = item_store(request)
         wanted = category_filter(engine, category)
-        ranked = await run_in_threadpool(engine.search, q, user_id or None, k, wanted, explain)
+        mask = item_filter(engine, filter or [])
+        ranked = await run_in_threadpool(
+            engine.search, q, user_id or None, k, wanted, explain, mask
+        )
         return json_response(await run_in_threadpool(_body, ranked, started, details, query=q))
 
     @router.get("/popular")
     async def popular(
-        request: Request, k: K = 10, window: str | None = None, include: IncludeQuery = None
+        request: Request,
+        k: K = 10,
+        window: str | None = None,
+        include: IncludeQuery = None,
+        filter: FilterQuery = None,
     ) -> Response:
-        """Trending items with time decay, over ``window`` (``30m``, ``24h``, ``7d``) if given."""
+        """Trending items with time decay, over ``window`` (``30m``, ``24h``, ``7d``) if given;
+        with ``filter``, a leaderboard of those items."""
         started = time.perf_counter()
         details = item_store(request)
+        mask = item_filter(engine, filter or [])
         try:
-            ranked = await run_in_threadpool(engine.popular, k, window)
+            ranked = await run_in_threadpool(engine.popular, k, window, mask)
         except ValueError as error:
             detail = {"index": None, "field": "window", "message": str(error)}
             raise ApiError(422, str(error), [detail]) from None

@@ -5,6 +5,7 @@ auth."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +24,20 @@ FAVICON = "/static/favicon.svg"
 DOCS_SCHEMA = "/docs/openapi.json"
 
 
-def web_router() -> APIRouter:
+DISPLAY_META = '<meta name="pulserec-display-fields" content="">'
+
+
+def web_router(display_fields: tuple[str, ...] = ()) -> APIRouter:
+    """The page; ``display_fields`` (``PULSEREC_DISPLAY_FIELDS``) are the item attributes its
+    cards show under the title, handed to it in a ``<meta>`` tag."""
     router = APIRouter(tags=["web"])
+    fields = html.escape(",".join(display_fields), quote=True)
+    page = (WEB_DIR / "index.html").read_text(encoding="utf-8")
+    page = page.replace(DISPLAY_META, DISPLAY_META.replace('content=""', f'content="{fields}"'))
 
     @router.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(WEB_DIR / "index.html", media_type="text/html; charset=utf-8")
+    async def index() -> HTMLResponse:
+        return HTMLResponse(page)
 
     @router.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> FileResponse:

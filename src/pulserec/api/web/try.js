@@ -16,6 +16,31 @@ function label(item) {
   return item.title || item.id;
 }
 
+// who made an item: the attributes read as creators on the server (core/creators.py)
+const CREATOR_FIELDS = ["creator", "creators", "artist", "artists", "author", "authors",
+  "director", "directors", "band", "composer", "brand"];
+const DISPLAY_FIELDS = (document.querySelector('meta[name="pulserec-display-fields"]')?.content || "")
+  .split(",").map((name) => name.trim()).filter(Boolean);
+
+function shown(value) {
+  if (Array.isArray(value)) return value.filter((v) => typeof v === "string" || typeof v === "number").join(", ");
+  if (typeof value === "boolean") return value ? "yes" : "no";
+  return typeof value === "string" || typeof value === "number" ? String(value) : "";
+}
+
+/** The line under a card's title: the configured display fields, else the creator. */
+export function byline(item) {
+  const attributes = item.attributes || {};
+  if (DISPLAY_FIELDS.length) {
+    return DISPLAY_FIELDS
+      .map((name) => [name, shown(attributes[name])]).filter(([, v]) => v)
+      .map(([name, v]) => (CREATOR_FIELDS.includes(name) ? `by ${v}` : `${name.replace(/_/g, " ")} ${v}`))
+      .join(" · ");
+  }
+  const creator = CREATOR_FIELDS.map((name) => shown(attributes[name])).find(Boolean);
+  return creator ? `by ${creator}` : "";
+}
+
 async function cards(list, ranked, { actions = true } = {}) {
   const details = await getItems(ranked.map((r) => r.id));
   list.replaceChildren(...ranked.map((r, i) => card(r, details[i], actions)));
@@ -25,14 +50,18 @@ function card(ranked, item, actions) {
   const name = label(item);
   const tags = [...new Set([...(item.categories || []), ...(item.tags || [])])];
   const score = typeof ranked.score === "number" ? ranked.score.toFixed(3) : "";
+  const by = byline(item);
   return h("li", { class: "card", "data-item-id": ranked.id },
     h("h4", { text: name }),
+    by ? h("div", { class: "byline", text: by }) : null,
     h("div", { class: "meta", text: `id ${ranked.id}${score ? ` · score ${score}` : ""}${ranked.sources ? ` · ${ranked.sources.join(", ")}` : ""}` }),
     h("div", {}, tags.map((t) => h("span", { class: "tag", text: t }))),
     ranked.explanation ? h("p", { class: "why", text: ranked.explanation }) : null,
     actions ? h("div", { class: "actions" },
       h("button", { type: "button", "data-action": "click", "aria-label": `Click ${name}` , text: "Click" }),
       h("button", { type: "button", "data-action": "like", "aria-label": `Like ${name}`, text: "Like" }),
+      h("button", { type: "button", "data-action": "dislike", "aria-label": `Dislike ${name}`, text: "Dislike" }),
+      h("button", { type: "button", "data-action": "skip", "aria-label": `Skip ${name}`, text: "Skip" }),
       h("select", { "data-role": "rating", "aria-label": `Rating for ${name}` },
         [5, 4, 3, 2, 1].map((v) => h("option", { value: v, text: `${v}★` }))),
       h("button", { type: "button", "data-action": "rating", "aria-label": `Rate ${name}`, text: "Rate" }),
@@ -153,6 +182,7 @@ async function createUser(event) {
   await api("/v1/users", { method: "POST", body: { users: [user] } });
   state.newUserId = id;
   await refresh();
+  await chatExample().catch(() => ""); // only a hint: a failure leaves the plain one
 }
 
 const USER_PAGE = 200;
@@ -217,6 +247,29 @@ export function initTry() {
   });
 }
 
+/** The chat's example, drawn from the catalog: "<category> by <creator>", "<category>, no
+ * <other category>" or "something like <title>". */
+export async function chatExample() {
+  const { body } = await api("/v1/popular?k=20&window=3650d&include=item");
+  const items = body.items.map((r) => r.item || {}).filter((item) => item.title);
+  const counts = new Map();
+  for (const item of items) for (const c of item.categories || []) counts.set(c, (counts.get(c) || 0) + 1);
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([c]) => c);
+  const withCreator = items.find((item) => byline({ attributes: item.attributes }).startsWith("by "));
+  let example = "";
+  if (ranked.length && withCreator) {
+    const creator = CREATOR_FIELDS.map((name) => shown((withCreator.attributes || {})[name])).find(Boolean);
+    const category = (withCreator.categories || [])[0] || ranked[0];
+    example = `${category.toLowerCase()} like ${creator}`;
+  } else if (ranked.length > 1) {
+    example = `${ranked[0].toLowerCase()}, no ${ranked[1].toLowerCase()}`;
+  } else if (items.length) {
+    example = `something like ${items[0].title}`;
+  }
+  if (example) $("#chat-msg").placeholder = `e.g. ${example}`;
+  return example;
+}
+
 export async function startTry() {
   try {
     await loadUsers();
@@ -229,4 +282,5 @@ export async function startTry() {
     }
   }
   await refresh();
+  await chatExample().catch(() => ""); // only a hint: a failure leaves the plain one
 }

@@ -94,7 +94,7 @@ def _catalog_vectors(
     with tqdm(total=total, desc="reading items", unit=" items", disable=not progress) as bar:
         for page in store.iter_items(PAGE):
             items.add_many(item.id for item in page)
-            vectors = stored_or_encoded(store, page, config.domain, encoder)
+            vectors = stored_or_encoded(store, page, config.text_recipe, encoder)
             with_text = vectors.shape[1] > 0
             kept = np.flatnonzero(~np.isnan(vectors).any(axis=1) & with_text)
             ids.extend(page[n].id for n in kept.tolist())

@@ -67,7 +67,7 @@ class Evidence:
     history: Int32s  # the user's items, most recent last
     trending: frozenset[int]
     query: str | None = None
-    preferences: bool = False
+    preferences: frozenset[int] = frozenset()  # items that fit the user's stated tastes
     kinds: Int8s | None = None
     values: Float32s | None = None
     citable: Bools | None = None
@@ -116,7 +116,7 @@ class Explainer:
             reasons.extend(
                 {"kind": "attribute", "name": self.category_label, "value": c} for c in shared
             )
-            if evidence.preferences:
+            if item in evidence.preferences:
                 reasons.append({"kind": "preferences"})
             if item in evidence.trending:
                 reasons.append({"kind": "trending"})

@@ -29,6 +29,14 @@ from pulserec.engine.serving.explain import Evidence, Explainer
 from pulserec.engine.serving.request import Request
 from pulserec.engine.serving.results import Ranked, RankedList
 from pulserec.engine.serving.stand_ins import model_history
+from pulserec.engine.serving.tastes import (
+    StatedTastes,
+    TastesReader,
+    cold_share,
+    fitting,
+    interleave,
+    liked_items,
+)
 from pulserec.engine.state.online_state import EMPTY, OnlineState
 from pulserec.models.base import Query
 
@@ -70,11 +78,36 @@ class Served:
     stored_items: Callable[[Sequence[str]], dict[str, Item]]
     rewrite: Rewrite | None
     has_fresh: FreshCheck
+    tastes: TastesReader | None = None
+
+    def stated(self, request: Request) -> StatedTastes | None:
+        """What the request's user stated, read over the catalog (None: nothing stated)."""
+        if self.tastes is None or not request.stated or request.preferences is None:
+            return None
+        liked, ruled_out = self.tastes(request.stated)
+        size = self.state.catalog.size  # the masks are as wide as the catalog was
+        return StatedTastes(
+            None if liked is None else _widened(liked, size), _widened(ruled_out, size)
+        )
+
+
+def _widened(mask: Bools, size: int) -> Bools:
+    """``mask`` cut or padded (False) to ``size`` items."""
+    if mask.shape[0] >= size:
+        return mask[:size]
+    out = np.zeros(size, dtype=bool)
+    out[: mask.shape[0]] = mask
+    return out
 
 
 def rank(served: Served, request: Request) -> RankedList:
-    """A list for ``request``: candidates, fresh items, the fill, diversity, the answer."""
+    """A list for ``request``: candidates, fresh items, stated tastes, the fill, diversity,
+    the answer."""
+    tastes = served.stated(request)
     allowed = allowed_items(served, request)
+    if tastes is not None:  # what the user ruled out never appears
+        n = min(allowed.shape[0], tastes.excluded.shape[0])
+        allowed[:n] &= ~tastes.excluded[:n]
     # no list is longer than the catalog: a huge offset costs what the catalog's end costs
     need = min(request.offset + request.k, max(len(allowed), 1))
     if request.offset >= need:
@@ -82,14 +115,18 @@ def rank(served: Served, request: Request) -> RankedList:
     pool = depth_for(need, served.config.pool)
     listed = primary(served, request, allowed, pool)
     listed = with_fresh(served, listed, request, allowed, pool)
-    items, scores, sources = filled(served, listed, allowed, need)
+    listed = with_tastes(served, listed, request, allowed, pool, tastes)
+    items, scores, sources = text_first(served, listed, allowed, need)
     if request.diversity > 0:
         vectors = served.state.catalog.vectors()[items]
         order = diversify(scores, vectors, need, request.diversity)
         items, scores, sources = items[order], scores[order], [sources[i] for i in order]
+        has_text = served.state.catalog.has_vector()[items]
+        lifted = np.argsort(~has_text, kind="stable")  # MMR may lift a row without text
+        items, scores, sources = items[lifted], scores[lifted], [sources[i] for i in lifted]
     scores = monotone(scores)
     window = slice(request.offset, need)
-    return answer(served, items[window], scores[window], sources[window], request)
+    return answer(served, items[window], scores[window], sources[window], request, tastes)
 
 
 def allowed_items(served: Served, request: Request) -> Bools:
@@ -177,6 +214,72 @@ def with_fresh(
     return merged, merged_scores, merged_sources
 
 
+def with_tastes(
+    served: Served,
+    listed: Listed,
+    request: Request,
+    allowed: Bools,
+    pool: int,
+    tastes: StatedTastes | None,
+) -> Listed:
+    """Items that match what the user stated lead a list with little history: a share of it
+    from :func:`~.tastes.cold_share`, the rest the list as it was (:mod:`~.tastes`)."""
+    share = cold_share(int(request.history.size))
+    if request.preferences is None or share <= 0:
+        return listed
+    catalog = served.state.catalog
+    candidates = allowed & catalog.has_vector()[: allowed.shape[0]]
+    liked = tastes.liked if tastes is not None else None
+    stated, stated_scores = liked_items(
+        catalog.vectors(), candidates, request.preferences, liked, pool
+    )
+    if stated.size == 0:
+        return listed
+    items, scores, sources = listed
+    merged, from_stated = interleave(items, stated, share)
+    score_of = dict(zip(items.tolist(), scores.tolist(), strict=True))
+    stated_of = dict(zip(stated.tolist(), stated_scores.tolist(), strict=True))
+    source_of = dict(zip(items.tolist(), sources, strict=True))
+    merged_scores = np.array(
+        [
+            stated_of[i] if flag else score_of[i]
+            for i, flag in zip(merged.tolist(), from_stated.tolist(), strict=True)
+        ],
+        dtype=np.float32,
+    )
+    merged_sources = [
+        "preferences" if flag else source_of[i]
+        for i, flag in zip(merged.tolist(), from_stated.tolist(), strict=True)
+    ]
+    return merged, merged_scores, merged_sources
+
+
+def text_first(served: Served, listed: Listed, allowed: Bools, need: int) -> Listed:
+    """The list topped up to ``need`` with every placeholder (an item without text) after
+    every item with text: the proposed items with text, the popular items with text, then the
+    proposed placeholders and the popular ones. Each part depends only on the read depth, so
+    pages still concatenate."""
+    has_text = served.state.catalog.has_vector()
+    items, scores, sources = listed
+    texted = has_text[items] if items.size else np.zeros(0, dtype=bool)
+    if texted.all():
+        placeholders: Listed = (EMPTY, np.zeros(0, np.float32), [])
+    else:
+        kept = [s for s, keep in zip(sources, texted.tolist(), strict=True) if keep]
+        rest = [s for s, keep in zip(sources, texted.tolist(), strict=True) if not keep]
+        placeholders = (items[~texted], scores[~texted], rest)
+        listed = (items[texted], scores[texted], kept)
+    listed = filled(served, listed, allowed & has_text[: allowed.shape[0]], need)
+    if listed[0].shape[0] >= need:
+        return listed
+    joined: Listed = (
+        np.concatenate([listed[0], placeholders[0]]).astype(np.int32),
+        np.concatenate([listed[1], placeholders[1]]).astype(np.float32),
+        listed[2] + placeholders[2],
+    )
+    return filled(served, joined, allowed, need)
+
+
 def filled(served: Served, listed: Listed, allowed: Bools, need: int) -> Listed:
     """Top up a short list from the popularity ranking (never a placeholder without
     evidence, never an item already listed)."""
@@ -197,7 +300,12 @@ def filled(served: Served, listed: Listed, allowed: Bools, need: int) -> Listed:
 
 
 def answer(
-    served: Served, items: Int32s, scores: Float32s, sources: list[str], request: Request
+    served: Served,
+    items: Int32s,
+    scores: Float32s,
+    sources: list[str],
+    request: Request,
+    tastes: StatedTastes | None = None,
 ) -> RankedList:
     """Map indices back to ids, with explanations when the request asks. An item deleted
     while the list was computed (reads do not take the write lock) is left out."""
@@ -215,9 +323,10 @@ def answer(
             ],
             version,
         )
-    evidence = Evidence(
-        request.history, state.trending_now(), request.query, request.preferences is not None
-    )
+    if tastes is None and request.preferences is not None:
+        tastes = served.stated(request)
+    fits = fitting(items, tastes, state.catalog.vectors(), request.preferences)
+    evidence = Evidence(request.history, state.trending_now(), request.query, fits)
     stored = state.user_states.evidence(request.user, request.history)  # None: anonymous
     if stored is not None:
         citable = served.config.feedback.citable(stored.kinds, stored.values)

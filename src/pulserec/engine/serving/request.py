@@ -28,6 +28,7 @@ class Request:
     mask: npt.NDArray[np.bool_] | None = None  # extra filter (True: may be served)
     user: int | None = None  # whose stored history this is (None: an anonymous session)
     models: tuple[str, ...] | None = None  # the bundle's models to ask (None: the configured)
+    stated: str | None = None  # the user's stated preferences as written (likes, dislikes)
 
     @classmethod
     def for_user(
@@ -55,4 +56,5 @@ class Request:
             mask=mask,
             user=context.user,
             models=models,
+            stated=context.stated,
         )

@@ -8,10 +8,12 @@ in a dense table (row = item index; for taste vectors, MMR and explanations) and
 from __future__ import annotations
 
 import threading
+import unicodedata
 
 import numpy as np
 import numpy.typing as npt
 
+from pulserec.core.creators import CREATOR_FIELDS
 from pulserec.core.ids import IdMap
 from pulserec.core.types import Item
 from pulserec.index import VectorIndex, make_index
@@ -41,6 +43,7 @@ class Catalog:
         self._numeric: dict[str, npt.NDArray[np.float64]] = {}  # attribute -> value (NaN: none)
         self._tags = _Labels()  # tag -> items
         self._strings = _Labels()  # "attribute\x00value" -> items (string attributes)
+        self._flags = _Labels()  # "attribute\x00true|false" -> items (boolean attributes)
 
     # -- growth -----------------------------------------------------------------------------
     def _grow(self, size: int) -> None:
@@ -71,6 +74,7 @@ class Catalog:
                 self._set_numeric(index, item.attributes)
                 self._tags.set(index, item.tags)
                 self._strings.set(index, _string_attributes(item.attributes))
+                self._flags.set(index, _flag_attributes(item.attributes))
             if vectors is not None:
                 has = ~np.isnan(vectors[:, 0]) if len(vectors) else np.zeros(0, dtype=bool)
                 self._vectors[indices[has]] = vectors[has]
@@ -145,6 +149,7 @@ class Catalog:
             self._set_categories(index, ())
             self._tags.set(index, ())
             self._strings.set(index, ())
+            self._flags.set(index, ())
             self.index.remove(np.array([index], dtype=np.int64))
         self.items.remove(item_id)
         return index
@@ -213,19 +218,80 @@ class Catalog:
         return self._strings.count(f"{name}{_SEP}{value}")
 
     def attribute_mask(self, name: str, value: str) -> Bools:
-        """(size,) mask of items whose string attribute ``name`` is ``value`` (any case)."""
-        return self._strings.mask(f"{name}{_SEP}{value}", self.size)
+        """(size,) mask of items whose attribute ``name`` is ``value``: a string (any case,
+        accents folded), one of a list of strings, or a boolean as ``true``/``false``."""
+        mask = self._strings.mask(f"{name}{_SEP}{value}", self.size)
+        if fold(value) in ("true", "false"):
+            mask = mask | self._flags.mask(f"{name}{_SEP}{value}", self.size)
+        return mask
+
+    def flag_names(self) -> list[str]:
+        """Boolean attributes some item has (``explicit``, ``in_stock``...)."""
+        return sorted({label.split(_SEP, 1)[0] for label in self._flags.names()})
+
+    def attribute_names(self) -> set[str]:
+        """Every attribute name some item has a usable value for (string, list of strings,
+        boolean or number)."""
+        names = {label.split(_SEP, 1)[0] for label in self._strings.names()}
+        names.update(self.flag_names())
+        names.update(n for n, column in self._numeric.items() if bool(np.isfinite(column).any()))
+        return names
+
+    def has_numeric(self, name: str) -> bool:
+        """Whether some item has a number for attribute ``name``."""
+        column = self._numeric.get(name)
+        return column is not None and bool(np.isfinite(column[: self.size]).any())
+
+    def creator_fields(self) -> list[str]:
+        """The attribute names that hold creators here (``artist``, ``author``...)."""
+        present = self.attribute_names()
+        return [name for name in CREATOR_FIELDS if name in present]
+
+    def creator_mask(self, name: str) -> Bools:
+        """(size,) mask of items whose creator (any of :data:`CREATOR_FIELDS`) is ``name``."""
+        mask = np.zeros(self.size, dtype=bool)
+        for field in self.creator_fields():
+            mask |= self.attribute_mask(field, name)
+        return mask
+
+    def creator_names(self) -> list[str]:
+        """Every creator's name as items spell it."""
+        values = self.attribute_values()
+        return sorted({v for field in self.creator_fields() for v in values.get(field, [])})
 
 
 _SEP = "\x00"
 
 
-def _string_attributes(attributes: dict[str, object]) -> tuple[str, ...]:
+def fold(text: str) -> str:
+    """A label's matching form: trimmed, case-folded, accents removed ("Björk" -> "bjork",
+    "Motörhead" -> "motorhead")."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _flag_attributes(attributes: dict[str, object]) -> tuple[str, ...]:
+    """``name\x00true|false`` per boolean attribute."""
     return tuple(
-        f"{name}{_SEP}{value.strip()}"
+        f"{name}{_SEP}{'true' if value else 'false'}"
         for name, value in attributes.items()
-        if isinstance(value, str) and value.strip() and _SEP not in name
+        if isinstance(value, bool) and _SEP not in name
     )
+
+
+def _string_attributes(attributes: dict[str, object]) -> tuple[str, ...]:
+    """``name\x00value`` per string value and string list element."""
+    out: list[str] = []
+    for name, value in attributes.items():
+        if _SEP in name:
+            continue
+        if isinstance(value, str) and value.strip():
+            out.append(f"{name}{_SEP}{value.strip()}")
+        elif isinstance(value, list | tuple):
+            out.extend(
+                f"{name}{_SEP}{v.strip()}" for v in value[:100] if isinstance(v, str) and v.strip()
+            )
+    return tuple(out)
 
 
 class _Labels:
@@ -247,11 +313,11 @@ class _Labels:
                     self._spelling.pop(old, None)
             self._masks.pop(old, None)
         kept = tuple(dict.fromkeys(label.strip() for label in labels if label.strip()))
-        keys = tuple(dict.fromkeys(label.lower() for label in kept))
+        keys = tuple(dict.fromkeys(fold(label) for label in kept))
         if keys:
             self._of[index] = keys
         for label in kept:
-            key = label.lower()
+            key = fold(label)
             self._members.setdefault(key, set()).add(index)
             self._spelling.setdefault(key, label)
             self._masks.pop(key, None)
@@ -260,10 +326,10 @@ class _Labels:
         return sorted(self._spelling.values())
 
     def count(self, label: str) -> int:
-        return len(self._members.get(label.strip().lower(), ()))
+        return len(self._members.get(fold(label), ()))
 
     def mask(self, label: str, size: int) -> Bools:
-        key = label.strip().lower()
+        key = fold(label)
         members = self._members.get(key)
         if not members:  # unknown labels are not cached
             return np.zeros(size, dtype=bool)

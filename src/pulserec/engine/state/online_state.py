@@ -38,6 +38,8 @@ Int32s = npt.NDArray[np.int32]
 Float32s = npt.NDArray[np.float32]
 EMPTY = np.zeros(0, dtype=np.int32)
 TASTE_ITEMS = 20
+COLD_EVENTS = 10  # positive events after which stated tastes weigh STATED_FLOOR in a taste
+STATED_FLOOR = 0.2
 TRENDING_EVIDENCE = 50
 KEPT_DELETIONS = 100_000  # deleted users' former indices kept for a training (DeletedUsers)
 logger = logging.getLogger(__name__)
@@ -96,6 +98,7 @@ class UserContext:
     history: Int32s
     seen: Int32s
     preferences: Float32s | None
+    stated: str | None = None  # the preferences as written
 
 
 class OnlineState:
@@ -133,7 +136,9 @@ class OnlineState:
             return UserContext(None, EMPTY, EMPTY, None)
         states = self.user_states
         seen = states.seen(user) if exclude_seen else EMPTY
-        return UserContext(user, states.history(user), seen, states.preferences(user))
+        preferences = states.preferences(user)
+        stated = states.stated(user) if preferences is not None else None
+        return UserContext(user, states.history(user), seen, preferences, stated)
 
     def taste(self, history: Int32s, preferences: Float32s | None) -> Float32s | None:
         """A unit vector of the user's recent items (recency-weighted) plus stated tastes."""
@@ -145,9 +150,10 @@ class OnlineState:
         if recent.size:
             weights = np.power(0.9, np.arange(recent.size)[::-1]).astype(np.float32)
             taste += weights @ np.asarray(self.catalog.vectors()[recent], dtype=np.float32)
-            taste /= weights.sum()
-        if preferences is not None:
-            taste += preferences
+            taste /= float(np.linalg.norm(taste)) or 1.0
+        if preferences is not None:  # stated tastes weigh less as the history grows
+            stated = max(STATED_FLOOR, 1.0 - history.size / COLD_EVENTS) if recent.size else 1.0
+            taste += stated * preferences
         norm = float(np.linalg.norm(taste))
         return taste / norm if norm > 0 else None
 

@@ -213,7 +213,7 @@ class OnlineUpdater:
             vectors = self.text.preference_vectors(users)
         for user, vector in zip(users, vectors, strict=True):
             index = self.state.users.add(user.id)
-            self.state.user_states.set_preferences(index, vector)
+            self.state.user_states.set_preferences(index, vector, user.preferences)
 
     def events(self, events: list[Event]) -> None:
         """User state (history with its evidence, seen), trending and the event log, by the

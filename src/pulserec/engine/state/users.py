@@ -67,6 +67,7 @@ class UserStates:
         self._history: list[History] = []
         self._seen: list[Int32s] = []
         self._preferences: dict[int, Float32s] = {}
+        self._stated: dict[int, str] = {}  # the preferences' text (read for likes and dislikes)
         self._versions: dict[int, int] = {}
 
     def version(self, user: int) -> int:
@@ -175,15 +176,23 @@ class UserStates:
     def seen(self, user: int) -> Int32s:
         return self._seen[user] if 0 <= user < len(self._seen) else _EMPTY
 
-    def set_preferences(self, user: int, vector: Float32s | None) -> None:
+    def set_preferences(self, user: int, vector: Float32s | None, text: str | None = None) -> None:
         self._touch(user)
         if vector is None:
             self._preferences.pop(user, None)
         else:
             self._preferences[user] = vector
+        if vector is None or not text or not text.strip():
+            self._stated.pop(user, None)
+        else:
+            self._stated[user] = text.strip()
 
     def preferences(self, user: int) -> Float32s | None:
         return self._preferences.get(user)
+
+    def stated(self, user: int) -> str | None:
+        """The user's stated preferences as written (None: none)."""
+        return self._stated.get(user)
 
     def forget(self, user: int) -> None:
         """Drop everything known about a user (a deleted user)."""
@@ -192,6 +201,7 @@ class UserStates:
             self._set_history(user, _NO_HISTORY)
             self._seen[user] = _EMPTY
         self._preferences.pop(user, None)
+        self._stated.pop(user, None)
 
 
 def _latest_positions(items: Int32s) -> npt.NDArray[np.intp]:
