@@ -32,3 +32,31 @@ def test_placeholders_have_no_text_and_unknown_domain_fails() -> None:
     assert item_text(Item.placeholder_for("x")) == ""
     with pytest.raises(ValueError, match="unknown domain"):
         item_text(Item("a", "A"), "cars")
+
+
+def test_generic_text_names_the_creator_once() -> None:
+    track = Item("t", "Joga", categories=("Electronic",), attributes={"artist": "Björk"})
+    assert item_text(track) == "Joga by Björk. Categories: Electronic."
+    titled = Item("u", "Joga by Björk", attributes={"artist": "Björk"})
+    assert item_text(titled) == "Joga by Björk."
+    book = Item("b", "Dune", attributes={"authors": ["Frank Herbert"], "year": 1965})
+    assert item_text(book) == "Dune by Frank Herbert."
+
+
+def test_configured_fields_build_the_text_in_their_order() -> None:
+    from pulserec.encoders.texts import fields_recipe
+    from pulserec.engine.config import EngineConfig
+
+    track = Item(
+        "t", "Joga", "A song.", ("calm",), ("Electronic",),
+        {"artist": "Björk", "album": "Homogenic", "moods": ["dreamy", "cold"], "explicit": False},
+    )  # fmt: skip
+    recipe = fields_recipe(["title", "creator", "album", "moods", "tags", "explicit"])
+    assert (
+        item_text(track, recipe)
+        == "Joga. By Björk. Album: Homogenic. Moods: dreamy, cold. Tags: calm."
+    )
+    assert EngineConfig(text_fields=("title", "album")).text_recipe == "fields:title,album"
+    assert EngineConfig().text_recipe == "generic"
+    with pytest.raises(ValueError, match="text_fields"):
+        EngineConfig(text_fields=("title,album",))

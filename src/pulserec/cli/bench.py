@@ -55,6 +55,7 @@ PASSTHROUGH_BENCHES = {
     "experiments": "A/A false positives, A/B power, interleaving against A/B (simulated people).",
     "privacy": "Differentially private popular counts: top-20 overlap with the exact list.",
     "served": "What the served hybrid chose per data set, against its best source (held out).",
+    "catalogs": "Stated tastes, creator search, similar items, chat over four catalogs (held out).",
 }
 
 

@@ -76,9 +76,11 @@ def music_text(item: Item) -> str:
 
 def _titled(item: Item) -> str | None:
     """ "Title by A, B." when the item names creators, else the title as a sentence."""
-    creators = creators_of(item.attributes)
-    if creators and item.title:
-        return _sentence(f"{item.title.strip()} by {', '.join(creators)}")
+    title = (item.title or "").strip()
+    named = title.casefold()
+    creators = [c for c in creators_of(item.attributes) if c.casefold() not in named]
+    if creators and title:  # a title that already names its creator keeps its own words
+        return _sentence(f"{title} by {', '.join(creators)}")
     return _sentence(item.title)
 
 
