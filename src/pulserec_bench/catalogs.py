@@ -83,15 +83,16 @@ def preferences(runtime: Runtime, items: dict[str, Item], rows: list[Any]) -> di
         found = [items[r.id] for r in listed]
         in_liked = [bool(set(item.categories) & liked) for item in found]
         shares.append(sum(in_liked) / max(1, len(found)))
-        ruled_out += sum(
+        banned = sum(
             bool(set(item.categories) & excluded)
             or any(_value(item.attributes.get(a)) == v for a, v in attributes)
             for item in found
         )
+        ruled_out += banned
         for ranked, liked_one in zip(listed, in_liked, strict=True):
             fits = any(reason["kind"] == "preferences" for reason in ranked.reasons or [])
             wrong_fits += fits != liked_one
-        if shares[-1] < 0.8 or ruled_out:
+        if shares[-1] < 0.8 or banned:
             print(f"    {text!r}: liked share {shares[-1]:.1f}, "
                   f"categories {[i.categories[0] for i in found]}")  # fmt: skip
     return {

@@ -88,3 +88,11 @@ def test_events_take_the_list_over_and_exclusions_hold(music: TestClient) -> Non
     assert "Metal" not in genres
     assert genres.count("Hip-Hop") + genres.count("Latin") >= 4  # the history speaks now
     assert genres.count("Jazz") < 8
+
+
+def test_a_wanted_yes_no_attribute_is_a_requirement_and_hate_rules_out(music: TestClient) -> None:
+    listed = ids(_listed(music, "new4", "k-pop and hip hop, clean versions only"))
+    assert listed and not any(TRACKS[i]["attributes"]["explicit"] for i in listed)
+    assert all(_genre(i) in ("K-Pop", "Hip-Hop") for i in listed[:8])
+    hated = ids(_listed(music, "new5", "I listen to jazz. I hate metal and can't stand latin."))
+    assert not {"Metal", "Latin"} & {_genre(i) for i in hated}

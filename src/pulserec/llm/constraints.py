@@ -28,7 +28,10 @@ from pulserec.llm.vocabulary import Term, Vocabulary
 
 __all__ = ["ConstraintExtractor", "Constraints", "extract_prices", "extract_years"]
 
-_NEGATION_TEXT = "no not without nothing except avoid never none dont neither nor excluding minus"
+_NEGATION_TEXT = (
+    "no not without nothing except avoid never none dont neither nor excluding minus hate hates"
+    " dislike dislikes cant"  # "I hate metal", "can't stand country"
+)
 NEGATIONS = frozenset(_NEGATION_TEXT.split())
 _STOP_TEXT = (
     "a an the i me my we our you some any something anything for from of with to in on and or"

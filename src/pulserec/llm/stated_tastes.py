@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +59,17 @@ class StatedTastesReader:
                     self._read.popitem(last=False)
             else:
                 self._read.move_to_end(text)
-        conditions = wanted(self.catalog, constraints)
+        # a wanted yes/no attribute ("clean versions only": explicit false) is a requirement:
+        # the other value is ruled out; named categories, tags and values are liked
+        flags = [(n, v) for n, v in constraints.attributes if v.lower() in ("true", "false")]
+        liking = replace(
+            constraints, attributes=tuple(a for a in constraints.attributes if a not in flags)
+        )
+        conditions = wanted(self.catalog, liking)
         liked = np.logical_or.reduce([c.mask for c in conditions]) if conditions else None
-        return liked, ~excluded(self.catalog, constraints)
+        ruled_out = ~excluded(self.catalog, constraints)
+        for name, value in flags:
+            ruled_out |= self.catalog.attribute_mask(
+                name, "false" if value.lower() == "true" else "true"
+            )
+        return liked, ruled_out
