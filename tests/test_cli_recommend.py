@@ -148,3 +148,31 @@ def test_recommend_bad_requests_fail_with_one_line(
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and reason in lines[0], result.stderr
     assert not list(tmp_path.glob("x.*"))
+
+
+def test_recommend_with_filters_in_process_and_over_http(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "garden.jsonl"
+    base = ["recommend", "--all", "--k", "5", "--data-dir", str(data_dir)]
+    result = run_cli(*base, "--out", str(out), "--filter", "category:garden", "--filter", "!tag:x")
+    assert result.returncode == 0, result.stderr
+    for entry in _jsonl(out):
+        assert entry["items"] and all(
+            str(item["id"]).startswith("garden-")  # type: ignore[index]
+            for item in entry["items"]  # type: ignore[attr-defined]
+        )
+    refused = run_cli(*base, "--out", str(tmp_path / "x.jsonl"), "--filter", "label:Sony")
+    assert refused.returncode != 0 and "'label'" in refused.stderr
+    assert not (tmp_path / "x.jsonl").exists()
+    store = filled_store()
+    runtime = build(store, tmp_path / "served", ("itemknn",))
+    with ThreadedServer(create_app(store, ServerSettings(), runtime=runtime)) as server:
+        remote = tmp_path / "remote.jsonl"
+        settings = Settings()
+        run_recommend(None, 3, remote, settings, server.url, progress=False, filters=["tag:music"])
+        with pytest.raises(ValueError, match="label"):
+            run_recommend(None, 3, tmp_path / "y.jsonl", settings, server.url, filters=["label:x"])
+    runtime.close()
+    store.close()
+    assert not (tmp_path / "y.jsonl").exists()
+    for entry in _jsonl(remote):
+        assert all(str(i["id"]).startswith("music-") for i in entry["items"])  # type: ignore[attr-defined,index]

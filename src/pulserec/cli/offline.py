@@ -94,6 +94,14 @@ def recommend(
     store: StoreUrl = None,
     artifacts: ArtifactsDir = None,
     config: ConfigFile = None,
+    filters: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--filter",
+            help="Only items that pass (repeatable, ANDed): explicit:false, !category:Metal, "
+            "year:1990..1999 (as the API's filter=).",
+        ),
+    ] = None,
 ) -> None:
     """Every user's list (--all) or a file's users (--users) to a file, with a progress bar:
     from the settings' store and published models, or from a running server (--url)."""
@@ -104,7 +112,9 @@ def recommend(
     settings = command_settings(config, data_dir=data_dir, store=store, artifacts=artifacts)
     try:
         key = api_key or settings.server.api_key
-        done, version = run_recommend(users, k, out, settings, url, key)
+        done, version = run_recommend(
+            users, k, out, settings, url, key, filters=tuple(filters or ())
+        )
     except ValueError as exc:
         fail(str(exc))
         return

@@ -3,7 +3,7 @@ JSONL, CSV or Parquet file with a progress bar, in process over a data dir or ov
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tqdm import tqdm
@@ -24,6 +24,7 @@ def run_recommend(
     url: str | None = None,
     api_key: str | None = None,
     progress: bool = True,
+    filters: Sequence[str] = (),
 ) -> tuple[int, str]:
     """Write the lists; returns how many users and the model version that served the last one.
 
@@ -36,6 +37,7 @@ def run_recommend(
     explicit = read_user_ids(users_file) if users_file is not None else None
     source: ListSource = HttpSource(url, api_key) if url else LocalSource(settings, progress)
     try:
+        source.check_filters(filters)  # nothing is written for a filter that cannot hold
         total = len(explicit) if explicit is not None else source.count_users()
         batches = _chunks(explicit) if explicit is not None else _rechunk(source.user_ids())
         writer = open_writer(out)
@@ -43,7 +45,7 @@ def run_recommend(
         try:
             with tqdm(total=total, desc="recommending", unit=" users", disable=not progress) as bar:
                 for chunk in batches:
-                    lists = source.lists(chunk, k)
+                    lists = source.lists(chunk, k, filters)
                     writer.write(lists)
                     done += len(lists)
                     version = lists[-1]["model_version"] if lists else version

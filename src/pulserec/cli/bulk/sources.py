@@ -27,7 +27,10 @@ class SourceError(ValueError):
 class ListSource(Protocol):
     def user_ids(self) -> Iterator[list[str]]: ...
     def count_users(self) -> int: ...
-    def lists(self, user_ids: Sequence[str], k: int) -> list[UserList]: ...
+    def lists(
+        self, user_ids: Sequence[str], k: int, filters: Sequence[str] = ()
+    ) -> list[UserList]: ...
+    def check_filters(self, filters: Sequence[str]) -> None: ...
     def close(self) -> None: ...
 
 
@@ -57,14 +60,27 @@ class LocalSource:
     def count_users(self) -> int:
         return self.store.counts().users
 
-    def lists(self, user_ids: Sequence[str], k: int) -> list[UserList]:
+    def lists(self, user_ids: Sequence[str], k: int, filters: Sequence[str] = ()) -> list[UserList]:
         engine = self.runtime.engine
+        mask = self._mask(filters)
         out = []
         for user_id in user_ids:
-            ranked = engine.recommend(user_id, k)
+            ranked = engine.recommend(user_id, k, mask=mask)
             items = [item.as_json() for item in ranked.items]
             out.append({"user_id": user_id, "items": items, "model_version": ranked.model_version})
         return out
+
+    def _mask(self, filters: Sequence[str]) -> Any:
+        from pulserec.engine.facade import FilterError
+
+        try:
+            return self.runtime.engine.filter_mask(filters)
+        except FilterError as error:
+            raise SourceError(f"--filter: {error}") from None
+
+    def check_filters(self, filters: Sequence[str]) -> None:
+        """SourceError for a filter that cannot be read or names what no item has."""
+        self._mask(filters)
 
     def close(self) -> None:
         self.runtime.trainer.stop()
@@ -110,10 +126,17 @@ class HttpSource:
     def count_users(self) -> int:
         return int(self._call("/v1/users?limit=1")["total"])
 
-    def lists(self, user_ids: Sequence[str], k: int) -> list[UserList]:
-        answer = self._call("/v1/recommend/batch", {"users": list(user_ids), "k": k})
+    def lists(self, user_ids: Sequence[str], k: int, filters: Sequence[str] = ()) -> list[UserList]:
+        body = {"users": list(user_ids), "k": k, "filter": list(filters)}
+        answer = self._call("/v1/recommend/batch", body)
         version = answer["model_version"]
         return [{**result, "model_version": version} for result in answer["results"]]
+
+    def check_filters(self, filters: Sequence[str]) -> None:
+        """The server's verdict on the filters (a one-item popular list), before any list."""
+        if filters:
+            query = urllib.parse.urlencode([("k", "1"), *(("filter", f) for f in filters)])
+            self._call(f"/v1/popular?{query}")
 
     def close(self) -> None:
         """Nothing to release."""
