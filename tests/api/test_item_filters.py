@@ -162,3 +162,10 @@ def test_filters_reach_the_chat_constraints_and_an_experiment_arm(music: TestCli
     listed = ok(music.get("/v1/recommend/u1", params={"filter": "explicit:false", "k": 50}))
     assert set(ids(listed)) <= {t["id"] for t in TRACKS if not t["explicit"]}
     assert ALL
+
+
+def test_a_creators_name_finds_their_items_first_accents_folded(music: TestClient) -> None:
+    for query, theirs in (("Björk", {"bj1", "bj2", "bj3"}), ("bjork", {"bj1", "bj2", "bj3"}),
+                          ("Motorhead", {"mh1", "mh2"}), ("miles davis", {"md1", "md2"})):  # fmt: skip
+        found = ids(ok(music.get("/v1/search", params={"q": query, "k": 5})))
+        assert set(found[: len(theirs)]) == theirs, (query, found)
