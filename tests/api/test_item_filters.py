@@ -165,7 +165,8 @@ def test_filters_reach_the_chat_constraints_and_an_experiment_arm(music: TestCli
 
 
 def test_a_creators_name_finds_their_items_first_accents_folded(music: TestClient) -> None:
-    for query, theirs in (("Björk", {"bj1", "bj2", "bj3"}), ("bjork", {"bj1", "bj2", "bj3"}),
-                          ("Motorhead", {"mh1", "mh2"}), ("miles davis", {"md1", "md2"})):  # fmt: skip
+    bjork, motorhead, davis = {"bj1", "bj2", "bj3"}, {"mh1", "mh2"}, {"md1", "md2"}
+    cases = (("Björk", bjork), ("bjork", bjork), ("Motorhead", motorhead), ("miles davis", davis))
+    for query, theirs in cases:
         found = ids(ok(music.get("/v1/search", params={"q": query, "k": 5})))
         assert set(found[: len(theirs)]) == theirs, (query, found)

@@ -138,7 +138,7 @@ class ChatService:
         if not moved:
             return items, 0
         floor = min((item.score for item in kept), default=0.0)
-        moved = [_rescored(item, floor - 1.0 - 1e-3 * j) for j, item in enumerate(moved)]
+        moved = [_rescored(item, floor - 1e-3 * (j + 1)) for j, item in enumerate(moved)]
         return kept + moved, len(moved)
 
     def _recommend(self, user_id: str | None, k: int, mask: Bools) -> RankedList:

@@ -44,6 +44,7 @@ Int32s = npt.NDArray[np.int32]
 Float32s = npt.NDArray[np.float32]
 Bools = npt.NDArray[np.bool_]
 Listed = tuple[Int32s, Float32s, list[str]]  # items, scores, what proposed each
+FILL_STEP = 1e-3  # between the scores of consecutive items placed by the popularity fill
 Rewrite = Callable[[str, str, list[dict[str, Any]]], str]
 
 
@@ -291,7 +292,8 @@ def filled(served: Served, listed: Listed, allowed: Bools, need: int) -> Listed:
     key[items[items < key.shape[0]]] = -np.inf
     extra, _extra_scores = top_k(key, need - items.shape[0])
     base = float(np.nanmin(scores)) if scores.size and np.isfinite(np.nanmin(scores)) else 0.0
-    filler = base - 1.0 - np.arange(extra.shape[0], dtype=np.float32) * 1e-3
+    # the fill continues the list's own scale just below its last score (docs/api.md, Scores)
+    filler = base - (1 + np.arange(extra.shape[0], dtype=np.float32)) * FILL_STEP
     return (
         np.concatenate([items, extra]).astype(np.int32),
         np.concatenate([scores, filler]).astype(np.float32),
