@@ -28,6 +28,7 @@ from pulserec.engine.serving.answer_cache import AnswerCache
 from pulserec.engine.serving.explain import Explainer
 from pulserec.engine.serving.request import Request
 from pulserec.engine.serving.results import RankedList
+from pulserec.engine.serving.similar_users import UserTastes, similar_users
 from pulserec.engine.serving.tastes import TastesReader
 from pulserec.engine.state.catalog import Catalog
 from pulserec.engine.state.online_state import OnlineState, UnknownItem
@@ -90,6 +91,7 @@ class Engine:
             config.category_label,
         )
         self._has_fresh = pipeline.FreshCheck()
+        self._user_tastes = UserTastes(catalog.dim)
         self._unreachable_logged = float("-inf")
 
     def _titles_of(self, indices: Sequence[int]) -> list[str]:
@@ -290,6 +292,16 @@ class Engine:
         """Items nearest to ``vector`` within ``mask``, explained for ``user_id``."""
         self.catch_up()
         return lookups.near(self._served(), vector, k, user_id, mask, exclude_ids)
+
+    def similar_users(self, user_id: str, k: int = 10) -> list[tuple[str, float]] | None:
+        """The ``k`` users whose tastes are closest to ``user_id``'s, with the cosine; None for
+        a user this engine does not hold, [] for one without a taste yet."""
+        self.catch_up()
+        user = self.state.users.get(user_id)
+        if user is None:
+            return None
+        ids, scores = similar_users(self.state, self._user_tastes, user, k)
+        return list(zip(ids, scores, strict=True))
 
     def nearest_ids(self, vector: Float32s, n: int) -> list[str]:
         """Ids of the ``n`` servable items nearest to ``vector`` (no explanation, no fill)."""

@@ -42,7 +42,7 @@ UserQuery = Annotated[
 
 def catalog_router(services: Services) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["catalog"], route_class=RawPathRoute)
-    store, ingestor = services.store, services.ingestor
+    store, ingestor, engine = services.store, services.ingestor, services.runtime.engine
 
     @router.post("/items")
     async def upsert_items(body: ItemsBody) -> dict[str, int]:
@@ -98,6 +98,21 @@ def catalog_router(services: Services) -> APIRouter:
             raise ApiError(404, f"no user with id {user_id!r}")
         events = await run_in_threadpool(store.user_events, user_id, limit)
         return {"events": [event_json(e) for e in events]}
+
+    @router.get("/users/{user_id:path}/similar")
+    async def similar_users(
+        user_id: str, k: Annotated[int, Query(ge=1, le=1000, description="How many users")] = 10
+    ) -> dict[str, Any]:
+        """Users with the closest tastes (their recent items' text and stated preferences)."""
+        started = time.perf_counter()
+        found = await run_in_threadpool(engine.similar_users, path_id("user_id", user_id), k)
+        if found is None:
+            raise ApiError(404, f"no user with id {user_id!r}")
+        return {
+            "user_id": user_id,
+            "users": [{"id": other, "score": score} for other, score in found],
+            "took_ms": round((time.perf_counter() - started) * 1000, 3),
+        }
 
     @router.get("/users/{user_id:path}/export")
     async def export_user(user_id: str) -> dict[str, Any]:
