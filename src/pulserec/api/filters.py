@@ -46,3 +46,23 @@ def item_filter(engine: Engine, raws: Sequence[str]) -> npt.NDArray[np.bool_] | 
         message = str(error)
         detail = {"index": None, "field": "filter", "message": message}
         raise ApiError(422, message, [detail]) from None
+
+
+RULES_DESCRIPTION = (
+    "Re-rank after retrieval (repeatable): boost=name:value:factor weighs matching items "
+    "factor times more (0 < factor <= 100), bury=name:value puts them after every other; name "
+    "as in filter. Pages stay stable."
+)
+
+
+def item_rules(
+    engine: Engine, boosts: Sequence[str], buries: Sequence[str]
+) -> npt.NDArray[np.float64] | None:
+    """Each item's factor under the ``boost``/``bury`` rules (None without any); 422 with
+    field ``boost`` or ``bury`` for one that cannot be read or names what no item has."""
+    try:
+        return engine.rule_weights(boosts, buries)
+    except FilterError as error:
+        message = str(error)
+        detail = {"index": None, "field": error.field, "message": message}
+        raise ApiError(422, message, [detail]) from None

@@ -23,7 +23,7 @@ from pulserec.core.types import Item
 from pulserec.encoders.base import Encoder
 from pulserec.engine.config import EngineConfig
 from pulserec.engine.lifecycle.bundle import ModelBundle, ServedBundle
-from pulserec.engine.serving import filters, lookups, pipeline
+from pulserec.engine.serving import filters, lookups, pipeline, rules
 from pulserec.engine.serving.answer_cache import AnswerCache
 from pulserec.engine.serving.explain import Explainer
 from pulserec.engine.serving.request import Request
@@ -176,6 +176,14 @@ class Engine:
         item has."""
         return filters.mask_of(self.state.catalog, filters.parse_all(list(raws)))
 
+    def rule_weights(
+        self, boosts: Sequence[str], buries: Sequence[str]
+    ) -> npt.NDArray[np.float64] | None:
+        """Each item's factor under ``boost=``/``bury=`` rules (:mod:`~.serving.rules`), None
+        without any; :class:`FilterError` for one that cannot be read or names what no item
+        has."""
+        return rules.weights_of(self.state.catalog, rules.parse_rules(list(boosts), list(buries)))
+
     def knows(self, user_id: str) -> bool:
         """Whether ``user_id`` is a user this engine holds (a profile or events)."""
         return user_id in self.state.users
@@ -217,20 +225,22 @@ class Engine:
         diversity: float = 0.0,
         mask: Bools | None = None,
         models: tuple[str, ...] | None = None,
+        weights: npt.NDArray[np.float64] | None = None,
     ) -> RankedList:
         """Top ``k`` (after ``offset``) for a user; unknown users get trending or their tastes.
-        ``mask`` restricts the answer further (True: may be served); such answers are not
-        cached. ``models``: the bundle's models to ask instead of the configured ones (an
-        experiment's variant; the configured ones while the bundle lacks them)."""
+        ``mask`` restricts the answer further (True: may be served), ``weights`` re-rank it
+        (boost and bury rules); such answers are not cached. ``models``: the bundle's models
+        to ask instead of the configured ones (an experiment's variant; the configured ones
+        while the bundle lacks them)."""
         self.catch_up()
         options = (k, offset, exclude_seen, category, explain, diversity, models)
 
         def compute() -> RankedList:
             context = self.state.context(user_id, exclude_seen)
-            request = Request.for_user(context, *options, mask=mask)
+            request = Request.for_user(context, *options, mask=mask, weights=weights)
             return pipeline.rank(self._served(), request)
 
-        if mask is not None:  # a one-off filter: computed, not cached
+        if mask is not None or weights is not None:  # one-off filters or rules: not cached
             return compute()
         user = self.state.users.get(user_id) if user_id is not None else None
         stamp = pipeline.stamp(self.state, self.model_version, user, self.config)
@@ -245,13 +255,24 @@ class Engine:
         models: tuple[str, ...] | None = None,
         diversity: float = 0.0,
         mask: Bools | None = None,
+        weights: npt.NDArray[np.float64] | None = None,
     ) -> RankedList:
         """An anonymous visitor's list from the items they just engaged with (most recent
-        last); ``models`` and ``diversity`` as an experiment's variant sets them."""
+        last); ``models`` and ``diversity`` as an experiment's variant sets them; ``mask`` and
+        ``weights`` as for :meth:`recommend`."""
         self.catch_up()
         history = self.state.items.lookup(list(item_ids))
         history = history[history >= 0]
-        request = Request(history, history, None, k, diversity=diversity, models=models, mask=mask)
+        request = Request(
+            history,
+            history,
+            None,
+            k,
+            diversity=diversity,
+            models=models,
+            mask=mask,
+            weights=weights,
+        )
         return pipeline.rank(self._served(), request)
 
     def search(
@@ -275,11 +296,15 @@ class Engine:
         return lookups.similar(self._served(), item_id, k, mask)
 
     def popular(
-        self, k: int = 10, window: str | None = None, mask: Bools | None = None
+        self,
+        k: int = 10,
+        window: str | None = None,
+        mask: Bools | None = None,
+        weights: npt.NDArray[np.float64] | None = None,
     ) -> RankedList:
         """The popularity ranking over ``window`` (``30m``, ``24h``, ``7d``; default 24h)."""
         self.catch_up()
-        return lookups.popular(self._served(), k, window, mask)
+        return lookups.popular(self._served(), k, window, mask, weights)
 
     def near(
         self,

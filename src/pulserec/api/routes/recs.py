@@ -15,7 +15,13 @@ from starlette.responses import Response
 
 from pulserec.api.errors import ApiError
 from pulserec.api.experiment_answers import answer_in_experiment
-from pulserec.api.filters import FILTER_DESCRIPTION, category_filter, item_filter
+from pulserec.api.filters import (
+    FILTER_DESCRIPTION,
+    RULES_DESCRIPTION,
+    category_filter,
+    item_filter,
+    item_rules,
+)
 from pulserec.api.item_fields import INCLUDE_DESCRIPTION, item_fields, wants_item, with_items
 from pulserec.api.query_params import bool_param, documented, float_param, int_param, path_id
 from pulserec.api.raw_path import RawPathRoute
@@ -36,6 +42,10 @@ INCLUDE = ("include", "string", None, INCLUDE_DESCRIPTION)
 FilterQuery = Annotated[list[str] | None, Query(max_length=20, description=FILTER_DESCRIPTION)]
 FILTER = ("filter", "array", None, FILTER_DESCRIPTION)
 FilterBody: list[str] = Field(default_factory=list, max_length=20, description=FILTER_DESCRIPTION)
+RulesQuery = Annotated[list[str] | None, Query(max_length=20, description=RULES_DESCRIPTION)]
+BOOST = ("boost", "array", None, RULES_DESCRIPTION)
+BURY = ("bury", "array", None, RULES_DESCRIPTION)
+RulesBody: list[str] = Field(default_factory=list, max_length=20, description=RULES_DESCRIPTION)
 RECOMMEND_PARAMETERS = documented(
     ("k", "integer", 10, "How many items (1-1000)"),
     ("offset", "integer", 0, "Skip this many first"),
@@ -45,6 +55,8 @@ RECOMMEND_PARAMETERS = documented(
     ("diversity", "number", 0.0, "MMR trade-off in [0, 1]: 0 keeps relevance order"),
     INCLUDE,
     FILTER,
+    BOOST,
+    BURY,
 )
 MAX_BATCH_RESULTS = 200_000  # users x k of one batch: the CLI's 200 users at k=1000
 IncludeBody: list[str] = Field(
@@ -59,6 +71,8 @@ class SessionBody(BaseModel):
     k: int = Field(default=10, ge=1, le=1000)
     include: list[str] = IncludeBody
     filter: list[str] = FilterBody
+    boost: list[str] = RulesBody
+    bury: list[str] = RulesBody
     session_id: ExternalId | None = Field(
         default=None, description="The visitor's session key: assigns them to experiments"
     )
@@ -86,6 +100,8 @@ class BatchBody(BaseModel):
     category: str | None = Field(default=None, max_length=1000)
     include: list[str] = IncludeBody
     filter: list[str] = FilterBody
+    boost: list[str] = RulesBody
+    bury: list[str] = RulesBody
 
 
 def _items(ranked: RankedList, store: Store | None) -> list[dict[str, Any]]:
@@ -141,13 +157,14 @@ def recs_router(services: Services) -> APIRouter:
         explain = bool_param(params, "explain", False)
         diversity = float_param(params, "diversity", 0.0, 0.0, 1.0)
         mask = item_filter(engine, params.getlist("filter"))
+        weights = item_rules(engine, params.getlist("boost"), params.getlist("bury"))
         engine.catch_up()  # experiments started or stopped elsewhere arrive on the log
         # only people the engine holds take part: an id made up per request writes no
         # impression and skews no arm
         placed = experiments.assign(user) if engine.knows(user) else None
         if placed is None:
             ranked = engine.recommend(
-                user, k, offset, exclude_seen, category, explain, diversity, mask=mask
+                user, k, offset, exclude_seen, category, explain, diversity, mask, weights=weights
             )
             return json_response(_body(ranked, started, item_store(request), user_id=user_id))
 
@@ -163,6 +180,7 @@ def recs_router(services: Services) -> APIRouter:
                 chosen,
                 mask=mask,
                 models=variant.models,
+                weights=weights,
             )
 
         results, version, tags = answer_in_experiment(experiments, placed, user, answer, started)
@@ -184,12 +202,13 @@ def recs_router(services: Services) -> APIRouter:
             raise ApiError(422, message, [{"index": None, "field": "k", "message": message}])
         category = category_filter(engine, body.category)
         mask = item_filter(engine, body.filter)
+        weights = item_rules(engine, body.boost, body.bury)
         details = item_store(request, body.include)
 
         def lists() -> list[RankedList]:
             return [
                 engine.recommend(
-                    user, body.k, 0, body.exclude_seen, category, False, 0.0, mask=mask
+                    user, body.k, 0, body.exclude_seen, category, False, 0.0, mask, None, weights
                 )
                 for user in body.users
             ]
@@ -221,15 +240,16 @@ def recs_router(services: Services) -> APIRouter:
         started = time.perf_counter()
         details = item_store(request, body.include)
         mask = item_filter(engine, body.filter)
+        weights = item_rules(engine, body.boost, body.bury)
         engine.catch_up()
         placed = experiments.assign(body.session_id) if body.session_id else None
         if placed is None or body.session_id is None:
-            ranked = engine.session(body.items, body.k, mask=mask)
+            ranked = engine.session(body.items, body.k, mask=mask, weights=weights)
             return json_response(_body(ranked, started, details))
 
         def answer(variant: Variant) -> RankedList:
             chosen = variant.diversity if variant.diversity is not None else 0.0
-            return engine.session(body.items, body.k, variant.models, chosen, mask)
+            return engine.session(body.items, body.k, variant.models, chosen, mask, weights)
 
         key = body.session_id
         results, version, tags = answer_in_experiment(experiments, placed, key, answer, started)
@@ -303,14 +323,17 @@ def recs_router(services: Services) -> APIRouter:
         window: str | None = None,
         include: IncludeQuery = None,
         filter: FilterQuery = None,
+        boost: RulesQuery = None,
+        bury: RulesQuery = None,
     ) -> Response:
         """Trending items with time decay, over ``window`` (``30m``, ``24h``, ``7d``) if given;
-        with ``filter``, a leaderboard of those items."""
+        with ``filter``, a leaderboard of those items; ``boost``/``bury`` re-rank it."""
         started = time.perf_counter()
         details = item_store(request)
         mask = item_filter(engine, filter or [])
+        weights = item_rules(engine, boost or [], bury or [])
         try:
-            ranked = await run_in_threadpool(engine.popular, k, window, mask)
+            ranked = await run_in_threadpool(engine.popular, k, window, mask, weights)
         except ValueError as error:
             detail = {"index": None, "field": "window", "message": str(error)}
             raise ApiError(422, str(error), [detail]) from None

@@ -25,7 +25,12 @@ KEYWORDS = ("category", "tag", "creator")
 
 
 class FilterError(ValueError):
-    """A filter that cannot be read, or names what no item has."""
+    """A filter (or rule) that cannot be read, or names what no item has; ``field`` is the
+    request parameter it came from."""
+
+    def __init__(self, message: str, field: str = "filter") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +141,13 @@ def mask_of(catalog: Catalog, predicates: list[Predicate]) -> Bools | None:
     check_names(catalog, predicates)
     keep = np.ones(catalog.size, dtype=bool)
     for predicate in predicates:
-        matched = _matches(catalog, predicate)
+        matched = matches(catalog, predicate)
         keep &= ~matched if predicate.negate else matched
     return keep
 
 
-def _matches(catalog: Catalog, predicate: Predicate) -> Bools:
+def matches(catalog: Catalog, predicate: Predicate) -> Bools:
+    """(size,) the items ``predicate`` holds for, its negation left aside."""
     name, value = predicate.name, predicate.value
     if value is None:
         numbers = catalog.numeric(name)

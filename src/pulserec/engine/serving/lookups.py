@@ -16,6 +16,7 @@ from pulserec.engine.serving.blend import keep_allowed, monotone
 from pulserec.engine.serving.pipeline import Served, allowed_items, answer
 from pulserec.engine.serving.request import Request
 from pulserec.engine.serving.results import RankedList
+from pulserec.engine.serving.rules import reranked
 from pulserec.engine.state.online_state import EMPTY, UnknownItem
 from pulserec.models.base import Query
 from pulserec.models.hybrid.candidates import rrf_weights
@@ -215,6 +216,7 @@ def popular(
     k: int = 10,
     window: str | None = None,
     mask: npt.NDArray[np.bool_] | None = None,
+    weights: npt.NDArray[np.float64] | None = None,
 ) -> RankedList:
     """Trending items over ``window`` (default ``24h`` before the newest event), topped up from
     longer horizons, all-time counts and then unseen items (:mod:`~.popularity`), so the list
@@ -227,8 +229,14 @@ def popular(
         n = min(key.shape[0], mask.shape[0])
         key[:n][~mask[:n]] = -np.inf
         key[n:] = -np.inf
-    items, values = top_k(key, k)
+    depth = k if weights is None else max(k, served.config.pool)
+    items, values = top_k(key, depth)
     keep = np.isfinite(values)
     items, values = items[keep], values[keep]
+    if weights is not None:  # boost and bury re-rank the whole depth (rules.py)
+        order = reranked(items, weights)
+        texted = served.state.catalog.has_vector()[items[order]]
+        order = order[np.argsort(~texted, kind="stable")]
+        items, values = items[order][:k], monotone(values[order][:k])
     request = Request(EMPTY, EMPTY, None, k)
     return answer(served, items, values, ["trending"] * len(items), request)

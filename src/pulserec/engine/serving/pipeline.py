@@ -28,6 +28,7 @@ from pulserec.engine.serving.blend import (
 from pulserec.engine.serving.explain import Evidence, Explainer
 from pulserec.engine.serving.request import Request
 from pulserec.engine.serving.results import Ranked, RankedList
+from pulserec.engine.serving.rules import reranked
 from pulserec.engine.serving.stand_ins import model_history
 from pulserec.engine.serving.tastes import (
     StatedTastes,
@@ -117,7 +118,14 @@ def rank(served: Served, request: Request) -> RankedList:
     listed = primary(served, request, allowed, pool)
     listed = with_fresh(served, listed, request, allowed, pool)
     listed = with_tastes(served, listed, request, allowed, pool, tastes)
-    items, scores, sources = text_first(served, listed, allowed, need)
+    if request.weights is None:
+        items, scores, sources = text_first(served, listed, allowed, need)
+    else:  # rules re-rank the whole depth, so every page is cut from the same list
+        items, scores, sources = text_first(served, listed, allowed, max(need, pool))
+        ruled = reranked(items, request.weights)
+        texted = served.state.catalog.has_vector()[items[ruled]]
+        ruled = ruled[np.argsort(~texted, kind="stable")]  # a boost lifts no placeholder
+        items, scores, sources = items[ruled], scores[ruled], [sources[i] for i in ruled]
     if request.diversity > 0:
         vectors = served.state.catalog.vectors()[items]
         order = diversify(scores, vectors, need, request.diversity)

@@ -29,6 +29,7 @@ class Request:
     user: int | None = None  # whose stored history this is (None: an anonymous session)
     models: tuple[str, ...] | None = None  # the bundle's models to ask (None: the configured)
     stated: str | None = None  # the user's stated preferences as written (likes, dislikes)
+    weights: npt.NDArray[np.float64] | None = None  # boost/bury factor per item (rules.py)
 
     @classmethod
     def for_user(
@@ -42,6 +43,7 @@ class Request:
         diversity: float,
         models: tuple[str, ...] | None,
         mask: npt.NDArray[np.bool_] | None = None,
+        weights: npt.NDArray[np.float64] | None = None,
     ) -> Request:
         """A user's list request from their context (``exclude_seen`` is in the context)."""
         return cls(
@@ -57,4 +59,5 @@ class Request:
             user=context.user,
             models=models,
             stated=context.stated,
+            weights=weights,
         )
