@@ -41,7 +41,13 @@ def item_json(item: Item) -> dict[str, Any]:
         "hidden": item.hidden,
         "placeholder": item.placeholder,
         "timestamp": format_timestamp(item.timestamp) if item.timestamp is not None else None,
+        "available_from": _moment(item.available_from),
+        "expires_at": _moment(item.expires_at),
     }
+
+
+def _moment(seconds: float | None) -> str | None:
+    return format_timestamp(seconds) if seconds is not None else None
 
 
 def user_json(user: User, events: int) -> dict[str, Any]:

@@ -75,7 +75,18 @@ TIMESTAMP_FORMS = (
 
 def parse_timestamp(value: Any) -> float | None:
     """Unix time (int, float or numeric string, in seconds, milliseconds, microseconds or
-    nanoseconds by magnitude), RFC 3339 (no zone = UTC) or a ``datetime`` to Unix seconds."""
+    nanoseconds by magnitude), RFC 3339 (no zone = UTC) or a ``datetime`` to Unix seconds; more
+    than 5 minutes ahead of the server's clock is refused."""
+    return _parsed(value, future=False)
+
+
+def parse_moment(value: Any) -> float | None:
+    """As :func:`parse_timestamp`, the future allowed: when an item becomes available or
+    expires."""
+    return _parsed(value, future=True)
+
+
+def _parsed(value: Any, future: bool) -> float | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -89,7 +100,7 @@ def parse_timestamp(value: Any) -> float | None:
         seconds, unit = _parse_timestamp_text(value.strip())
     else:
         raise ValueError(f"timestamp must be {TIMESTAMP_FORMS}")
-    if seconds > time.time() + MAX_FUTURE_SECONDS:
+    if not future and seconds > time.time() + MAX_FUTURE_SECONDS:
         read = "" if unit == "seconds" else f" (read as {unit})"
         raise ValueError(
             f"timestamp {_readable(seconds)}{read} is more than 5 minutes ahead of the server's "
@@ -156,6 +167,7 @@ def format_timestamp(seconds: float) -> str:
 
 
 Timestamp = Annotated[float | None, BeforeValidator(parse_timestamp)]
+Moment = Annotated[float | None, BeforeValidator(parse_moment)]  # a time that may be ahead
 
 
 def _storable(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -185,6 +197,15 @@ class ItemIn(_Strict):
     attributes: Attributes = {}
     hidden: bool = False
     timestamp: Timestamp = None
+    available_from: Moment = Field(default=None, description="Served from then on (absent: now)")
+    expires_at: Moment = Field(default=None, description="Served until then (absent: always)")
+
+    @model_validator(mode="after")
+    def _window(self) -> ItemIn:
+        start, end = self.available_from, self.expires_at
+        if start is not None and end is not None and end <= start:
+            raise ValueError("expires_at must be after available_from")
+        return self
 
     def to_domain(self, now: float | None = None) -> Item:
         """The domain item; an absent timestamp becomes ``now``."""
@@ -198,6 +219,8 @@ class ItemIn(_Strict):
             hidden=self.hidden,
             placeholder=False,
             timestamp=self.timestamp if self.timestamp is not None else (now or time.time()),
+            available_from=self.available_from,
+            expires_at=self.expires_at,
         )
 
 

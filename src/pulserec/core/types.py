@@ -44,6 +44,8 @@ class Item:
     hidden: bool = False
     placeholder: bool = False
     timestamp: float | None = None
+    available_from: float | None = None  # Unix seconds: served by no route before then
+    expires_at: float | None = None  # Unix seconds: served by no route from then on
 
     @classmethod
     def placeholder_for(cls, item_id: str, timestamp: float | None = None) -> Item:

@@ -106,6 +106,7 @@ class Engine:
         """Bring the state up to the log's high-water mark before answering: one shared
         memory read when it is current (one ``GET`` on a bus). A store that cannot be reached
         leaves the state as it is: answers keep coming from memory."""
+        self.state.catalog.tick()  # an item's availability window opened or closed
         if self.follower is None:
             return
         try:

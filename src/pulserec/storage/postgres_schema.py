@@ -60,6 +60,8 @@ CREATE TABLE IF NOT EXISTS events (
 );
 ALTER TABLE events ADD COLUMN IF NOT EXISTS impression_id TEXT;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attributes TEXT;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS available_from DOUBLE PRECISION;
+ALTER TABLE items ADD COLUMN IF NOT EXISTS expires_at DOUBLE PRECISION;
 CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id, timestamp, seq);
 CREATE TABLE IF NOT EXISTS changes (
     seq BIGINT PRIMARY KEY,
@@ -125,11 +127,12 @@ HEADS = "SELECT log_seq, event_seq FROM heads"
 LOG_SEQ = "SELECT log_seq FROM heads"
 
 UPSERT_ITEM = f"""
-INSERT INTO items ({ITEM_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+INSERT INTO items ({ITEM_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (id) DO UPDATE SET
     title = excluded.title, description = excluded.description, tags = excluded.tags,
     categories = excluded.categories, attributes = excluded.attributes, hidden = excluded.hidden,
-    placeholder = excluded.placeholder, timestamp = excluded.timestamp
+    placeholder = excluded.placeholder, timestamp = excluded.timestamp,
+    available_from = excluded.available_from, expires_at = excluded.expires_at
 """
 UPSERT_USER = f"""
 INSERT INTO users ({USER_COLUMNS}) VALUES (%s, %s, %s)

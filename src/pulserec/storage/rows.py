@@ -12,7 +12,8 @@ from pulserec.core.event_types import as_type
 from pulserec.core.types import Event, ExperimentRecord, Impression, Item, User
 
 ITEM_COLUMNS = (
-    "id, title, description, tags, categories, attributes, hidden, placeholder, timestamp"
+    "id, title, description, tags, categories, attributes, hidden, placeholder, timestamp, "
+    "available_from, expires_at"
 )
 USER_COLUMNS = "id, attributes, preferences"
 EVENT_COLUMNS = (
@@ -37,6 +38,8 @@ def item_row(item: Item) -> tuple[Any, ...]:
         int(item.hidden),
         int(item.placeholder),
         item.timestamp,
+        item.available_from,
+        item.expires_at,
     )
 
 
@@ -51,6 +54,8 @@ def item_from_row(row: tuple[Any, ...]) -> Item:
         hidden=bool(row[6]),
         placeholder=bool(row[7]),
         timestamp=row[8],
+        available_from=row[9],
+        expires_at=row[10],
     )
 
 

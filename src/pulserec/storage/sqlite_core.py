@@ -52,6 +52,10 @@ class SqliteCore:
                 self._writer.execute(sql.ADD_IMPRESSION_ID)
             if "attributes" not in columns:  # a version-1 or -2 file
                 self._writer.execute(sql.ADD_EVENT_ATTRIBUTES)
+            item_columns = {r[1] for r in self._writer.execute("PRAGMA table_info(items)")}
+            if "expires_at" not in item_columns:
+                for statement in sql.ADD_ITEM_WINDOW:
+                    self._writer.execute(statement)
             self._writer.execute("BEGIN IMMEDIATE")
             self._tomb_key = tombstones.key(self._writer, SECRET_NAME)
             if found is not None and int(found[0]) < 4:  # a file from before tombstones

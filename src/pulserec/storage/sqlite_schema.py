@@ -77,13 +77,18 @@ CREATE INDEX IF NOT EXISTS impressions_by_user ON impressions (user_id);
 # a version-1 file's events table, brought to version 2 (the other tables are created above)
 ADD_IMPRESSION_ID = "ALTER TABLE events ADD COLUMN impression_id TEXT"
 ADD_EVENT_ATTRIBUTES = "ALTER TABLE events ADD COLUMN attributes TEXT"
+ADD_ITEM_WINDOW = (  # a file from before items had an availability window
+    "ALTER TABLE items ADD COLUMN available_from REAL",
+    "ALTER TABLE items ADD COLUMN expires_at REAL",
+)
 
 UPSERT_ITEM = f"""
-INSERT INTO items ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO items ({ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET
     title = excluded.title, description = excluded.description, tags = excluded.tags,
     categories = excluded.categories, attributes = excluded.attributes, hidden = excluded.hidden,
-    placeholder = excluded.placeholder, timestamp = excluded.timestamp
+    placeholder = excluded.placeholder, timestamp = excluded.timestamp,
+    available_from = excluded.available_from, expires_at = excluded.expires_at
 """
 UPSERT_USER = f"""
 INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?)

@@ -7,8 +7,11 @@ in a dense table (row = item index; for taste vectors, MMR and explanations) and
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 import unicodedata
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -27,7 +30,12 @@ class Catalog:
     """Live items: servable mask, categories, vectors and the vector index."""
 
     def __init__(
-        self, items: IdMap, dim: int, index: VectorIndex | None = None, dtype: str = "float32"
+        self,
+        items: IdMap,
+        dim: int,
+        index: VectorIndex | None = None,
+        dtype: str = "float32",
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.items = items
         self.dim = dim
@@ -44,6 +52,14 @@ class Catalog:
         self._tags = _Labels()  # tag -> items
         self._strings = _Labels()  # "attribute\x00value" -> items (string attributes)
         self._flags = _Labels()  # "attribute\x00true|false" -> items (boolean attributes)
+        # availability windows (available_from, expires_at; NaN: open), by the wall clock
+        self.clock = clock
+        self._starts = np.full(0, np.nan)
+        self._ends = np.full(0, np.nan)
+        self._windowed: set[int] = set()
+        self._live: Bools | None = None  # servable and inside its window, for _live_version
+        self._live_version = -1
+        self._next_change = math.inf  # when the next window opens or closes
 
     # -- growth -----------------------------------------------------------------------------
     def _grow(self, size: int) -> None:
@@ -52,6 +68,8 @@ class Catalog:
         capacity = max(size, 2 * self._servable.shape[0], 1024)
         self._servable = _resized(self._servable, capacity)
         self._has_vector = _resized(self._has_vector, capacity)
+        self._starts = _widened(self._starts, capacity)
+        self._ends = _widened(self._ends, capacity)
         vectors = np.zeros((capacity, self.dim), dtype=self._vectors.dtype)
         vectors[: self._vectors.shape[0]] = self._vectors
         self._vectors = vectors
@@ -70,6 +88,7 @@ class Catalog:
             self._grow(self.size)
             for index, item in zip(indices.tolist(), items, strict=True):
                 self._servable[index] = not item.hidden
+                self._set_window(index, item.available_from, item.expires_at)
                 self._set_categories(index, item.categories)
                 self._set_numeric(index, item.attributes)
                 self._tags.set(index, item.tags)
@@ -83,6 +102,14 @@ class Catalog:
                 if has.any():
                     self.index.upsert(indices[has].astype(np.int64), vectors[has])
         return indices
+
+    def _set_window(self, index: int, start: float | None, end: float | None) -> None:
+        self._starts[index] = np.nan if start is None else start
+        self._ends[index] = np.nan if end is None else end
+        if start is None and end is None:
+            self._windowed.discard(index)
+        else:
+            self._windowed.add(index)
 
     def mark_placeholders(self, item_ids: list[str]) -> None:
         """Items known only from events: servable by collaborative models, no text."""
@@ -146,6 +173,7 @@ class Catalog:
             self.version += 1
             self._servable[index] = False
             self._has_vector[index] = False
+            self._set_window(index, None, None)
             self._set_categories(index, ())
             self._tags.set(index, ())
             self._strings.set(index, ())
@@ -155,9 +183,33 @@ class Catalog:
         return index
 
     # -- reads ------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Move the version when an item's window opened or closed since the last read, so
+        every answer cached against the version is computed again (the engine calls this
+        before each read)."""
+        if self.clock() >= self._next_change and self._live_version == self.version:
+            with self._lock:
+                self.version += 1
+
     def servable(self) -> Bools:
-        """(size,) mask of items that may appear in results."""
-        return self._servable[: self.size]
+        """(size,) mask of items that may appear in results: not hidden, not deleted, and
+        inside their availability window now."""
+        if not self._windowed:
+            self._next_change = math.inf
+            return self._servable[: self.size]
+        self.tick()
+        live, version = self._live, self.version
+        if live is None or self._live_version != version or live.shape[0] < self.size:
+            now = self.clock()
+            n = self.size
+            starts, ends = self._starts[:n], self._ends[:n]
+            with np.errstate(invalid="ignore"):
+                inside = ~(starts > now) & ~(ends <= now)
+                later = np.concatenate([starts[starts > now], ends[ends > now]])
+            live = self._servable[:n] & inside
+            self._next_change = float(later.min()) if later.size else math.inf
+            self._live, self._live_version = live, version
+        return live[: self.size]
 
     def servable_or_hidden(self, index: int) -> bool:
         """Whether ``index`` is a live catalog item (hidden ones included)."""
@@ -339,6 +391,12 @@ class _Labels:
             mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
             self._masks[key] = mask
         return mask[:size]
+
+
+def _widened(array: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.float64]:
+    out = np.full(size, np.nan)
+    out[: array.shape[0]] = array
+    return out
 
 
 def _resized(array: Bools, size: int) -> Bools:
