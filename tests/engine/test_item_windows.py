@@ -37,7 +37,7 @@ def timed(tmp_path: Path) -> Iterator[tuple[Runtime, Clock]]:
             Item(
                 "premiere", "Space premiere", words, categories=("Space",), available_from=NOW + 30
             ),
-        ]  # fmt: skip
+        ]
     )
     clicks = [Event(f"u0{n}", "flash-sale", EventType.CLICK, NOW - 10 + n) for n in range(3)]
     Ingestor(store).add_events(clicks)
