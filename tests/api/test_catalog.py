@@ -31,6 +31,8 @@ def test_item_upsert_get_list_delete(client: TestClient) -> None:
         "hidden": False,
         "placeholder": False,
         "timestamp": "1970-01-01T00:00:00Z",
+        "available_from": None,
+        "expires_at": None,
     }
     page = client.get("/v1/items", params={"offset": 1, "limit": 1}).json()
     assert page["total"] == 2 and [i["id"] for i in page["items"]] == ["b"]
