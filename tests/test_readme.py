@@ -1,5 +1,5 @@
-"""The README says what the code does: every event type with its meaning, no stream source
-claimed while none exists."""
+"""The README says what the code does: every event type with its meaning, the stream source
+that exists (Redis) and no Kafka client claimed."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ def test_readme_lists_every_event_type_with_its_meaning() -> None:
     assert all(meaning.strip() for meaning in rows.values())
 
 
-def test_readme_claims_no_stream_source() -> None:
+def test_readme_claims_the_redis_stream_and_no_kafka_client() -> None:
     text = README.read_text().lower()
-    assert "from a stream" not in text and "no stream source yet" in text
+    assert "pulserec consume redis://" in text and "no stream source yet" not in text
+    assert "no kafka client is built in" in text

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from pulserec.cli.bench import bench_app
 from pulserec.cli.common import process_settings
+from pulserec.cli.consume import consume
 from pulserec.cli.data_commands import embed, import_files, synth
 from pulserec.cli.offline import evaluate, recommend
 from pulserec.cli.privacy import privacy_app
@@ -27,6 +28,7 @@ app.add_typer(privacy_app, name="privacy")
 app.command()(serve)
 app.command()(demo)
 app.command("import")(import_files)
+app.command()(consume)
 for _command in (synth, embed, evaluate, recommend, train, trainer):
     app.command()(_command)
 

@@ -1,0 +1,2 @@
+"""Events that other systems write to a Redis stream, consumed into pulserec
+(``pulserec consume``; :mod:`.consumer`)."""
