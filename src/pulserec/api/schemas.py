@@ -73,6 +73,7 @@ def user_export_json(
         "preference_vector": (
             None if preference_vector is None else [float(x) for x in preference_vector]
         ),
+        "hidden": list(user.hidden or ()),
         "events": [event_json(e) for e in events],
         "impressions": [impression_json(i) for i in impressions],
         "exported_at": format_timestamp(time.time()),

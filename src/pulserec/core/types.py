@@ -60,6 +60,8 @@ class User:
     id: str
     attributes: dict[str, Any] = field(default_factory=dict)
     preferences: str | None = None
+    # items never to show this user (POST /v1/users/{id}/hidden); None: leave as stored
+    hidden: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -123,6 +124,9 @@ class MemoryStore:
             kept = [n for n, u in enumerate(users) if restore or u.id not in dead]
             for n in kept:
                 user = users[n]
+                old = self._users.get(user.id)
+                if user.hidden is None:  # an upsert that does not name hidden items keeps them
+                    user = replace(user, hidden=old.hidden if old is not None else ())
                 self._users[user.id] = user
                 _keep_vector(self._user_vectors, user.id, None if vectors is None else vectors[n])
             if kept:
@@ -212,7 +216,7 @@ class MemoryStore:
             new_users = tuple(u for u in user_ids if u not in self._users)
             new_items = tuple(i for i in item_ids if i not in self._items)
             for user_id in new_users:
-                self._users[user_id] = User(id=user_id)
+                self._users[user_id] = User(id=user_id, hidden=())
             for event in fresh:
                 if event.item_id in new_items and event.item_id not in self._items:
                     self._items[event.item_id] = Item.placeholder_for(

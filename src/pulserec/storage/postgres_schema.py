@@ -62,6 +62,7 @@ ALTER TABLE events ADD COLUMN IF NOT EXISTS impression_id TEXT;
 ALTER TABLE events ADD COLUMN IF NOT EXISTS attributes TEXT;
 ALTER TABLE items ADD COLUMN IF NOT EXISTS available_from DOUBLE PRECISION;
 ALTER TABLE items ADD COLUMN IF NOT EXISTS expires_at DOUBLE PRECISION;
+ALTER TABLE users ADD COLUMN IF NOT EXISTS hidden TEXT;
 CREATE INDEX IF NOT EXISTS events_by_user ON events (user_id, timestamp, seq);
 CREATE TABLE IF NOT EXISTS changes (
     seq BIGINT PRIMARY KEY,
@@ -135,8 +136,9 @@ ON CONFLICT (id) DO UPDATE SET
     available_from = excluded.available_from, expires_at = excluded.expires_at
 """
 UPSERT_USER = f"""
-INSERT INTO users ({USER_COLUMNS}) VALUES (%s, %s, %s)
-ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes, preferences = excluded.preferences
+INSERT INTO users ({USER_COLUMNS}) VALUES (%s, %s, %s, %s)
+ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes, preferences = excluded.preferences,
+    hidden = COALESCE(excluded.hidden, users.hidden)
 """
 # ids matched with ASCII letters folded only, as the other stores do (lower() folds Unicode)
 ASCII_FOLDED_ID = "translate(id, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"

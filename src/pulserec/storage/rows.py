@@ -15,7 +15,7 @@ ITEM_COLUMNS = (
     "id, title, description, tags, categories, attributes, hidden, placeholder, timestamp, "
     "available_from, expires_at"
 )
-USER_COLUMNS = "id, attributes, preferences"
+USER_COLUMNS = "id, attributes, preferences, hidden"
 EVENT_COLUMNS = (
     "event_id, user_id, item_id, type, value, timestamp, query, impression_id, attributes"
 )
@@ -60,11 +60,13 @@ def item_from_row(row: tuple[Any, ...]) -> Item:
 
 
 def user_row(user: User) -> tuple[Any, ...]:
-    return (user.id, _json(user.attributes), user.preferences)
+    hidden = None if user.hidden is None else _json(list(user.hidden))
+    return (user.id, _json(user.attributes), user.preferences, hidden)
 
 
 def user_from_row(row: tuple[Any, ...]) -> User:
-    return User(id=row[0], attributes=orjson.loads(row[1]), preferences=row[2])
+    hidden = tuple(orjson.loads(row[3])) if row[3] else ()
+    return User(id=row[0], attributes=orjson.loads(row[1]), preferences=row[2], hidden=hidden)
 
 
 def event_row(event: Event) -> tuple[Any, ...]:

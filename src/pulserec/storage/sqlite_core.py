@@ -56,6 +56,9 @@ class SqliteCore:
             if "expires_at" not in item_columns:
                 for statement in sql.ADD_ITEM_WINDOW:
                     self._writer.execute(statement)
+            user_columns = {r[1] for r in self._writer.execute("PRAGMA table_info(users)")}
+            if "hidden" not in user_columns:
+                self._writer.execute(sql.ADD_USER_HIDDEN)
             self._writer.execute("BEGIN IMMEDIATE")
             self._tomb_key = tombstones.key(self._writer, SECRET_NAME)
             if found is not None and int(found[0]) < 4:  # a file from before tombstones

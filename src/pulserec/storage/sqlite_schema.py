@@ -77,6 +77,7 @@ CREATE INDEX IF NOT EXISTS impressions_by_user ON impressions (user_id);
 # a version-1 file's events table, brought to version 2 (the other tables are created above)
 ADD_IMPRESSION_ID = "ALTER TABLE events ADD COLUMN impression_id TEXT"
 ADD_EVENT_ATTRIBUTES = "ALTER TABLE events ADD COLUMN attributes TEXT"
+ADD_USER_HIDDEN = "ALTER TABLE users ADD COLUMN hidden TEXT"  # a file from before hidden items
 ADD_ITEM_WINDOW = (  # a file from before items had an availability window
     "ALTER TABLE items ADD COLUMN available_from REAL",
     "ALTER TABLE items ADD COLUMN expires_at REAL",
@@ -91,8 +92,9 @@ ON CONFLICT (id) DO UPDATE SET
     available_from = excluded.available_from, expires_at = excluded.expires_at
 """
 UPSERT_USER = f"""
-INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes, preferences = excluded.preferences
+INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET attributes = excluded.attributes, preferences = excluded.preferences,
+    hidden = COALESCE(excluded.hidden, users.hidden)
 """
 INSERT_PLACEHOLDER = "INSERT OR IGNORE INTO items (id, placeholder, timestamp) VALUES (?, 1, ?)"
 INSERT_BARE_USER = "INSERT OR IGNORE INTO users (id) VALUES (?)"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from pulserec.api.errors import ApiError
@@ -21,7 +24,8 @@ from pulserec.api.schemas import (
     user_json,
 )
 from pulserec.api.services import Services
-from pulserec.core.schemas import MAX_ID_LENGTH
+from pulserec.core.schemas import MAX_ID_LENGTH, ExternalId
+from pulserec.core.types import User
 from pulserec.storage.tombstones import RESTORE_HINT
 
 MAX_OFFSET = 2**53  # past any store's size: a larger offset reads an empty page
@@ -40,9 +44,21 @@ UserQuery = Annotated[
 ]
 
 
+MAX_HIDDEN = 10_000  # hidden items kept per user (the newest)
+
+
+class HiddenBody(BaseModel):
+    """Items to hide from one user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[ExternalId] = Field(min_length=1, max_length=1000)
+
+
 def catalog_router(services: Services) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["catalog"], route_class=RawPathRoute)
     store, ingestor, engine = services.store, services.ingestor, services.runtime.engine
+    hiding = threading.Lock()
 
     @router.post("/items")
     async def upsert_items(body: ItemsBody) -> dict[str, int]:
@@ -98,6 +114,32 @@ def catalog_router(services: Services) -> APIRouter:
             raise ApiError(404, f"no user with id {user_id!r}")
         events = await run_in_threadpool(store.user_events, user_id, limit)
         return {"events": [event_json(e) for e in events]}
+
+    @router.post("/users/{user_id:path}/hidden")
+    async def hide_items(user_id: str, body: HiddenBody) -> dict[str, Any]:
+        """Items never to show this user again, on any route (added to those hidden before;
+        the newest ``MAX_HIDDEN`` are kept). An unknown user is created."""
+        user_id = path_id("user_id", user_id)
+        await run_in_threadpool(refuse_forgotten, store, [user_id], "user_id", RESTORE_HINT)
+
+        def hide() -> list[str]:
+            with hiding:  # one read-modify-write at a time in this process
+                old = store.get_user(user_id)
+                before = old.hidden or () if old is not None else ()
+                merged = list(dict.fromkeys([*before, *body.items]))[-MAX_HIDDEN:]
+                base = old if old is not None else User(user_id)
+                ingestor.add_users([replace(base, hidden=tuple(merged))])
+                return merged
+
+        return {"user_id": user_id, "items": await run_in_threadpool(hide)}
+
+    @router.get("/users/{user_id:path}/hidden")
+    async def hidden_items(user_id: str) -> dict[str, Any]:
+        """The items this user hid."""
+        user = await run_in_threadpool(store.get_user, path_id("user_id", user_id))
+        if user is None:
+            raise ApiError(404, f"no user with id {user_id!r}")
+        return {"user_id": user_id, "items": list(user.hidden or ())}
 
     @router.get("/users/{user_id:path}/similar")
     async def similar_users(

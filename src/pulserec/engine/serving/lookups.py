@@ -59,7 +59,10 @@ def search(
     state, config = served.state, served.config
     context = state.context(user_id)
     user, history, preferences = context.user, context.history, context.preferences
-    request = Request(history, EMPTY, preferences, k, category=category, explain=explain, mask=mask)
+    hidden = context.hidden  # what the user hid never comes back, not even from a search
+    request = Request(
+        history, hidden, preferences, k, category=category, explain=explain, mask=mask
+    )
     allowed = allowed_items(served, request)
     items, scores = nearest(served, query_vector, max(config.pool, 5 * k), allowed)
     items, scores = _creator_first(served, text, query_vector, items, scores, allowed)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -99,6 +99,7 @@ class UserContext:
     seen: Int32s
     preferences: Float32s | None
     stated: str | None = None  # the preferences as written
+    hidden: Int32s = field(default_factory=lambda: EMPTY)  # items the user hid: never shown
 
 
 class OnlineState:
@@ -138,7 +139,12 @@ class OnlineState:
         seen = states.seen(user) if exclude_seen else EMPTY
         preferences = states.preferences(user)
         stated = states.stated(user) if preferences is not None else None
-        return UserContext(user, states.history(user), seen, preferences, stated)
+        hidden = EMPTY
+        if named := states.hidden(user):
+            found = self.items.lookup(list(named))
+            hidden = found[found >= 0].astype(np.int32)
+            seen = np.union1d(seen, hidden).astype(np.int32)  # whatever exclude_seen says
+        return UserContext(user, states.history(user), seen, preferences, stated, hidden)
 
     def taste(self, history: Int32s, preferences: Float32s | None) -> Float32s | None:
         """A unit vector of the user's recent items (recency-weighted) plus stated tastes."""

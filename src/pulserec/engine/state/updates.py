@@ -214,6 +214,8 @@ class OnlineUpdater:
         for user, vector in zip(users, vectors, strict=True):
             index = self.state.users.add(user.id)
             self.state.user_states.set_preferences(index, vector, user.preferences)
+            if user.hidden is not None:
+                self.state.user_states.set_hidden(index, user.hidden)
 
     def events(self, events: list[Event]) -> None:
         """User state (history with its evidence, seen), trending and the event log, by the

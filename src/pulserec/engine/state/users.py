@@ -68,6 +68,7 @@ class UserStates:
         self._seen: list[Int32s] = []
         self._preferences: dict[int, Float32s] = {}
         self._stated: dict[int, str] = {}  # the preferences' text (read for likes and dislikes)
+        self._hidden: dict[int, tuple[str, ...]] = {}  # item ids the user hid
         self._versions: dict[int, int] = {}
 
     def version(self, user: int) -> int:
@@ -190,6 +191,17 @@ class UserStates:
     def preferences(self, user: int) -> Float32s | None:
         return self._preferences.get(user)
 
+    def set_hidden(self, user: int, item_ids: tuple[str, ...]) -> None:
+        """The items never to show ``user`` (ids: an item may arrive after it is hidden)."""
+        self._touch(user)
+        if item_ids:
+            self._hidden[user] = item_ids
+        else:
+            self._hidden.pop(user, None)
+
+    def hidden(self, user: int) -> tuple[str, ...]:
+        return self._hidden.get(user, ())
+
     def stated(self, user: int) -> str | None:
         """The user's stated preferences as written (None: none)."""
         return self._stated.get(user)
@@ -202,6 +214,7 @@ class UserStates:
             self._seen[user] = _EMPTY
         self._preferences.pop(user, None)
         self._stated.pop(user, None)
+        self._hidden.pop(user, None)
 
 
 def _latest_positions(items: Int32s) -> npt.NDArray[np.intp]:
