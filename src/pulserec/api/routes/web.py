@@ -39,6 +39,15 @@ def web_router(display_fields: tuple[str, ...] = ()) -> APIRouter:
     async def index() -> HTMLResponse:
         return HTMLResponse(page)
 
+    @router.get("/v1/sdk.js", include_in_schema=False)
+    async def sdk() -> FileResponse:
+        """The browser snippet: pulserec.track, .recommend, .impression (no build step)."""
+        return FileResponse(
+            WEB_DIR / "sdk.js",
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
     @router.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> FileResponse:
         return FileResponse(WEB_DIR / "favicon.svg", media_type="image/svg+xml")
