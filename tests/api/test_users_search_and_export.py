@@ -59,7 +59,8 @@ def test_export_has_profile_preferences_and_every_event(client: TestClient) -> N
     events.append({"user_id": "bob", "item_id": "i1", "type": "click"})
     assert ok(client.post("/v1/events", json={"events": events}))["accepted"] == 153
     doc = ok(client.get("/v1/users/ann%2F1/export"))
-    keys = {"user", "preferences", "preference_vector", "events", "impressions", "exported_at"}
+    keys = {"user", "preferences", "preference_vector", "hidden", "events", "impressions"}
+    keys.add("exported_at")
     assert set(doc) == keys
     assert doc["user"] == {"id": "ann/1", "attributes": {"age": 31}}
     assert doc["preferences"] == "quiet jazz"
