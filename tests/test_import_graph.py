@@ -10,7 +10,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "pulserec"
 # lowest first; a package (or top-level module) imports only from its own layer or lower ones
 LAYERS: list[set[str]] = [
-    {"pulserec", "core"},
+    {"pulserec", "core", "client"},  # the Python client imports nothing else of pulserec
     {"storage", "index"},
     {"encoders"},
     {"models", "experiments"},
@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"engine"},
     {"llm"},
     {"api"},
-    {"app", "testing"},
+    {"app", "testing", "stream"},
     {"evaluation"},
     {"cli", "__main__"},
 ]

@@ -125,8 +125,11 @@ class MemoryStore:
             for n in kept:
                 user = users[n]
                 old = self._users.get(user.id)
-                if user.hidden is None:  # an upsert that does not name hidden items keeps them
-                    user = replace(user, hidden=old.hidden if old is not None else ())
+                if user.hidden is None and old is not None:  # an upsert naming no hidden items
+                    user = replace(user, hidden=old.hidden)  # keeps those stored
+                if not user.hidden:
+                    user = replace(user, hidden=None)  # stored as "none hidden", as SQL stores
+
                 self._users[user.id] = user
                 _keep_vector(self._user_vectors, user.id, None if vectors is None else vectors[n])
             if kept:
@@ -216,7 +219,7 @@ class MemoryStore:
             new_users = tuple(u for u in user_ids if u not in self._users)
             new_items = tuple(i for i in item_ids if i not in self._items)
             for user_id in new_users:
-                self._users[user_id] = User(id=user_id, hidden=())
+                self._users[user_id] = User(id=user_id)
             for event in fresh:
                 if event.item_id in new_items and event.item_id not in self._items:
                     self._items[event.item_id] = Item.placeholder_for(

@@ -65,7 +65,7 @@ def user_row(user: User) -> tuple[Any, ...]:
 
 
 def user_from_row(row: tuple[Any, ...]) -> User:
-    hidden = tuple(orjson.loads(row[3])) if row[3] else ()
+    hidden = tuple(orjson.loads(row[3])) if row[3] else None  # None: none hidden
     return User(id=row[0], attributes=orjson.loads(row[1]), preferences=row[2], hidden=hidden)
 
 
