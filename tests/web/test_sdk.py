@@ -12,6 +12,9 @@ from typing import Any
 import orjson
 import pytest
 from playwright.sync_api import Page, Route
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route as WebRoute
 
 from pulserec.api.app import create_app
 from pulserec.core.config import ServerSettings
@@ -108,3 +111,58 @@ def test_the_snippet_is_served_open_and_small(shop: tuple[str, MemoryStore]) -> 
         assert answer.headers["content-type"].startswith("text/javascript")
     assert b"window.pulserec" in body and len(body) < 8_000
     assert Path(__file__).exists()
+
+
+FOREIGN = """<!doctype html><html><head><meta charset="utf-8"><title>Another site</title>
+<script src="{base}/v1/sdk.js" data-url="{base}" data-user="visitor-2"></script></head>
+<body></body></html>"""
+
+
+def another_site(api: list[str]) -> ThreadedServer:
+    """A second web server on loopback (another origin: another port) whose page loads the
+    snippet from the API at ``api[0]`` (known once that server is built)."""
+
+    async def home(request: Any) -> HTMLResponse:
+        return HTMLResponse(FOREIGN.format(base=api[0]))
+
+    return ThreadedServer(Starlette(routes=[WebRoute("/", home)]))
+
+
+def _open_foreign(page: Page, origin: str) -> None:
+    page.goto(origin + "/")
+    page.wait_for_function("() => window.pulserec !== undefined")
+
+
+def test_a_site_in_allowed_origins_calls_the_api_from_its_pages(page: Page, tmp_path: Path) -> None:
+    store = filled_store()
+    runtime = build(store, tmp_path, ("itemknn",))
+    api: list[str] = []
+    site = another_site(api)
+    settings = ServerSettings(allowed_origins=(site.url,))
+    server = ThreadedServer(create_app(store, settings, runtime=runtime))
+    api.append(server.url)
+    with site, server:
+        _open_foreign(page, site.url)
+        listed = page.evaluate("async () => (await pulserec.recommend({k: 3})).items.length")
+        assert listed == 3
+        page.evaluate(
+            "async () => { await pulserec.track('click', 'space-2'); await pulserec.flush(); }"
+        )
+        assert [e.item_id for e in store.all_user_events("visitor-2")] == ["space-2"]
+    runtime.close()
+    store.close()
+
+
+def test_a_site_not_allowed_cannot_write(page: Page, shop: tuple[str, MemoryStore]) -> None:
+    base, store = shop
+    site = another_site([base])
+    with site:
+        _open_foreign(page, site.url)
+        refused = page.evaluate(
+            """async () => {
+                await pulserec.track('click', 'space-2');
+                try { await pulserec.flush(); return 'sent'; } catch (e) { return 'refused'; }
+            }"""
+        )
+    assert refused == "refused"
+    assert not store.all_user_events("visitor-2")

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from pulserec import __version__
 from pulserec.api.browser_guards import (
@@ -14,6 +15,7 @@ from pulserec.api.browser_guards import (
     HostCheckMiddleware,
     allowed_names,
     answered_hosts,
+    cors_origins,
 )
 from pulserec.api.errors import install_error_handlers
 from pulserec.api.guards import ApiKeyMiddleware, BodyLimitMiddleware
@@ -74,7 +76,18 @@ def create_app(store: Store, settings: ServerSettings, runtime: Runtime) -> Fast
     # the key are checked, in that order, before the body is read.
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ApiKeyMiddleware, api_key=settings.api_key, read_key=settings.read_key)
-    app.add_middleware(CrossSiteWriteMiddleware, own_names=allowed_names(settings))
+    origins = cors_origins(settings)
+    app.add_middleware(
+        CrossSiteWriteMiddleware, own_names=allowed_names(settings), allowed_origins=origins
+    )
+    if origins:  # a team's own site calls the API from its pages (/v1/sdk.js)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=sorted(origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key"],
+            max_age=600,
+        )
     hosts = answered_hosts(settings)
     if hosts is not None:
         app.add_middleware(HostCheckMiddleware, names=hosts)

@@ -4,9 +4,11 @@
   and those of ``allowed_hosts``, so a DNS-rebinding page (``Host: attacker.example``) reads
   nothing (400 ``bad_host``).
 - :class:`CrossSiteWriteMiddleware`: a write (``POST PUT PATCH DELETE``) from another site (a
-  foreign ``Origin``, ``Sec-Fetch-Site: cross-site``) is 403 ``forbidden``; a write whose body is
-  not JSON (a form, ``text/plain``, no ``Content-Type``) is 415 ``unsupported_media_type``. The
-  page the server serves itself is same-origin and sends JSON.
+  foreign ``Origin``, ``Sec-Fetch-Site: cross-site``) is 403 ``forbidden`` unless its origin is
+  one of ``allowed_origins`` (``PULSEREC_ALLOWED_ORIGINS``: a team's own site, whose pages use
+  ``/v1/sdk.js``; those origins also get CORS answers, :func:`cors_origins`); a write whose
+  body is not JSON (a form, ``text/plain``, no ``Content-Type``) is 415
+  ``unsupported_media_type``. The page the server serves itself is same-origin and sends JSON.
 """
 
 from __future__ import annotations
@@ -112,9 +114,15 @@ class CrossSiteWriteMiddleware:
     ``own_names`` (the allowed host names: a page reached through a proxy that rewrites
     ``Host``)."""
 
-    def __init__(self, app: ASGIApp, own_names: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        own_names: frozenset[str] = frozenset(),
+        allowed_origins: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.own_names = own_names
+        self.allowed_origins = allowed_origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in _WRITE_METHODS:
@@ -128,11 +136,14 @@ class CrossSiteWriteMiddleware:
     def _refusal(self, headers: dict[bytes, bytes]) -> tuple[int, str, str] | None:
         site = headers.get(b"sec-fetch-site", b"").strip().lower()
         origin = headers.get(b"origin")
-        if site == b"cross-site" or (origin is not None and not self._own(origin, headers)):
+        allowed = origin is not None and _origin(origin) in self.allowed_origins
+        if not allowed and (
+            site == b"cross-site" or (origin is not None and not self._own(origin, headers))
+        ):
             return 403, "forbidden", (
-                "cross-site write refused: this server takes writes only from its own pages "
-                "and from clients that send no foreign Origin (call it from a server, not from "
-                "another site's page)"
+                "cross-site write refused: this server takes writes only from its own pages, "
+                "the origins of PULSEREC_ALLOWED_ORIGINS and clients that send no foreign Origin "
+                "(call it from a server, not from another site's page)"
             )  # fmt: skip
         content_type = headers.get(b"content-type")
         has_body = headers.get(b"content-length", b"0").strip() not in (b"0", b"") or (
@@ -163,3 +174,22 @@ class CrossSiteWriteMiddleware:
             return False
         default = _DEFAULT_PORTS[parts.scheme]
         return host[0] == name and (host[1] or default) == (port or default)
+
+
+def _origin(raw: bytes) -> str:
+    """An ``Origin`` header in the form the allow-list holds: ``scheme://host[:port]``."""
+    return raw.decode("latin-1").strip().lower().rstrip("/")
+
+
+def cors_origins(settings: ServerSettings) -> frozenset[str]:
+    """The web origins allowed to call the API from their pages (``PULSEREC_ALLOWED_ORIGINS``:
+    ``https://shop.example``, a port where not the default; ``*`` is refused: a list only)."""
+    out = set()
+    for entry in settings.allowed_origins:
+        parts = urlsplit(entry.strip().lower())
+        if parts.scheme not in _DEFAULT_PORTS or not parts.hostname or parts.path not in ("", "/"):
+            raise ValueError(
+                f"PULSEREC_ALLOWED_ORIGINS: {entry!r} is not an origin such as https://shop.example"
+            )
+        out.add(f"{parts.scheme}://{parts.netloc}")
+    return frozenset(out)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pulserec.api.browser_guards import cors_origins
 from pulserec.core import event_types
 from pulserec.core.config import (
     DEFAULT_DATA_DIR,
@@ -58,6 +59,7 @@ FIELDS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "read_key": ("PULSEREC_READ_KEY", _optional(str)),
     "allowed_hosts": ("PULSEREC_ALLOWED_HOSTS", _names),
     "display_fields": ("PULSEREC_DISPLAY_FIELDS", _names),
+    "allowed_origins": ("PULSEREC_ALLOWED_ORIGINS", _names),
     "max_body_bytes": ("PULSEREC_MAX_BODY_BYTES", int),
     "models": ("PULSEREC_MODELS", _names),
     "train_every": ("PULSEREC_TRAIN_EVERY", _optional(float)),
@@ -173,7 +175,9 @@ class Settings:
             host=parsed.get("host", DEFAULT_HOST),
             allowed_hosts=parsed.get("allowed_hosts", ()),
             display_fields=tuple(parsed.get("display_fields", ())),
+            allowed_origins=tuple(parsed.get("allowed_origins", ())),
         )
+        cors_origins(server)  # ValueError, naming the variable, for an entry that is no origin
         llm = LlmSettings(*(parsed.get(f"llm_{part}") for part in ("url", "model", "key", "gguf")))
         names = ("data_dir", "host", "port", "workers", "store", "bus", "artifacts", "dataset",
                  "cache_dir")  # fmt: skip

@@ -60,3 +60,5 @@ class ServerSettings:
     allowed_hosts: tuple[str, ...] = ()
     # item attributes the page's cards show under the title (empty: the creator, as found)
     display_fields: tuple[str, ...] = ()
+    # web origins whose pages may call the API (CORS, and writes past the cross-site check)
+    allowed_origins: tuple[str, ...] = ()
