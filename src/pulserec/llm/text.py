@@ -9,7 +9,8 @@ slashes and punctuation split words; apostrophes go
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from pulserec.core.text import without_accents
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _ARTICLES = frozenset({"the", "a", "an"})
@@ -34,8 +35,7 @@ def singular(word: str) -> str:
 
 def fold(text: str) -> str:
     """``text`` in lower case with its accents removed."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return without_accents(text.lower())
 
 
 def words(text: str) -> list[str]:

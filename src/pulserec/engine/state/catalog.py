@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 
 import numpy as np
@@ -18,6 +17,7 @@ import numpy.typing as npt
 
 from pulserec.core.creators import CREATOR_FIELDS
 from pulserec.core.ids import IdMap
+from pulserec.core.text import without_accents
 from pulserec.core.types import Item
 from pulserec.index import VectorIndex, make_index
 
@@ -60,6 +60,10 @@ class Catalog:
         self._live: Bools | None = None  # servable and inside its window, for _live_version
         self._live_version = -1
         self._next_change = math.inf  # when the next window opens or closes
+        self._names_cache: tuple[int, tuple[frozenset[str], frozenset[str]]] = (
+            -1,
+            (frozenset(), frozenset()),
+        )
 
     # -- growth -----------------------------------------------------------------------------
     def _grow(self, size: int) -> None:
@@ -283,16 +287,27 @@ class Catalog:
 
     def attribute_names(self) -> set[str]:
         """Every attribute name some item has a usable value for (string, list of strings,
-        boolean or number)."""
-        names = {label.split(_SEP, 1)[0] for label in self._strings.names()}
-        names.update(self.flag_names())
-        names.update(n for n, column in self._numeric.items() if bool(np.isfinite(column).any()))
-        return names
+        boolean or number); read once per catalog version."""
+        return set(self._names()[0])
 
     def has_numeric(self, name: str) -> bool:
         """Whether some item has a number for attribute ``name``."""
-        column = self._numeric.get(name)
-        return column is not None and bool(np.isfinite(column[: self.size]).any())
+        return name in self._names()[1]
+
+    def _names(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(every attribute name, the numeric ones), cached until the catalog changes: a
+        filtered list or a search asks for them on every request."""
+        version, cached = self._names_cache
+        if version == self.version:
+            return cached
+        numeric = frozenset(
+            n for n, column in self._numeric.items() if bool(np.isfinite(column[: self.size]).any())
+        )
+        names = {label.split(_SEP, 1)[0] for label in self._strings.names()}
+        names.update(self.flag_names())
+        found = (frozenset(names | numeric), numeric)
+        self._names_cache = (self.version, found)
+        return found
 
     def creator_fields(self) -> list[str]:
         """The attribute names that hold creators here (``artist``, ``author``...)."""
@@ -318,8 +333,7 @@ _SEP = "\x00"
 def fold(text: str) -> str:
     """A label's matching form: trimmed, case-folded, accents removed ("Björk" -> "bjork",
     "Motörhead" -> "motorhead")."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return without_accents(text.strip().casefold())
 
 
 def _flag_attributes(attributes: dict[str, object]) -> tuple[str, ...]:
