@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -46,7 +47,7 @@ class Catalog:
         self._vectors = np.zeros((0, dim), dtype=dtype)
         self._categories: dict[str, set[int]] = {}
         self._item_categories: dict[int, tuple[str, ...]] = {}
-        self._masks: dict[str, Bools] = {}
+        self._masks: OrderedDict[str, Bools] = OrderedDict()  # at most KEPT_MASKS
         self.version = 0  # bumped by every change to what may be served
         self._numeric: dict[str, npt.NDArray[np.float64]] = {}  # attribute -> value (NaN: none)
         self._tags = _Labels()  # tag -> items
@@ -250,7 +251,7 @@ class Catalog:
         if mask is None or mask.shape[0] < self.size:
             mask = np.zeros(self.size, dtype=bool)
             mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
-            self._masks[key] = mask
+            _keep(self._masks, key, mask)
         return mask[: self.size]
 
     def tag_names(self) -> list[str]:
@@ -367,7 +368,7 @@ class _Labels:
         self._members: dict[str, set[int]] = {}
         self._spelling: dict[str, str] = {}
         self._of: dict[int, tuple[str, ...]] = {}
-        self._masks: dict[str, Bools] = {}
+        self._masks: OrderedDict[str, Bools] = OrderedDict()  # at most KEPT_MASKS
 
     def set(self, index: int, labels: tuple[str, ...]) -> None:
         for old in self._of.pop(index, ()):
@@ -403,8 +404,19 @@ class _Labels:
         if mask is None or mask.shape[0] < size:
             mask = np.zeros(size, dtype=bool)
             mask[np.fromiter(members, dtype=np.int64, count=len(members))] = True
-            self._masks[key] = mask
+            _keep(self._masks, key, mask)
         return mask[:size]
+
+
+KEPT_MASKS = 256  # cached masks per kind: a filter on every artist in turn holds no more
+
+
+def _keep(masks: OrderedDict[str, Bools], key: str, mask: Bools) -> None:
+    """Cache ``mask`` under ``key``, dropping the least recently cached beyond KEPT_MASKS."""
+    masks[key] = mask
+    masks.move_to_end(key)
+    while len(masks) > KEPT_MASKS:
+        masks.popitem(last=False)
 
 
 def _widened(array: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.float64]:
